@@ -1,0 +1,63 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Context } from '../platform/context.ts';
+import { Limit, Strict } from '../platform/http/schemas.ts';
+import { canSeeEvent } from '../advisors/access.ts';
+import { identify, leads, staff } from '../advisors/authenticate.ts';
+import type { DomainEvent } from '../platform/events/event.ts';
+
+const AuditQuery = Strict({
+  entityType: Type.Optional(Type.String({ maxLength: 40 })),
+  entityId: Type.Optional(Type.Integer({ minimum: 1 })),
+  customerId: Type.Optional(Type.Integer({ minimum: 1 })),
+  beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
+  limit: Limit(50, 500),
+});
+
+/** The audit trail (who changed what, when, before and after) and the live event stream. */
+export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
+  const { db } = ctx.store;
+
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
+    '/api/events',
+    { schema: { tags: ['audit'], summary: 'Audit events, newest first', querystring: AuditQuery }, config: { allow: leads } },
+    async (request) => {
+      const q = request.query;
+      let query = db.selectFrom('events').selectAll();
+      if (q.entityType) query = query.where('entity_type', '=', q.entityType);
+      if (q.entityId) query = query.where('entity_id', '=', q.entityId);
+      if (q.customerId) query = query.where('customer_id', '=', q.customerId);
+      if (q.beforeId) query = query.where('id', '<', q.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          type: r.type,
+          actor: { type: r.actor_type, id: r.actor_id },
+          entity: { type: r.entity_type, id: r.entity_id },
+          before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+          after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+          at: new Date(r.created_at).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/live',
+    { websocket: true, schema: { tags: ['audit'], summary: 'WebSocket: the events you may see, as they happen' }, config: { allow: 'public' } },
+    async (socket, request) => {
+      // Authentication happens here rather than in the access hook so the socket can close with a reason.
+      const me = await identify(ctx, request).catch(() => null);
+      if (!me || !staff.includes(me.role)) {
+        socket.close(4401, 'sign in first');
+        return;
+      }
+      const unsubscribe = ctx.bus.subscribe((event: DomainEvent) => {
+        if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope)) socket.send(JSON.stringify(event));
+      });
+      socket.on('close', unsubscribe);
+      socket.send(JSON.stringify({ type: 'hello', advisorId: me.id }));
+    },
+  );
+}

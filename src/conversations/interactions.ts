@@ -1,0 +1,339 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, InteractionRow } from '../platform/db/schema.ts';
+import type { Dialect } from '../platform/db/connect.ts';
+import type { Unit } from '../platform/db/writer.ts';
+import type { Actor } from '../platform/events/event.ts';
+import { Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
+import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
+import { canSeeConversation, conversationScope, type Viewer } from '../advisors/access.ts';
+import { resolveCustomer } from '../customers/customers.ts';
+import type { ContactPoints } from '../customers/identities.ts';
+import { activeStatuses, openConversation, scopeOf, type Channel } from './conversations.ts';
+import { sanitiseHtml, textOfHtml } from './sanitise.ts';
+
+export const interactionKinds = ['email', 'chat_message', 'call', 'sms', 'shop_visit', 'social_post', 'social_dm', 'note'] as const;
+export type InteractionKind = (typeof interactionKinds)[number];
+
+/** The channel each kind of interaction travels on. */
+export const channelOfKind: Record<InteractionKind, Channel> = {
+  email: 'email',
+  chat_message: 'chat',
+  call: 'voice',
+  sms: 'sms',
+  shop_visit: 'shop',
+  social_post: 'social',
+  social_dm: 'social',
+  note: 'internal',
+};
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+/** Delivery of an outbound interaction: until a channel's adapter exists it waits, and says so. */
+export type DeliveryState = 'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
+
+export interface Attachment {
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly url?: string | undefined;
+}
+
+/** One message, call, visit or post as the API shows it. */
+export interface Interaction {
+  readonly id: number;
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly channel: Channel;
+  readonly kind: InteractionKind;
+  readonly direction: Direction;
+  readonly author: { readonly type: string; readonly id: number | null };
+  readonly text: string;
+  readonly html: string | null;
+  readonly attachments: Attachment[];
+  readonly provider: string | null;
+  readonly providerId: string | null;
+  readonly private: boolean;
+  readonly deliveryState: DeliveryState;
+  readonly createdAt: string;
+}
+
+export function toInteraction(row: InteractionRow): Interaction {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    customerId: row.customer_id,
+    channel: row.channel as Channel,
+    kind: row.kind as InteractionKind,
+    direction: row.direction as Direction,
+    author: { type: row.author_type, id: row.author_id },
+    text: row.text,
+    html: row.html,
+    attachments: JSON.parse(row.attachments) as Attachment[],
+    provider: row.provider,
+    providerId: row.provider_id,
+    private: row.is_private === 1,
+    deliveryState: row.delivery_state as DeliveryState,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export interface InboundContact {
+  readonly kind: Exclude<InteractionKind, 'note'>;
+  readonly from: ContactPoints & { readonly name?: string | undefined };
+  readonly text?: string | undefined;
+  readonly html?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly attachments?: readonly Attachment[] | undefined;
+  /** Which system delivered it (twilio, meta, smtp…) and its own id for the message: re-deliveries are ignored. */
+  readonly provider?: string | undefined;
+  readonly providerId?: string | undefined;
+  /** Set when the channel already knows the case (an email reply's thread, a chat session). */
+  readonly conversationId?: number | undefined;
+  readonly shopId?: number | undefined;
+  readonly teamId?: number | undefined;
+  readonly occurredAt?: number | undefined;
+}
+
+export interface IngestResult {
+  readonly interactionId: number;
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly duplicate: boolean;
+  readonly customerCreated: boolean;
+  readonly conversationOpened: boolean;
+}
+
+/**
+ * Takes in one inbound contact from any channel: finds or creates the customer, appends to their
+ * active case (or opens one), stores the interaction and records the event. A provider id seen
+ * before returns the stored interaction and changes nothing.
+ */
+export async function ingestInbound(unit: Unit, contact: InboundContact, options: { readonly defaultRegion: string; readonly actor: Actor }): Promise<IngestResult> {
+  if (contact.providerId !== undefined && !contact.provider) throw new Invalid('provider', 'is required with providerId');
+  if (contact.provider && contact.providerId) {
+    const existing = await findByProviderId(unit.db, contact.provider, contact.providerId);
+    if (existing) return { ...existing, duplicate: true, customerCreated: false, conversationOpened: false };
+  }
+  const html = contact.html ? sanitiseHtml(contact.html) : null;
+  const text = contact.text ?? (html ? textOfHtml(html) : '');
+  if (text.length === 0 && (contact.attachments ?? []).length === 0) throw new Invalid('text', 'an inbound contact needs text, html or an attachment');
+
+  const resolution = await resolveCustomer(unit, contact.from, { displayName: contact.from.name, defaultRegion: options.defaultRegion, actor: options.actor });
+  const customerId = resolution.customerId;
+  const channel = channelOfKind[contact.kind];
+
+  let conversation = contact.conversationId
+    ? await unit.db.selectFrom('conversations').selectAll().where('id', '=', contact.conversationId).where('customer_id', '=', customerId).executeTakeFirst()
+    : await unit.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .where('status', 'in', activeStatuses)
+        .orderBy('last_interaction_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+  if (contact.conversationId && !conversation) throw new Invalid('conversationId', 'no such conversation for this customer');
+  let opened = false;
+  if (!conversation) {
+    conversation = await openConversation(
+      unit,
+      { customerId, subject: contact.subject?.trim() || firstWords(text), channel, shopId: contact.shopId ?? null, ...(contact.teamId !== undefined ? { teamId: contact.teamId } : {}) },
+      options.actor,
+    );
+    opened = true;
+  }
+  const at = contact.occurredAt ?? unit.now;
+  const inserted = await unit.db
+    .insertInto('interactions')
+    .values({
+      conversation_id: conversation.id,
+      customer_id: customerId,
+      channel,
+      kind: contact.kind,
+      direction: 'inbound',
+      author_type: 'customer',
+      author_id: customerId,
+      text,
+      html,
+      attachments: JSON.stringify(contact.attachments ?? []),
+      provider: contact.provider ?? null,
+      provider_id: contact.providerId ?? null,
+      is_private: 0,
+      delivery_state: 'received',
+      created_at: at,
+    })
+    .onConflict((oc) => oc.columns(['provider', 'provider_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  // The same provider id committed by a concurrent writer since we looked: start again and find it.
+  if (!inserted) throw new RetryableConflict('provider id taken concurrently');
+  const reopened = conversation.status === 'pending_customer' ? 'pending_us' : conversation.status;
+  await unit.db
+    .updateTable('conversations')
+    .set({ last_interaction_at: Math.max(at, conversation.last_interaction_at), updated_at: unit.now, status: reopened })
+    .where('id', '=', conversation.id)
+    .execute();
+  await unit.record({
+    type: 'interaction.received',
+    actor: options.actor,
+    entity: { type: 'interaction', id: inserted.id },
+    scope: scopeOf(conversation),
+    after: { channel, kind: contact.kind, conversationId: conversation.id, customerId, text: text.slice(0, 280) },
+  });
+  return {
+    interactionId: inserted.id,
+    conversationId: conversation.id,
+    customerId,
+    duplicate: false,
+    customerCreated: resolution.created,
+    conversationOpened: opened,
+  };
+}
+
+async function findByProviderId(db: Kysely<Database>, provider: string, providerId: string) {
+  const row = await db
+    .selectFrom('interactions')
+    .select(['id', 'conversation_id', 'customer_id'])
+    .where('provider', '=', provider)
+    .where('provider_id', '=', providerId)
+    .executeTakeFirst();
+  return row ? { interactionId: row.id, conversationId: row.conversation_id, customerId: row.customer_id } : undefined;
+}
+
+function firstWords(text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line || 'New conversation';
+}
+
+export interface AdvisorMessage {
+  readonly kind: InteractionKind;
+  readonly text: string;
+  readonly html?: string | undefined;
+  readonly attachments?: readonly Attachment[] | undefined;
+}
+
+/**
+ * An advisor's reply on a channel, or an internal note. A reply is signed by the advisor and waits
+ * for the channel's adapter to send it; a note is private and never leaves Rapport.
+ */
+export async function addAdvisorInteraction(unit: Unit, conversationId: number, message: AdvisorMessage, viewer: Viewer, actor: Actor): Promise<InteractionRow> {
+  const conversation = await unit.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+  if (!conversation || !canSeeConversation(viewer, conversation)) throw new NotFound('conversation');
+  const isNote = message.kind === 'note';
+  const html = message.html ? sanitiseHtml(message.html) : null;
+  const row = await unit.db
+    .insertInto('interactions')
+    .values({
+      conversation_id: conversationId,
+      customer_id: conversation.customer_id,
+      channel: channelOfKind[message.kind],
+      kind: message.kind,
+      direction: isNote ? 'internal' : 'outbound',
+      author_type: 'advisor',
+      author_id: viewer.id,
+      text: message.text,
+      html,
+      attachments: JSON.stringify(message.attachments ?? []),
+      provider: null,
+      provider_id: null,
+      is_private: isNote ? 1 : 0,
+      delivery_state: isNote ? 'none' : 'waiting_for_channel',
+      created_at: unit.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await unit.db
+    .updateTable('conversations')
+    .set({
+      last_interaction_at: unit.now,
+      updated_at: unit.now,
+      ...(isNote ? {} : { status: conversation.status === 'resolved' || conversation.status === 'closed' ? conversation.status : 'pending_customer' }),
+      ...(conversation.owner_id === null && !isNote ? { owner_id: viewer.id } : {}),
+    })
+    .where('id', '=', conversationId)
+    .execute();
+  if (!isNote) await unit.db.updateTable('customers').set({ last_advisor_id: viewer.id }).where('id', '=', conversation.customer_id).execute();
+  await unit.record({
+    type: isNote ? 'interaction.noted' : 'interaction.replied',
+    actor,
+    entity: { type: 'interaction', id: row.id },
+    scope: scopeOf(conversation),
+    after: { channel: row.channel, kind: row.kind, conversationId, text: message.text.slice(0, 280), deliveryState: row.delivery_state },
+  });
+  return row;
+}
+
+/** Every interaction of a case, oldest first. */
+export async function listInteractions(db: Kysely<Database>, conversationId: number, viewer: Viewer): Promise<Interaction[]> {
+  const conversation = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+  if (!conversation || !canSeeConversation(viewer, conversation)) throw new NotFound('conversation');
+  const rows = await db.selectFrom('interactions').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toInteraction);
+}
+
+export interface TimelineCursor {
+  readonly at: number;
+  readonly id: number;
+}
+
+/** Encodes where a timeline page ended, opaque to clients. */
+export function encodeCursor(cursor: TimelineCursor): string {
+  return Buffer.from(`${cursor.at}.${cursor.id}`).toString('base64url');
+}
+
+/** Reads a cursor back; a malformed one is an Invalid naming the field. */
+export function decodeCursor(raw: string, field = 'cursor'): TimelineCursor {
+  const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(raw, 'base64url').toString());
+  if (!match) throw new Invalid(field, 'is not a cursor this server gave out');
+  return { at: Number(match[1]), id: Number(match[2]) };
+}
+
+export interface TimelinePage {
+  readonly items: Interaction[];
+  readonly nextCursor: string | null;
+}
+
+/** A customer's whole story across cases and channels, newest first, a page at a time. */
+export async function customerTimeline(
+  db: Kysely<Database>,
+  customerId: number,
+  viewer: Viewer,
+  options: { readonly limit: number; readonly cursor?: TimelineCursor | undefined },
+): Promise<TimelinePage> {
+  let query = db
+    .selectFrom('interactions')
+    .innerJoin('conversations', 'conversations.id', 'interactions.conversation_id')
+    .selectAll('interactions')
+    .where('interactions.customer_id', '=', customerId)
+    .where(conversationScope(viewer));
+  const cursor = options.cursor;
+  if (cursor) {
+    query = query.where((eb) =>
+      eb.or([eb('interactions.created_at', '<', cursor.at), eb.and([eb('interactions.created_at', '=', cursor.at), eb('interactions.id', '<', cursor.id)])]),
+    );
+  }
+  const rows = await query.orderBy('interactions.created_at', 'desc').orderBy('interactions.id', 'desc').limit(options.limit + 1).execute();
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toInteraction),
+    nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+  };
+}
+
+/** Full-text search over the interactions a viewer may see, newest first. */
+export async function searchInteractions(db: Kysely<Database>, dialect: Dialect, query: string, viewer: Viewer, limit: number): Promise<Interaction[]> {
+  const words = searchWords(query);
+  if (words.length === 0) return [];
+  const expression = matchExpression(dialect, words);
+  let select = db
+    .selectFrom('interactions')
+    .innerJoin('conversations', 'conversations.id', 'interactions.conversation_id')
+    .selectAll('interactions')
+    .where(conversationScope(viewer));
+  select =
+    dialect === 'sqlite'
+      ? select.where(sql<boolean>`interactions.id in (select rowid from interactions_fts where interactions_fts match ${expression} order by rowid desc limit ${limit * 50})`)
+      : select.where(pgMatches('interactions', expression));
+  const rows = await select.orderBy('interactions.id', 'desc').limit(limit).execute();
+  return rows.map(toInteraction);
+}

@@ -1,0 +1,174 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './platform/config.ts';
+import { closeContext, createContext, buildServer } from './server.ts';
+import { isEmpty, loadDemoCompany } from './demo/demo-company.ts';
+import { createAdvisor, hashPassword, setPassword } from './advisors/advisors.ts';
+import { roles, type Role } from './advisors/access.ts';
+import { eraseCustomer, exportCustomer } from './customers/customers.ts';
+import { systemActor } from './platform/events/event.ts';
+import { DomainError } from './platform/errors.ts';
+
+const usage = `rapport <command>
+
+  serve                         run Rapport (loads the demo company into an empty database)
+  migrate                       apply database migrations
+  seed-demo                     load the demo company into an empty database
+  user add --email E --name N --role R [--password P] [--team ID] [--shop ID]
+  user reset-password --email E --password P
+  customer export --id N        print everything held about a customer as JSON
+  customer erase --id N         anonymise a customer
+  simulate <scenario.json> [--seed N] [--policy rapport|fcfs|both] [--json] [--svg out.svg]
+
+Settings come from the environment: DATABASE_URL, RAPPORT_DATA_DIR, PORT, HOST, NATS_URL, ...`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    console.log(usage);
+    return command ? 0 : 1;
+  }
+  if (command === 'simulate') {
+    const { runSimulateCommand } = await import('./routing/simulate-command.ts');
+    return runSimulateCommand(rest);
+  }
+  const config = loadConfig();
+  const ctx = await createContext(config, { quiet: command !== 'serve' });
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(ctx);
+      case 'migrate':
+        console.log(`database ${ctx.store.dialect} is up to date`);
+        return 0;
+      case 'seed-demo': {
+        if (!(await isEmpty(ctx))) {
+          console.error('the database already holds data; the demo loads only into an empty one');
+          return 1;
+        }
+        const summary = await loadDemoCompany(ctx);
+        console.log(`demo company loaded: ${summary.customers} customers, ${summary.interactions} interactions`);
+        console.log(`integration token (shown once): ${summary.integrationToken}`);
+        return 0;
+      }
+      case 'user':
+        return await userCommand(ctx, rest);
+      case 'customer':
+        return await customerCommand(ctx, rest);
+      default:
+        console.error(`unknown command ${command}\n\n${usage}`);
+        return 1;
+    }
+  } finally {
+    if (command !== 'serve') await closeContext(ctx);
+  }
+}
+
+async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<number> {
+  let demo: Awaited<ReturnType<typeof loadDemoCompany>> | undefined;
+  if (ctx.config.loadDemo && (await isEmpty(ctx))) {
+    console.log('empty database: loading the demo company…');
+    demo = await loadDemoCompany(ctx);
+  }
+  const app = await buildServer(ctx);
+  await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
+  console.log(`\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`);
+  console.log(`  Open ${base}/desk/  (API: ${base}/api/docs)`);
+  if (demo) {
+    console.log(`  Demo company: ${demo.customers} customers, ${demo.interactions} interactions.`);
+    console.log(`  Sign in as admin@demo.rapport.test, supervisor@demo.rapport.test or lea@demo.rapport.test`);
+    console.log(`  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`);
+    console.log(`  Channel gateway API token (shown once): ${demo.integrationToken}`);
+  }
+  const stop = async () => {
+    await app.close();
+    await closeContext(ctx);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  return new Promise<number>(() => {});
+}
+
+async function userCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, team: { type: 'string' }, shop: { type: 'string' } },
+  });
+  if (sub === 'add') {
+    if (!values.email || !values.name || !values.role || !(roles as readonly string[]).includes(values.role)) {
+      console.error(`user add needs --email, --name and --role (${roles.join(', ')})`);
+      return 1;
+    }
+    if (values.password !== undefined && values.password.length < 10) {
+      console.error('the password needs at least 10 characters');
+      return 1;
+    }
+    const passwordHash = values.password ? await hashPassword(values.password) : null;
+    const advisor = await ctx.writer.run((unit) =>
+      createAdvisor(
+        unit,
+        {
+          email: values.email!,
+          name: values.name!,
+          role: values.role as Role,
+          teamId: values.team ? Number(values.team) : null,
+          shopId: values.shop ? Number(values.shop) : null,
+          passwordHash,
+        },
+        systemActor,
+      ),
+    );
+    console.log(`added ${advisor.role} ${advisor.email} (id ${advisor.id})`);
+    return 0;
+  }
+  if (sub === 'reset-password') {
+    if (!values.email || !values.password || values.password.length < 10) {
+      console.error('user reset-password needs --email and --password (at least 10 characters)');
+      return 1;
+    }
+    const row = await ctx.store.db.selectFrom('advisors').select('id').where('email', '=', values.email.trim().toLowerCase()).executeTakeFirst();
+    if (!row) {
+      console.error(`no user ${values.email}`);
+      return 1;
+    }
+    const passwordHash = await hashPassword(values.password);
+    await ctx.writer.run((unit) => setPassword(unit, row.id, passwordHash, systemActor));
+    console.log(`password reset for ${values.email}; their sessions are closed`);
+    return 0;
+  }
+  console.error('user add | user reset-password');
+  return 1;
+}
+
+async function customerCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parseArgs({ args: rest, options: { id: { type: 'string' } } });
+  const id = Number(values.id);
+  if (!Number.isInteger(id) || id < 1) {
+    console.error('--id must be a customer id');
+    return 1;
+  }
+  if (sub === 'export') {
+    console.log(JSON.stringify(await exportCustomer(ctx.store.db, id), null, 2));
+    return 0;
+  }
+  if (sub === 'erase') {
+    await ctx.writer.run((unit) => eraseCustomer(unit, id, systemActor));
+    console.log(`customer ${id} erased`);
+    return 0;
+  }
+  console.error('customer export | customer erase');
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof DomainError ? `error: ${error.message}` : error);
+    process.exitCode = 1;
+  },
+);

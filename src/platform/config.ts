@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { Invalid } from './errors.ts';
+
+/** Rapport's settings, read once from the environment, validated and frozen. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL connection string; SQLite in `dataDir` when absent. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Region used to read phone numbers written without a country code (ISO 3166 alpha-2). */
+  readonly defaultPhoneRegion: string;
+  /** NATS server for the event bus between nodes; in-process bus when absent. */
+  readonly natsUrl: string | undefined;
+  readonly cookieSecure: boolean;
+  readonly sessionTtlMs: number;
+  readonly logLevel: string;
+  /** Load the demo company when the database is empty. */
+  readonly loadDemo: boolean;
+  readonly demoPassword: string;
+  readonly bodyLimitBytes: number;
+  readonly publicRateLimitPerMinute: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Invalid(name, 'must be a non-negative integer');
+  return value;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Invalid(name, 'must be true or false');
+}
+
+/** Reads the configuration from environment variables (see README for the list). */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(region)) throw new Invalid('RAPPORT_PHONE_REGION', 'must be a two-letter region code');
+  const config: Config = {
+    port: intSetting(env, 'PORT', 3000),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.RAPPORT_DATA_DIR ?? 'data'),
+    defaultPhoneRegion: region,
+    natsUrl: env.NATS_URL || undefined,
+    cookieSecure: boolSetting(env, 'RAPPORT_COOKIE_SECURE', false),
+    sessionTtlMs: intSetting(env, 'RAPPORT_SESSION_HOURS', 12) * 3_600_000,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    loadDemo: boolSetting(env, 'RAPPORT_DEMO', true),
+    demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
+    bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
+    publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,163 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Tables as Kysely sees them. Timestamps are UTC epoch milliseconds; JSON columns hold text. */
+export interface Database {
+  teams: TeamsTable;
+  shops: ShopsTable;
+  advisors: AdvisorsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  customers: CustomersTable;
+  identities: IdentitiesTable;
+  conversations: ConversationsTable;
+  conversation_tags: ConversationTagsTable;
+  interactions: InteractionsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  created_at: number;
+}
+
+export interface ShopsTable {
+  id: Generated<number>;
+  name: string;
+  city: string;
+  time_zone: string;
+  address: string;
+  team_id: number | null;
+  created_at: number;
+}
+
+export interface AdvisorsTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  role: string;
+  team_id: number | null;
+  shop_id: number | null;
+  password_hash: string | null;
+  languages: string;
+  skills: string;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  advisor_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  advisor_id: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  display_name: string;
+  language: string | null;
+  consent: string;
+  owner_id: number | null;
+  last_advisor_id: number | null;
+  merged_into_id: number | null;
+  erased_at: number | null;
+  search_text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  id: Generated<number>;
+  customer_id: number;
+  kind: string;
+  network: string;
+  value: string;
+  created_at: number;
+}
+
+export interface ConversationsTable {
+  id: Generated<number>;
+  customer_id: number;
+  subject: string;
+  status: string;
+  owner_id: number | null;
+  team_id: number | null;
+  shop_id: number | null;
+  priority: string;
+  origin_channel: string;
+  created_at: number;
+  updated_at: number;
+  last_interaction_at: number;
+  resolved_at: number | null;
+}
+
+export interface ConversationTagsTable {
+  conversation_id: number;
+  tag: string;
+}
+
+export interface InteractionsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  customer_id: number;
+  channel: string;
+  kind: string;
+  direction: string;
+  author_type: string;
+  author_id: number | null;
+  text: string;
+  html: string | null;
+  attachments: string;
+  provider: string | null;
+  provider_id: string | null;
+  is_private: number;
+  delivery_state: string;
+  created_at: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  type: string;
+  actor_type: string;
+  actor_id: number | null;
+  entity_type: string;
+  entity_id: number;
+  customer_id: number | null;
+  conversation_id: number | null;
+  team_id: number | null;
+  shop_id: number | null;
+  owner_id: number | null;
+  before: string | null;
+  after: string | null;
+  created_at: number;
+  published_at: number | null;
+}
+
+export interface IdempotencyKeysTable {
+  actor: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response_body: string;
+  created_at: number;
+}
+
+export type AdvisorRow = Selectable<AdvisorsTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type InteractionRow = Selectable<InteractionsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewInteraction = Insertable<InteractionsTable>;

@@ -1,0 +1,225 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import type { Clock } from '../clock.ts';
+import type { DomainEvent, NewEvent } from '../events/event.ts';
+import type { EventBus } from '../events/bus.ts';
+import { RetryableConflict } from '../errors.ts';
+
+/** What a unit of work sees: the open transaction, the time it started, and the audit recorder. */
+export interface Unit {
+  readonly db: Transaction<Database>;
+  readonly now: number;
+  /** Stores an audit event in this transaction; it is published only after commit. */
+  record(event: NewEvent): Promise<DomainEvent>;
+}
+
+export type Work<T> = (unit: Unit) => Promise<T>;
+
+interface Job {
+  work: Work<unknown>;
+  at: number | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The write path of Rapport: every change runs here, in a transaction, with its audit events. */
+export interface Writer {
+  /** Runs a unit of work; `at` backdates its clock (demo history, imports). */
+  run<T>(work: Work<T>, options?: { readonly at?: number }): Promise<T>;
+  /** Resolves once everything queued so far is committed and published. */
+  drain(): Promise<void>;
+}
+
+const maxBatch = 512;
+const maxAttempts = 3;
+
+/**
+ * Groups concurrent units of work into one transaction (group commit): one fsync serves many
+ * requests. Each unit runs inside its own savepoint, so one failure rolls back only that unit.
+ * Events are published after the commit (outbox); their `published_at` mark rides on the next batch.
+ */
+export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock): Writer {
+  let queue: Job[] = [];
+  let running = false;
+  let toMark: number[] = [];
+  let idleWaiters: Array<() => void> = [];
+
+  async function runBatch(batch: Job[]): Promise<void> {
+    const published: DomainEvent[] = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const marking = toMark;
+    toMark = [];
+    try {
+      await db.transaction().execute(async (trx) => {
+        if (marking.length > 0) {
+          await trx.updateTable('events').set({ published_at: clock.now() }).where('id', 'in', marking).execute();
+        }
+        for (const job of batch) {
+          outcomes.push(await runInSavepoint(trx, job, published));
+        }
+      });
+    } catch (error) {
+      toMark = marking.concat(toMark);
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    if (published.length > 0) {
+      await bus.publish(published);
+      for (const event of published) toMark.push(event.id);
+    }
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+
+  async function runInSavepoint(
+    trx: Transaction<Database>,
+    job: Job,
+    published: DomainEvent[],
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    for (let attempt = 1; ; attempt++) {
+      const events: DomainEvent[] = [];
+      const now = job.at ?? clock.now();
+      const unit: Unit = {
+        db: trx,
+        now,
+        async record(event) {
+          const stored = await insertEvent(trx, event, now);
+          events.push(stored);
+          return stored;
+        },
+      };
+      await sql`savepoint unit_of_work`.execute(trx);
+      try {
+        const value = await job.work(unit);
+        await sql`release savepoint unit_of_work`.execute(trx);
+        published.push(...events);
+        return { ok: true, value };
+      } catch (error) {
+        await sql`rollback to savepoint unit_of_work`.execute(trx);
+        await sql`release savepoint unit_of_work`.execute(trx);
+        if (error instanceof RetryableConflict && attempt < maxAttempts) continue;
+        return { ok: false, error };
+      }
+    }
+  }
+
+  async function pump(): Promise<void> {
+    running = true;
+    try {
+      while (queue.length > 0 || toMark.length > 0) {
+        const batch = queue.slice(0, maxBatch);
+        queue = queue.slice(batch.length);
+        await runBatch(batch);
+        // Let requests that arrived meanwhile join the next batch.
+        if (queue.length === 0 && toMark.length > 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      running = false;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  function start(): void {
+    if (running) return;
+    running = true;
+    setImmediate(() => void pump());
+  }
+
+  return {
+    run<T>(work: Work<T>, options: { readonly at?: number } = {}): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work: work as Work<unknown>, at: options.at, resolve: resolve as (v: unknown) => void, reject });
+        start();
+      });
+    },
+    drain() {
+      if (!running && queue.length === 0 && toMark.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        start();
+      });
+    },
+  };
+}
+
+async function insertEvent(trx: Transaction<Database>, event: NewEvent, now: number): Promise<DomainEvent> {
+  const scope = event.scope ?? {};
+  const row = await trx
+    .insertInto('events')
+    .values({
+      type: event.type,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      entity_type: event.entity.type,
+      entity_id: event.entity.id,
+      customer_id: scope.customerId ?? null,
+      conversation_id: scope.conversationId ?? null,
+      team_id: scope.teamId ?? null,
+      shop_id: scope.shopId ?? null,
+      owner_id: scope.ownerId ?? null,
+      before: event.before === undefined ? null : JSON.stringify(event.before),
+      after: event.after === undefined ? null : JSON.stringify(event.after),
+      created_at: now,
+      published_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return {
+    id: row.id,
+    type: event.type,
+    actor: event.actor,
+    entity: event.entity,
+    scope,
+    before: event.before ?? null,
+    after: event.after ?? null,
+    at: now,
+  };
+}
+
+/** Publishes events a crash left unpublished (committed, not yet marked); run once at start. */
+export async function publishLeftovers(db: Kysely<Database>, bus: EventBus, clock: Clock): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('published_at', 'is', null)
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    if (rows.length === 0) return total;
+    await bus.publish(
+      rows.map((row) => ({
+        id: row.id,
+        type: row.type,
+        actor: { type: row.actor_type as DomainEvent['actor']['type'], id: row.actor_id },
+        entity: { type: row.entity_type, id: row.entity_id },
+        scope: {
+          customerId: row.customer_id,
+          conversationId: row.conversation_id,
+          teamId: row.team_id,
+          shopId: row.shop_id,
+          ownerId: row.owner_id,
+        },
+        before: row.before === null ? null : (JSON.parse(row.before) as unknown),
+        after: row.after === null ? null : (JSON.parse(row.after) as unknown),
+        at: row.created_at,
+      })),
+    );
+    await db
+      .updateTable('events')
+      .set({ published_at: clock.now() })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    total += rows.length;
+  }
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Unit, Writer } from '../db/writer.ts';
+import { Conflict, Invalid, RetryableConflict } from '../errors.ts';
+
+export interface Created {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Runs a create in one unit of work and, when the request carries an `Idempotency-Key`, stores
+ * the answer in the same transaction: a retry with that key gets the same answer and changes
+ * nothing; the same key with a different body is refused.
+ */
+export async function createOnce(
+  writer: Writer,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  actorKey: string,
+  work: (unit: Unit) => Promise<Created>,
+): Promise<FastifyReply> {
+  const raw = request.headers['idempotency-key'];
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key !== undefined && (key.length === 0 || key.length > 200)) throw new Invalid('Idempotency-Key', 'must be 1 to 200 characters');
+  const requestHash = createHash('sha256')
+    .update(`${request.method} ${request.routeOptions.url ?? request.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`)
+    .digest('hex');
+  const result = await writer.run(async (unit) => {
+    if (key !== undefined) {
+      const stored = await unit.db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('actor', '=', actorKey)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (stored) {
+        if (stored.request_hash !== requestHash) throw new Conflict('this Idempotency-Key was used for a different request');
+        return { status: stored.status_code, body: JSON.parse(stored.response_body) as unknown, replayed: true };
+      }
+    }
+    const created = await work(unit);
+    if (key !== undefined) {
+      await unit.db
+        .insertInto('idempotency_keys')
+        .values({ actor: actorKey, key, request_hash: requestHash, status_code: created.status, response_body: JSON.stringify(created.body), created_at: unit.now })
+        .onConflict((oc) => oc.columns(['actor', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst()
+        .then((row) => {
+          // A concurrent request with the same key committed first: start again and replay its answer.
+          if (!row) throw new RetryableConflict('idempotency key taken concurrently');
+        });
+    }
+    return { ...created, replayed: false };
+  });
+  if (result.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.status(result.status).send(result.body);
+}

@@ -1,0 +1,81 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import pg from 'pg';
+import { openStore, type Store } from '../src/platform/db/connect.ts';
+
+/** Where the PostgreSQL leg runs; CI sets RAPPORT_REQUIRE_POSTGRES=1 so a missing server fails instead of skipping. */
+const adminUrl = process.env.RAPPORT_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  readonly name: 'sqlite' | 'postgres';
+  /** Set when this leg cannot run here, with the reason. */
+  readonly skip: string | false;
+  /** A fresh, empty database for one suite. */
+  open(): Promise<Store>;
+}
+
+let counter = 0;
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Both databases every storage test runs on: SQLite always, PostgreSQL when a server answers. */
+export async function testDatabases(): Promise<TestDatabase[]> {
+  const pgUp = await postgresAnswers();
+  if (!pgUp) {
+    if (process.env.RAPPORT_REQUIRE_POSTGRES === '1') throw new Error(`PostgreSQL does not answer at ${adminUrl} and RAPPORT_REQUIRE_POSTGRES=1`);
+    console.log(`# PostgreSQL does not answer at ${adminUrl}: skipping the PostgreSQL leg of these tests`);
+  }
+  return [
+    {
+      name: 'sqlite',
+      skip: false,
+      async open() {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-test-'));
+        const store = openStore({ file: path.join(dir, 'rapport.sqlite') });
+        return {
+          ...store,
+          async close() {
+            await store.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      },
+    },
+    {
+      name: 'postgres',
+      skip: pgUp ? false : 'PostgreSQL not reachable',
+      async open() {
+        const name = `rapport_test_${process.pid}_${Date.now()}_${counter++}`;
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`create database ${name}`);
+        await admin.end();
+        const url = new URL(adminUrl);
+        url.pathname = `/${name}`;
+        const store = openStore({ databaseUrl: url.toString() });
+        return {
+          ...store,
+          async close() {
+            await store.close();
+            const cleanup = new pg.Client({ connectionString: adminUrl });
+            await cleanup.connect();
+            await cleanup.query(`drop database if exists ${name} with (force)`);
+            await cleanup.end();
+          },
+        };
+      },
+    },
+  ];
+}
