@@ -63,5 +63,11 @@ export function identitiesOf(points: ContactPoints, defaultRegion: string, field
 
 /** The words a customer can be found by: their name and every identity. */
 export function searchTextOf(displayName: string, identities: readonly Identity[]): string {
-  return [displayName, ...identities.map((i) => (i.kind === 'email' ? `${i.value} ${i.value.replace(/[@.]/g, ' ')}` : i.value))].join(' ');
+  const words = identities.map((i) => {
+    if (i.kind === 'email') return `${i.value} ${i.value.replace(/[@.]/g, ' ')}`;
+    // Digits alone too: full-text parsers read '+33…' as a signed number, and people type numbers without '+'.
+    if (i.kind === 'phone') return `${i.value} ${i.value.replace(/\D/g, '')}`;
+    return i.value;
+  });
+  return [displayName, ...words].join(' ');
 }

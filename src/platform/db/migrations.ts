@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './connect.ts';
+import { deskMigration } from './migrations/0003_desk.ts';
 
 // Migrations receive Kysely<any> by design: they describe tables that the typed schema does not know yet.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -232,6 +233,6 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     },
   };
 
-  const migrations: Record<string, Migration> = { '0001_initial': initial };
+  const migrations: Record<string, Migration> = { '0001_initial': initial, '0003_desk': deskMigration(dialect) };
   return { getMigrations: async () => migrations };
 }

@@ -28,6 +28,8 @@ export interface Writer {
   run<T>(work: Work<T>, options?: { readonly at?: number }): Promise<T>;
   /** Resolves once everything queued so far is committed and published. */
   drain(): Promise<void>;
+  /** How many transactions and units of work have committed so far. */
+  stats(): { readonly transactions: number; readonly units: number };
 }
 
 const maxBatch = 512;
@@ -43,6 +45,8 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
   let running = false;
   let toMark: number[] = [];
   let idleWaiters: Array<() => void> = [];
+  let transactions = 0;
+  let units = 0;
 
   async function runBatch(batch: Job[]): Promise<void> {
     const published: DomainEvent[] = [];
@@ -58,6 +62,8 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
           outcomes.push(await runInSavepoint(trx, job, published));
         }
       });
+      transactions++;
+      units += batch.length;
     } catch (error) {
       toMark = marking.concat(toMark);
       for (const job of batch) job.reject(error);
@@ -137,6 +143,7 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
         start();
       });
     },
+    stats: () => ({ transactions, units }),
     drain() {
       if (!running && queue.length === 0 && toMark.length === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
