@@ -20,13 +20,13 @@ export const sessionCookie = 'rapport_session';
 export async function identify(ctx: Context, request: FastifyRequest): Promise<Viewer | null> {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) {
-    const row = await advisorForToken(ctx.store.db, header.slice(7).trim());
+    const row = await advisorForToken(ctx.store.read, header.slice(7).trim());
     if (!row) throw new Unauthenticated('the API token is not valid');
     return viewerOf(row);
   }
   const token = request.cookies[sessionCookie];
   if (!token) return null;
-  const row = await advisorForSession(ctx.store.db, token, ctx.clock.now());
+  const row = await advisorForSession(ctx.store.read, token, ctx.clock.now());
   return row ? viewerOf(row) : null;
 }
 

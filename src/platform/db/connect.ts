@@ -10,7 +10,14 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Store {
+  /** The handle for writes (the writer's transactions) and for reads that must see them. */
   readonly db: Kysely<Database>;
+  /**
+   * The handle for reads on hot paths (sign-in checks, lists, timelines, search). On SQLite it is a
+   * second connection, so reads never queue behind an open group-commit transaction; on PostgreSQL
+   * it is the same pool.
+   */
+  readonly read: Kysely<Database>;
   readonly dialect: Dialect;
   close(): Promise<void>;
 }
@@ -23,18 +30,52 @@ export function openStore(options: { databaseUrl?: string | undefined; dataDir?:
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, read: db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = options.file ?? path.join(options.dataDir ?? 'data', 'rapport.sqlite');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const writeConnection = openSqlite(file);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(writeConnection) }) });
+  if (file === ':memory:') return { db, read: db, dialect: 'sqlite', close: () => db.destroy() };
+  const read = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }) });
+  return {
+    db,
+    read,
+    dialect: 'sqlite',
+    async close() {
+      await read.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+function openSqlite(file: string): SqliteDatabase.Database {
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  // Each unit of work runs in a savepoint; keep its rollback journal in memory, not in a temp file.
+  sqlite.pragma('temp_store = MEMORY');
+  return sqlite;
+}
+
+/** Kysely prepares every query anew; preparing costs more than running, so keep each statement once. */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const cached = Object.create(sqlite) as SqliteDatabase.Database;
+  cached.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = sqlite.prepare(source);
+      if (cache.size > 2000) cache.clear();
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as SqliteDatabase.Database['prepare'];
+  cached.close = () => sqlite.close();
+  return cached;
 }
 
 /** Applies every pending migration; safe to call at each start. */

@@ -13,8 +13,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
 
   const initial: Migration = {
     async up(db: AnyDb) {
-      const pk = <T extends { primaryKey(): T; autoIncrement(): T }>(c: T) =>
-        dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement();
+      // SQLite: an INTEGER PRIMARY KEY is the rowid and grows by itself; AUTOINCREMENT would add a write per insert.
+      const pk = <T extends { primaryKey(): T }>(c: T) => c.primaryKey();
 
       await db.schema
         .createTable('teams')
@@ -194,7 +194,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .execute();
       await db.schema.createIndex('events_by_entity').on('events').columns(['entity_type', 'entity_id']).execute();
       await db.schema.createIndex('events_by_customer').on('events').column('customer_id').execute();
-      await db.schema.createIndex('events_unpublished').on('events').columns(['published_at', 'id']).execute();
+      // No index on published_at: only the start-up sweep reads it, and an index would cost every write.
 
       await db.schema
         .createTable('idempotency_keys')
