@@ -12,11 +12,23 @@ import { ingestInbound } from '../src/conversations/interactions.ts';
 import { contactOf } from './ingest-contacts.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-'));
-const config = loadConfig({ ...process.env, RAPPORT_DATA_DIR: dir, LOG_LEVEL: 'warn', RAPPORT_PHONE_REGION: 'FR' });
+const config = loadConfig({
+  ...process.env,
+  RAPPORT_DATA_DIR: dir,
+  LOG_LEVEL: 'warn',
+  RAPPORT_PHONE_REGION: 'FR',
+});
 const ctx = await createContext(config, { quiet: true });
 const token = await ctx.writer.run(async (unit) => {
-  await unit.db.insertInto('teams').values({ name: 'Care', kind: 'contact_centre', created_at: unit.now }).execute();
-  const gateway = await createAdvisor(unit, { name: 'Gateway', email: 'gateway@bench.test', role: 'integration', passwordHash: null }, systemActor);
+  await unit.db
+    .insertInto('teams')
+    .values({ name: 'Care', kind: 'contact_centre', created_at: unit.now })
+    .execute();
+  const gateway = await createAdvisor(
+    unit,
+    { name: 'Gateway', email: 'gateway@bench.test', role: 'integration', passwordHash: null },
+    systemActor,
+  );
   return (await issueToken(unit, gateway.id, 'bench', systemActor)).token;
 });
 // A customer base already known before the run: contacts from known people match, others create.
@@ -29,7 +41,11 @@ for (let start = 0; start < known; start += 500) {
       return ctx.writer.run((unit) =>
         ingestInbound(
           unit,
-          { kind: kinds[person % kinds.length]!, from: contactOf(person), text: `First contact from person ${person}` },
+          {
+            kind: kinds[person % kinds.length]!,
+            from: contactOf(person),
+            text: `First contact from person ${person}`,
+          },
           { defaultRegion: 'FR', actor: systemActor },
         ),
       );
@@ -42,7 +58,14 @@ const app = await buildServer(ctx);
 await app.listen({ port: 0, host: '127.0.0.1' });
 
 const bare = Fastify({ logger: false });
-const sample = { interactionId: 1, conversationId: 1, customerId: 1, duplicate: false, customerCreated: false, conversationOpened: false };
+const sample = {
+  interactionId: 1,
+  conversationId: 1,
+  customerId: 1,
+  duplicate: false,
+  customerCreated: false,
+  conversationOpened: false,
+};
 bare.post('/api/interactions/inbound', async (_request, reply) => reply.status(201).send(sample));
 await bare.listen({ port: 0, host: '127.0.0.1' });
 
@@ -54,8 +77,16 @@ console.log(JSON.stringify({ rapport: port(app), bare: port(bare), token, dir })
 
 process.on('message', async (message) => {
   if (message === 'stats') {
-    const row = await ctx.store.db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    process.send?.({ interactions: Number(row.n), published, writer: ctx.writer.stats(), rss: process.memoryUsage().rss });
+    const row = await ctx.store.db
+      .selectFrom('interactions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    process.send?.({
+      interactions: Number(row.n),
+      published,
+      writer: ctx.writer.stats(),
+      rss: process.memoryUsage().rss,
+    });
   }
   if (message === 'stop') {
     await app.close();

@@ -2,7 +2,12 @@
 import { loadConfig } from '../src/platform/config.ts';
 import { buildServer, createContext } from '../src/server.ts';
 
-const config = loadConfig({ ...process.env, RAPPORT_DATA_DIR: process.argv[2], RAPPORT_DEMO: 'false', LOG_LEVEL: 'warn' });
+const config = loadConfig({
+  ...process.env,
+  RAPPORT_DATA_DIR: process.argv[2],
+  RAPPORT_DEMO: 'false',
+  LOG_LEVEL: 'warn',
+});
 const ctx = await createContext(config, { quiet: true });
 const app = await buildServer(ctx);
 await app.listen({ port: 0, host: '127.0.0.1' });

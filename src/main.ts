@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         const summary = await loadDemoCompany(ctx);
-        console.log(`demo company loaded: ${summary.customers} customers, ${summary.interactions} interactions`);
+        console.log(
+          `demo company loaded: ${summary.customers} customers, ${summary.interactions} interactions`,
+        );
         console.log(`integration token (shown once): ${summary.integrationToken}`);
         return 0;
       }
@@ -72,12 +74,18 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const app = await buildServer(ctx);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
-  console.log(`\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`);
+  console.log(
+    `\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`,
+  );
   console.log(`  Open ${base}/desk/  (API: ${base}/api/docs)`);
   if (demo) {
     console.log(`  Demo company: ${demo.customers} customers, ${demo.interactions} interactions.`);
-    console.log(`  Sign in as admin@demo.rapport.test, supervisor@demo.rapport.test or lea@demo.rapport.test`);
-    console.log(`  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`);
+    console.log(
+      `  Sign in as admin@demo.rapport.test, supervisor@demo.rapport.test or lea@demo.rapport.test`,
+    );
+    console.log(
+      `  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`,
+    );
     console.log(`  Channel gateway API token (shown once): ${demo.integrationToken}`);
   }
   const stop = async () => {
@@ -90,14 +98,29 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   return new Promise<number>(() => {});
 }
 
-async function userCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv: string[]): Promise<number> {
+async function userCommand(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  argv: string[],
+): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, team: { type: 'string' }, shop: { type: 'string' } },
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+      team: { type: 'string' },
+      shop: { type: 'string' },
+    },
   });
   if (sub === 'add') {
-    if (!values.email || !values.name || !values.role || !(roles as readonly string[]).includes(values.role)) {
+    if (
+      !values.email ||
+      !values.name ||
+      !values.role ||
+      !(roles as readonly string[]).includes(values.role)
+    ) {
       console.error(`user add needs --email, --name and --role (${roles.join(', ')})`);
       return 1;
     }
@@ -128,7 +151,11 @@ async function userCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv:
       console.error('user reset-password needs --email and --password (at least 10 characters)');
       return 1;
     }
-    const row = await ctx.store.db.selectFrom('advisors').select('id').where('email', '=', values.email.trim().toLowerCase()).executeTakeFirst();
+    const row = await ctx.store.db
+      .selectFrom('advisors')
+      .select('id')
+      .where('email', '=', values.email.trim().toLowerCase())
+      .executeTakeFirst();
     if (!row) {
       console.error(`no user ${values.email}`);
       return 1;
@@ -142,7 +169,10 @@ async function userCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv:
   return 1;
 }
 
-async function customerCommand(ctx: Awaited<ReturnType<typeof createContext>>, argv: string[]): Promise<number> {
+async function customerCommand(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  argv: string[],
+): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({ args: rest, options: { id: { type: 'string' } } });
   const id = Number(values.id);

@@ -13,14 +13,22 @@ import { registerAdvisorRoutes } from './advisors/advisors.routes.ts';
 import { registerCustomerRoutes } from './customers/customers.routes.ts';
 import { registerConversationRoutes } from './conversations/conversations.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { registerRoutingRoutes } from './routing/routing.routes.ts';
+import { registerDeskRoutes } from './desk/desk.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
   config: Config,
-  options: { readonly store?: Store; readonly bus?: EventBus; readonly clock?: Clock; readonly quiet?: boolean } = {},
+  options: {
+    readonly store?: Store;
+    readonly bus?: EventBus;
+    readonly clock?: Clock;
+    readonly quiet?: boolean;
+  } = {},
 ): Promise<Context> {
   const logger = pino({ level: options.quiet ? 'warn' : config.logLevel });
-  const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store =
+    options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
   const bus = options.bus ?? (config.natsUrl ? await natsBus(config.natsUrl) : inProcessBus());
   const clock = options.clock ?? systemClock;
@@ -38,6 +46,8 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerCustomerRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerRoutingRoutes(app, ctx);
+  registerDeskRoutes(app, ctx);
   return app;
 }
 

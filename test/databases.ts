@@ -34,8 +34,11 @@ async function postgresAnswers(): Promise<boolean> {
 export async function testDatabases(): Promise<TestDatabase[]> {
   const pgUp = await postgresAnswers();
   if (!pgUp) {
-    if (process.env.RAPPORT_REQUIRE_POSTGRES === '1') throw new Error(`PostgreSQL does not answer at ${adminUrl} and RAPPORT_REQUIRE_POSTGRES=1`);
-    console.log(`# PostgreSQL does not answer at ${adminUrl}: skipping the PostgreSQL leg of these tests`);
+    if (process.env.RAPPORT_REQUIRE_POSTGRES === '1')
+      throw new Error(`PostgreSQL does not answer at ${adminUrl} and RAPPORT_REQUIRE_POSTGRES=1`);
+    console.log(
+      `# PostgreSQL does not answer at ${adminUrl}: skipping the PostgreSQL leg of these tests`,
+    );
   }
   return [
     {

@@ -16,7 +16,10 @@ let cachedHash: Promise<string> | undefined;
 export interface Fixture {
   readonly teams: { readonly care: number; readonly tech: number; readonly shopTeam: number };
   readonly shopId: number;
-  readonly people: Record<'admin' | 'supervisor' | 'advisor' | 'techAdvisor' | 'shopAdvisor' | 'gateway', { id: number; email: string; role: Role }>;
+  readonly people: Record<
+    'admin' | 'supervisor' | 'advisor' | 'techAdvisor' | 'shopAdvisor' | 'gateway',
+    { id: number; email: string; role: Role }
+  >;
   readonly gatewayToken: string;
 }
 
@@ -31,30 +34,61 @@ export interface Harness {
 }
 
 /** Opens a fresh database, builds the whole server on it and loads the fixture company. */
-export async function startHarness(store: Store, options: { readonly bus?: EventBus } = {}): Promise<Harness> {
+export async function startHarness(
+  store: Store,
+  options: { readonly bus?: EventBus } = {},
+): Promise<Harness> {
   const clock = manualClock();
-  const config = loadConfig({ RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn' }, { dataDir: '/nonexistent' });
-  const ctx = await createContext(config, { store, clock, quiet: true, ...(options.bus ? { bus: options.bus } : {}) });
+  const config = loadConfig(
+    { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn' },
+    { dataDir: '/nonexistent' },
+  );
+  const ctx = await createContext(config, {
+    store,
+    clock,
+    quiet: true,
+    ...(options.bus ? { bus: options.bus } : {}),
+  });
   const app = await buildServer(ctx);
   cachedHash ??= hashPassword(password);
   const passwordHash = await cachedHash;
   const fixture = await ctx.writer.run(async (unit) => {
     const team = async (name: string, kind: string) =>
-      (await unit.db.insertInto('teams').values({ name, kind, created_at: unit.now }).returning('id').executeTakeFirstOrThrow()).id;
+      (
+        await unit.db
+          .insertInto('teams')
+          .values({ name, kind, created_at: unit.now })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     const care = await team('Care', 'contact_centre');
     const tech = await team('Tech', 'contact_centre');
     const shopTeam = await team('Lyon shop', 'shop');
     const shopId = (
       await unit.db
         .insertInto('shops')
-        .values({ name: 'Lyon', city: 'Lyon', time_zone: 'Europe/Paris', address: '1 rue de la République', team_id: shopTeam, created_at: unit.now })
+        .values({
+          name: 'Lyon',
+          city: 'Lyon',
+          time_zone: 'Europe/Paris',
+          address: '1 rue de la République',
+          team_id: shopTeam,
+          created_at: unit.now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
     const person = async (key: string, role: Role, teamId: number | null, shop: number | null) => {
       const advisor = await createAdvisor(
         unit,
-        { name: key, email: `${key.toLowerCase()}@test.rapport`, role, teamId, shopId: shop, passwordHash: role === 'integration' ? null : passwordHash },
+        {
+          name: key,
+          email: `${key.toLowerCase()}@test.rapport`,
+          role,
+          teamId,
+          shopId: shop,
+          passwordHash: role === 'integration' ? null : passwordHash,
+        },
         systemActor,
       );
       return { id: advisor.id, email: advisor.email, role };
@@ -76,8 +110,13 @@ export async function startHarness(store: Store, options: { readonly bus?: Event
     fixture,
     clock,
     async signIn(email) {
-      const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
-      if (response.statusCode !== 200) throw new Error(`sign-in failed for ${email}: ${response.body}`);
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email, password },
+      });
+      if (response.statusCode !== 200)
+        throw new Error(`sign-in failed for ${email}: ${response.body}`);
       const cookie = response.cookies.find((c) => c.name === 'rapport_session');
       if (!cookie) throw new Error('no session cookie');
       return `rapport_session=${cookie.value}`;

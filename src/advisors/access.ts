@@ -32,8 +32,10 @@ export interface ConversationScopeFields {
 export function canSeeConversation(viewer: Viewer, conversation: ConversationScopeFields): boolean {
   if (seesEverything.includes(viewer.role)) return true;
   if (conversation.owner_id === viewer.id) return true;
-  if (viewer.role === 'advisor') return viewer.teamId !== null && conversation.team_id === viewer.teamId;
-  if (viewer.role === 'shop_advisor') return viewer.shopId !== null && conversation.shop_id === viewer.shopId;
+  if (viewer.role === 'advisor')
+    return viewer.teamId !== null && conversation.team_id === viewer.teamId;
+  if (viewer.role === 'shop_advisor')
+    return viewer.shopId !== null && conversation.shop_id === viewer.shopId;
   return false;
 }
 
@@ -42,8 +44,10 @@ export function conversationScope(viewer: Viewer) {
   return (eb: ExpressionBuilder<Database, 'conversations'>): Expression<SqlBool> => {
     if (seesEverything.includes(viewer.role)) return eb.lit(true);
     const own = eb('conversations.owner_id', '=', viewer.id);
-    if (viewer.role === 'advisor' && viewer.teamId !== null) return eb.or([own, eb('conversations.team_id', '=', viewer.teamId)]);
-    if (viewer.role === 'shop_advisor' && viewer.shopId !== null) return eb.or([own, eb('conversations.shop_id', '=', viewer.shopId)]);
+    if (viewer.role === 'advisor' && viewer.teamId !== null)
+      return eb.or([own, eb('conversations.team_id', '=', viewer.teamId)]);
+    if (viewer.role === 'shop_advisor' && viewer.shopId !== null)
+      return eb.or([own, eb('conversations.shop_id', '=', viewer.shopId)]);
     return own;
   };
 }
@@ -51,10 +55,25 @@ export function conversationScope(viewer: Viewer) {
 /** Whether a published event may reach this viewer's screen. */
 export function canSeeEvent(
   viewer: Viewer,
-  scope: { readonly teamId?: number | null; readonly shopId?: number | null; readonly ownerId?: number | null; readonly conversationId?: number | null },
+  scope: {
+    readonly teamId?: number | null;
+    readonly shopId?: number | null;
+    readonly ownerId?: number | null;
+    readonly conversationId?: number | null;
+  },
 ): boolean {
   if (seesEverything.includes(viewer.role)) return true;
   // Events about a customer record alone (no case) are for supervisors; cases carry their team, shop and owner.
-  if (scope.conversationId == null && scope.ownerId == null && scope.teamId == null && scope.shopId == null) return false;
-  return canSeeConversation(viewer, { team_id: scope.teamId ?? null, shop_id: scope.shopId ?? null, owner_id: scope.ownerId ?? null });
+  if (
+    scope.conversationId == null &&
+    scope.ownerId == null &&
+    scope.teamId == null &&
+    scope.shopId == null
+  )
+    return false;
+  return canSeeConversation(viewer, {
+    team_id: scope.teamId ?? null,
+    shop_id: scope.shopId ?? null,
+    owner_id: scope.ownerId ?? null,
+  });
 }

@@ -19,7 +19,10 @@ import {
 } from './advisors.ts';
 import { admins, leads, sessionCookie, staff, viewer } from './authenticate.ts';
 
-const Login = Strict({ email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) });
+const Login = Strict({
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+});
 const Role = Type.Union(roles.map((r) => Type.Literal(r)));
 const NewAdvisorBody = Strict({
   name: Type.String({ minLength: 1, maxLength: 120 }),
@@ -28,7 +31,9 @@ const NewAdvisorBody = Strict({
   teamId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   shopId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   password: Type.Optional(Type.String({ minLength: 10, maxLength: 200 })),
-  languages: Type.Optional(Type.Array(Type.String({ minLength: 2, maxLength: 10 }), { maxItems: 20 })),
+  languages: Type.Optional(
+    Type.Array(Type.String({ minLength: 2, maxLength: 10 }), { maxItems: 20 }),
+  ),
   skills: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 50 })),
 });
 const AdvisorChangesBody = Strict({
@@ -36,11 +41,16 @@ const AdvisorChangesBody = Strict({
   role: Type.Optional(Role),
   teamId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   shopId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-  languages: Type.Optional(Type.Array(Type.String({ minLength: 2, maxLength: 10 }), { maxItems: 20 })),
+  languages: Type.Optional(
+    Type.Array(Type.String({ minLength: 2, maxLength: 10 }), { maxItems: 20 }),
+  ),
   skills: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 50 })),
   active: Type.Optional(Type.Boolean()),
 });
-const NewToken = Strict({ name: Type.String({ minLength: 1, maxLength: 120 }), advisorId: Type.Integer({ minimum: 1 }) });
+const NewToken = Strict({
+  name: Type.String({ minLength: 1, maxLength: 120 }),
+  advisorId: Type.Integer({ minimum: 1 }),
+});
 
 /** Sign-in, people, teams, shops and API tokens. */
 export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void {
@@ -49,12 +59,18 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
   app.post<{ Body: Static<typeof Login> }>(
     '/api/auth/login',
     {
-      schema: { tags: ['auth'], summary: 'Sign in with email and password; sets an httpOnly session cookie', body: Login },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password; sets an httpOnly session cookie',
+        body: Login,
+      },
       config: { allow: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
       const row = await checkPassword(db, request.body.email, request.body.password);
-      const token = await ctx.writer.run((unit) => openSession(unit, row.id, ctx.config.sessionTtlMs));
+      const token = await ctx.writer.run((unit) =>
+        openSession(unit, row.id, ctx.config.sessionTtlMs),
+      );
       reply.setCookie(sessionCookie, token, {
         httpOnly: true,
         sameSite: 'lax',
@@ -66,88 +82,168 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     },
   );
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Sign out' }, config: { allow: 'public' } }, async (request, reply) => {
-    const token = request.cookies[sessionCookie];
-    if (token) await ctx.writer.run((unit) => closeSession(unit, token));
-    reply.clearCookie(sessionCookie, { path: '/' });
-    return reply.status(204).send();
-  });
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: ['auth'], summary: 'Sign out' }, config: { allow: 'public' } },
+    async (request, reply) => {
+      const token = request.cookies[sessionCookie];
+      if (token) await ctx.writer.run((unit) => closeSession(unit, token));
+      reply.clearCookie(sessionCookie, { path: '/' });
+      return reply.status(204).send();
+    },
+  );
 
-  app.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'Who is signed in' }, config: { allow: [...staff, 'integration'] } }, async (request) => {
-    const row = await db.selectFrom('advisors').selectAll().where('id', '=', viewer(request).id).executeTakeFirstOrThrow();
-    return { advisor: toAdvisor(row) };
-  });
+  app.get(
+    '/api/auth/me',
+    {
+      schema: { tags: ['auth'], summary: 'Who is signed in' },
+      config: { allow: [...staff, 'integration'] },
+    },
+    async (request) => {
+      const row = await db
+        .selectFrom('advisors')
+        .selectAll()
+        .where('id', '=', viewer(request).id)
+        .executeTakeFirstOrThrow();
+      return { advisor: toAdvisor(row) };
+    },
+  );
 
-  app.get('/api/advisors', { schema: { tags: ['advisors'], summary: 'List advisors' }, config: { allow: leads } }, async () => ({ items: await listAdvisors(db) }));
+  app.get(
+    '/api/advisors',
+    { schema: { tags: ['advisors'], summary: 'List advisors' }, config: { allow: leads } },
+    async () => ({ items: await listAdvisors(db) }),
+  );
 
-  app.get<{ Params: IdParams }>('/api/advisors/:id', { schema: { tags: ['advisors'], params: IdParams }, config: { allow: leads } }, async (request) => {
-    const row = await db.selectFrom('advisors').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-    if (!row) throw new NotFound('advisor');
-    return toAdvisor(row);
-  });
+  app.get<{ Params: IdParams }>(
+    '/api/advisors/:id',
+    { schema: { tags: ['advisors'], params: IdParams }, config: { allow: leads } },
+    async (request) => {
+      const row = await db
+        .selectFrom('advisors')
+        .selectAll()
+        .where('id', '=', request.params.id)
+        .executeTakeFirst();
+      if (!row) throw new NotFound('advisor');
+      return toAdvisor(row);
+    },
+  );
 
   app.post<{ Body: Static<typeof NewAdvisorBody> }>(
     '/api/advisors',
-    { schema: { tags: ['advisors'], summary: 'Add an advisor or integration account', body: NewAdvisorBody }, config: { allow: admins } },
+    {
+      schema: {
+        tags: ['advisors'],
+        summary: 'Add an advisor or integration account',
+        body: NewAdvisorBody,
+      },
+      config: { allow: admins },
+    },
     async (request, reply) => {
       const me = viewer(request);
       const passwordHash = request.body.password ? await hashPassword(request.body.password) : null;
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => ({
         status: 201,
-        body: await createAdvisor(unit, { ...request.body, passwordHash }, { type: 'advisor', id: me.id }),
+        body: await createAdvisor(
+          unit,
+          { ...request.body, passwordHash },
+          { type: 'advisor', id: me.id },
+        ),
       }));
     },
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof AdvisorChangesBody> }>(
     '/api/advisors/:id',
-    { schema: { tags: ['advisors'], params: IdParams, body: AdvisorChangesBody }, config: { allow: admins } },
+    {
+      schema: { tags: ['advisors'], params: IdParams, body: AdvisorChangesBody },
+      config: { allow: admins },
+    },
     async (request) => {
       const me = viewer(request);
-      return ctx.writer.run((unit) => updateAdvisor(unit, request.params.id, request.body, { type: 'advisor', id: me.id }));
+      return ctx.writer.run((unit) =>
+        updateAdvisor(unit, request.params.id, request.body, { type: 'advisor', id: me.id }),
+      );
     },
   );
 
-  app.get('/api/teams', { schema: { tags: ['advisors'], summary: 'Teams' }, config: { allow: staff } }, async () => ({
-    items: await db.selectFrom('teams').select(['id', 'name', 'kind']).orderBy('id').execute(),
-  }));
+  app.get(
+    '/api/teams',
+    { schema: { tags: ['advisors'], summary: 'Teams' }, config: { allow: staff } },
+    async () => ({
+      items: await db.selectFrom('teams').select(['id', 'name', 'kind']).orderBy('id').execute(),
+    }),
+  );
 
-  app.get('/api/shops', { schema: { tags: ['shops'], summary: 'Shops' }, config: { allow: staff } }, async () => ({
-    items: (await db.selectFrom('shops').selectAll().orderBy('id').execute()).map((s) => ({
-      id: s.id,
-      name: s.name,
-      city: s.city,
-      timeZone: s.time_zone,
-      address: s.address,
-      teamId: s.team_id,
-    })),
-  }));
+  app.get(
+    '/api/shops',
+    { schema: { tags: ['shops'], summary: 'Shops' }, config: { allow: staff } },
+    async () => ({
+      items: (await db.selectFrom('shops').selectAll().orderBy('id').execute()).map((s) => ({
+        id: s.id,
+        name: s.name,
+        city: s.city,
+        timeZone: s.time_zone,
+        address: s.address,
+        teamId: s.team_id,
+      })),
+    }),
+  );
 
-  app.get('/api/tokens', { schema: { tags: ['advisors'], summary: 'API tokens (never the secret)' }, config: { allow: admins } }, async () => ({
-    items: (await db.selectFrom('api_tokens').select(['id', 'name', 'advisor_id', 'created_at', 'revoked_at']).orderBy('id').execute()).map((t) => ({
-      id: t.id,
-      name: t.name,
-      advisorId: t.advisor_id,
-      createdAt: new Date(t.created_at).toISOString(),
-      revoked: t.revoked_at !== null,
-    })),
-  }));
+  app.get(
+    '/api/tokens',
+    {
+      schema: { tags: ['advisors'], summary: 'API tokens (never the secret)' },
+      config: { allow: admins },
+    },
+    async () => ({
+      items: (
+        await db
+          .selectFrom('api_tokens')
+          .select(['id', 'name', 'advisor_id', 'created_at', 'revoked_at'])
+          .orderBy('id')
+          .execute()
+      ).map((t) => ({
+        id: t.id,
+        name: t.name,
+        advisorId: t.advisor_id,
+        createdAt: new Date(t.created_at).toISOString(),
+        revoked: t.revoked_at !== null,
+      })),
+    }),
+  );
 
   app.post<{ Body: Static<typeof NewToken> }>(
     '/api/tokens',
-    { schema: { tags: ['advisors'], summary: 'Issue an API token; the secret is shown once', body: NewToken }, config: { allow: admins } },
+    {
+      schema: {
+        tags: ['advisors'],
+        summary: 'Issue an API token; the secret is shown once',
+        body: NewToken,
+      },
+      config: { allow: admins },
+    },
     async (request, reply) => {
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => ({
         status: 201,
-        body: await issueToken(unit, request.body.advisorId, request.body.name, { type: 'advisor', id: me.id }),
+        body: await issueToken(unit, request.body.advisorId, request.body.name, {
+          type: 'advisor',
+          id: me.id,
+        }),
       }));
     },
   );
 
-  app.delete<{ Params: IdParams }>('/api/tokens/:id', { schema: { tags: ['advisors'], params: IdParams }, config: { allow: admins } }, async (request, reply) => {
-    const me = viewer(request);
-    await ctx.writer.run((unit) => revokeToken(unit, request.params.id, { type: 'advisor', id: me.id }));
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: IdParams }>(
+    '/api/tokens/:id',
+    { schema: { tags: ['advisors'], params: IdParams }, config: { allow: admins } },
+    async (request, reply) => {
+      const me = viewer(request);
+      await ctx.writer.run((unit) =>
+        revokeToken(unit, request.params.id, { type: 'advisor', id: me.id }),
+      );
+      return reply.status(204).send();
+    },
+  );
 }

@@ -36,7 +36,13 @@ export function toAdvisor(row: AdvisorRow): Advisor {
 }
 
 export function viewerOf(row: AdvisorRow): Viewer {
-  return { id: row.id, role: row.role as Role, teamId: row.team_id, shopId: row.shop_id, name: row.name };
+  return {
+    id: row.id,
+    role: row.role as Role,
+    teamId: row.team_id,
+    shopId: row.shop_id,
+    name: row.name,
+  };
 }
 
 /** Hashes a password with argon2id. */
@@ -56,11 +62,20 @@ export interface NewAdvisor {
 }
 
 /** Adds a person who serves (or an integration account); the password is hashed before the unit of work. */
-export async function createAdvisor(unit: Unit, input: NewAdvisor & { readonly passwordHash: string | null }, actor: Actor): Promise<Advisor> {
+export async function createAdvisor(
+  unit: Unit,
+  input: NewAdvisor & { readonly passwordHash: string | null },
+  actor: Actor,
+): Promise<Advisor> {
   const email = normaliseEmail(input.email);
-  if (input.role === 'shop_advisor' && input.shopId == null) throw new Invalid('shopId', 'a shop advisor needs a shop');
+  if (input.role === 'shop_advisor' && input.shopId == null)
+    throw new Invalid('shopId', 'a shop advisor needs a shop');
   await checkRefs(unit.db, input.teamId ?? null, input.shopId ?? null);
-  const existing = await unit.db.selectFrom('advisors').select('id').where('email', '=', email).executeTakeFirst();
+  const existing = await unit.db
+    .selectFrom('advisors')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirst();
   if (existing) throw new Conflict('an advisor with this email already exists');
   const row = await unit.db
     .insertInto('advisors')
@@ -80,13 +95,30 @@ export async function createAdvisor(unit: Unit, input: NewAdvisor & { readonly p
     .returningAll()
     .executeTakeFirstOrThrow();
   const advisor = toAdvisor(row);
-  await unit.record({ type: 'advisor.created', actor, entity: { type: 'advisor', id: row.id }, after: advisor });
+  await unit.record({
+    type: 'advisor.created',
+    actor,
+    entity: { type: 'advisor', id: row.id },
+    after: advisor,
+  });
   return advisor;
 }
 
-async function checkRefs(db: Kysely<Database>, teamId: number | null, shopId: number | null): Promise<void> {
-  if (teamId !== null && !(await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst())) throw new Invalid('teamId', 'no such team');
-  if (shopId !== null && !(await db.selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst())) throw new Invalid('shopId', 'no such shop');
+async function checkRefs(
+  db: Kysely<Database>,
+  teamId: number | null,
+  shopId: number | null,
+): Promise<void> {
+  if (
+    teamId !== null &&
+    !(await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst())
+  )
+    throw new Invalid('teamId', 'no such team');
+  if (
+    shopId !== null &&
+    !(await db.selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst())
+  )
+    throw new Invalid('shopId', 'no such shop');
 }
 
 export interface AdvisorChanges {
@@ -100,8 +132,17 @@ export interface AdvisorChanges {
 }
 
 /** Changes an advisor; deactivating one also ends their sessions. */
-export async function updateAdvisor(unit: Unit, id: number, changes: AdvisorChanges, actor: Actor): Promise<Advisor> {
-  const before = await unit.db.selectFrom('advisors').selectAll().where('id', '=', id).executeTakeFirst();
+export async function updateAdvisor(
+  unit: Unit,
+  id: number,
+  changes: AdvisorChanges,
+  actor: Actor,
+): Promise<Advisor> {
+  const before = await unit.db
+    .selectFrom('advisors')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!before) throw new NotFound('advisor');
   await checkRefs(unit.db, changes.teamId ?? null, changes.shopId ?? null);
   const row = await unit.db
@@ -119,15 +160,32 @@ export async function updateAdvisor(unit: Unit, id: number, changes: AdvisorChan
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (row.role === 'shop_advisor' && row.shop_id === null) throw new Invalid('shopId', 'a shop advisor needs a shop');
-  if (changes.active === false || changes.role !== undefined) await unit.db.deleteFrom('sessions').where('advisor_id', '=', id).execute();
-  await unit.record({ type: 'advisor.updated', actor, entity: { type: 'advisor', id }, before: toAdvisor(before), after: toAdvisor(row) });
+  if (row.role === 'shop_advisor' && row.shop_id === null)
+    throw new Invalid('shopId', 'a shop advisor needs a shop');
+  if (changes.active === false || changes.role !== undefined)
+    await unit.db.deleteFrom('sessions').where('advisor_id', '=', id).execute();
+  await unit.record({
+    type: 'advisor.updated',
+    actor,
+    entity: { type: 'advisor', id },
+    before: toAdvisor(before),
+    after: toAdvisor(row),
+  });
   return toAdvisor(row);
 }
 
 /** Sets a new password and ends every session of that advisor. */
-export async function setPassword(unit: Unit, id: number, passwordHash: string, actor: Actor): Promise<void> {
-  const result = await unit.db.updateTable('advisors').set({ password_hash: passwordHash, updated_at: unit.now }).where('id', '=', id).executeTakeFirst();
+export async function setPassword(
+  unit: Unit,
+  id: number,
+  passwordHash: string,
+  actor: Actor,
+): Promise<void> {
+  const result = await unit.db
+    .updateTable('advisors')
+    .set({ password_hash: passwordHash, updated_at: unit.now })
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new NotFound('advisor');
   await unit.db.deleteFrom('sessions').where('advisor_id', '=', id).execute();
   await unit.record({ type: 'advisor.password-reset', actor, entity: { type: 'advisor', id } });
@@ -135,7 +193,9 @@ export async function setPassword(unit: Unit, id: number, passwordHash: string, 
 
 /** Lists advisors, by name. */
 export async function listAdvisors(db: Kysely<Database>): Promise<Advisor[]> {
-  return (await db.selectFrom('advisors').selectAll().orderBy('name').orderBy('id').execute()).map(toAdvisor);
+  return (await db.selectFrom('advisors').selectAll().orderBy('name').orderBy('id').execute()).map(
+    toAdvisor,
+  );
 }
 
 export function sha256(value: string): string {
@@ -146,32 +206,65 @@ export function sha256(value: string): string {
 const decoyHash = hash('decoy-password-for-timing');
 
 /** Checks email and password; returns the advisor's row or throws Unauthenticated (same answer for both failures). */
-export async function checkPassword(db: Kysely<Database>, email: string, password: string): Promise<AdvisorRow> {
-  const row = await db.selectFrom('advisors').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+export async function checkPassword(
+  db: Kysely<Database>,
+  email: string,
+  password: string,
+): Promise<AdvisorRow> {
+  const row = await db
+    .selectFrom('advisors')
+    .selectAll()
+    .where('email', '=', email.trim().toLowerCase())
+    .executeTakeFirst();
   const ok = await verify(row?.password_hash ?? (await decoyHash), password).catch(() => false);
-  if (!row || !row.password_hash || !ok || row.active !== 1 || row.role === 'integration') throw new Unauthenticated('email or password is wrong');
+  if (!row || !row.password_hash || !ok || row.active !== 1 || row.role === 'integration')
+    throw new Unauthenticated('email or password is wrong');
   return row;
 }
 
 /** Opens a session; the caller gets the token, the database keeps only its hash. */
 export async function openSession(unit: Unit, advisorId: number, ttlMs: number): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await unit.db.insertInto('sessions').values({ id: sha256(token), advisor_id: advisorId, created_at: unit.now, expires_at: unit.now + ttlMs }).execute();
+  await unit.db
+    .insertInto('sessions')
+    .values({
+      id: sha256(token),
+      advisor_id: advisorId,
+      created_at: unit.now,
+      expires_at: unit.now + ttlMs,
+    })
+    .execute();
   await unit.db.deleteFrom('sessions').where('expires_at', '<', unit.now).execute();
-  await unit.record({ type: 'advisor.signed-in', actor: { type: 'advisor', id: advisorId }, entity: { type: 'advisor', id: advisorId } });
+  await unit.record({
+    type: 'advisor.signed-in',
+    actor: { type: 'advisor', id: advisorId },
+    entity: { type: 'advisor', id: advisorId },
+  });
   return token;
 }
 
 /** Ends a session. */
 export async function closeSession(unit: Unit, token: string): Promise<void> {
-  const session = await unit.db.selectFrom('sessions').select('advisor_id').where('id', '=', sha256(token)).executeTakeFirst();
+  const session = await unit.db
+    .selectFrom('sessions')
+    .select('advisor_id')
+    .where('id', '=', sha256(token))
+    .executeTakeFirst();
   if (!session) return;
   await unit.db.deleteFrom('sessions').where('id', '=', sha256(token)).execute();
-  await unit.record({ type: 'advisor.signed-out', actor: { type: 'advisor', id: session.advisor_id }, entity: { type: 'advisor', id: session.advisor_id } });
+  await unit.record({
+    type: 'advisor.signed-out',
+    actor: { type: 'advisor', id: session.advisor_id },
+    entity: { type: 'advisor', id: session.advisor_id },
+  });
 }
 
 /** The advisor behind a session cookie, if the session is live. */
-export async function advisorForSession(db: Kysely<Database>, token: string, now: number): Promise<AdvisorRow | undefined> {
+export async function advisorForSession(
+  db: Kysely<Database>,
+  token: string,
+  now: number,
+): Promise<AdvisorRow | undefined> {
   return db
     .selectFrom('sessions')
     .innerJoin('advisors', 'advisors.id', 'sessions.advisor_id')
@@ -183,7 +276,10 @@ export async function advisorForSession(db: Kysely<Database>, token: string, now
 }
 
 /** The account behind an API token, if the token is live. */
-export async function advisorForToken(db: Kysely<Database>, token: string): Promise<AdvisorRow | undefined> {
+export async function advisorForToken(
+  db: Kysely<Database>,
+  token: string,
+): Promise<AdvisorRow | undefined> {
   return db
     .selectFrom('api_tokens')
     .innerJoin('advisors', 'advisors.id', 'api_tokens.advisor_id')
@@ -195,22 +291,47 @@ export async function advisorForToken(db: Kysely<Database>, token: string): Prom
 }
 
 /** Issues an API token for an account; the token is shown once and only its hash is kept. */
-export async function issueToken(unit: Unit, advisorId: number, name: string, actor: Actor): Promise<{ id: number; token: string }> {
-  const advisor = await unit.db.selectFrom('advisors').select('id').where('id', '=', advisorId).executeTakeFirst();
+export async function issueToken(
+  unit: Unit,
+  advisorId: number,
+  name: string,
+  actor: Actor,
+): Promise<{ id: number; token: string }> {
+  const advisor = await unit.db
+    .selectFrom('advisors')
+    .select('id')
+    .where('id', '=', advisorId)
+    .executeTakeFirst();
   if (!advisor) throw new Invalid('advisorId', 'no such advisor');
   const token = `rpt_${randomBytes(24).toString('base64url')}`;
   const row = await unit.db
     .insertInto('api_tokens')
-    .values({ name, token_hash: sha256(token), advisor_id: advisorId, created_at: unit.now, revoked_at: null })
+    .values({
+      name,
+      token_hash: sha256(token),
+      advisor_id: advisorId,
+      created_at: unit.now,
+      revoked_at: null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await unit.record({ type: 'token.issued', actor, entity: { type: 'api_token', id: row.id }, after: { name, advisorId } });
+  await unit.record({
+    type: 'token.issued',
+    actor,
+    entity: { type: 'api_token', id: row.id },
+    after: { name, advisorId },
+  });
   return { id: row.id, token };
 }
 
 /** Revokes an API token. */
 export async function revokeToken(unit: Unit, id: number, actor: Actor): Promise<void> {
-  const result = await unit.db.updateTable('api_tokens').set({ revoked_at: unit.now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const result = await unit.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: unit.now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new NotFound('token');
   await unit.record({ type: 'token.revoked', actor, entity: { type: 'api_token', id } });
 }

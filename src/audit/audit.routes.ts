@@ -20,7 +20,10 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/events',
-    { schema: { tags: ['audit'], summary: 'Audit events, newest first', querystring: AuditQuery }, config: { allow: leads } },
+    {
+      schema: { tags: ['audit'], summary: 'Audit events, newest first', querystring: AuditQuery },
+      config: { allow: leads },
+    },
     async (request) => {
       const q = request.query;
       let query = db.selectFrom('events').selectAll();
@@ -45,7 +48,11 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
 
   app.get(
     '/api/live',
-    { websocket: true, schema: { tags: ['audit'], summary: 'WebSocket: the events you may see, as they happen' }, config: { allow: 'public' } },
+    {
+      websocket: true,
+      schema: { tags: ['audit'], summary: 'WebSocket: the events you may see, as they happen' },
+      config: { allow: 'public' },
+    },
     async (socket, request) => {
       // Authentication happens here rather than in the access hook so the socket can close with a reason.
       const me = await identify(ctx, request).catch(() => null);
@@ -54,7 +61,8 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
         return;
       }
       const unsubscribe = ctx.bus.subscribe((event: DomainEvent) => {
-        if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope)) socket.send(JSON.stringify(event));
+        if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope))
+          socket.send(JSON.stringify(event));
       });
       socket.on('close', unsubscribe);
       socket.send(JSON.stringify({ type: 'hello', advisorId: me.id }));

@@ -17,9 +17,18 @@ import {
   statuses,
   updateConversation,
 } from './conversations.ts';
-import { addAdvisorInteraction, ingestInbound, interactionKinds, listInteractions, searchInteractions, toInteraction } from './interactions.ts';
+import { completeWork, queueWork } from '../routing/work-queue.ts';
+import {
+  addAdvisorInteraction,
+  ingestInbound,
+  interactionKinds,
+  listInteractions,
+  searchInteractions,
+  toInteraction,
+} from './interactions.ts';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const literals = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v)));
 const StatusSchema = literals(statuses);
 const PrioritySchema = literals(priorities);
 const ChannelSchema = literals(channels);
@@ -58,7 +67,9 @@ const ChangesBody = Strict({
   priority: Type.Optional(PrioritySchema),
   subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
-const TagsBody = Strict({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 30 }) });
+const TagsBody = Strict({
+  tags: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 30 }),
+});
 const AdvisorMessageBody = Strict({
   kind: literals(interactionKinds),
   text: Type.String({ minLength: 1, maxLength: 100_000 }),
@@ -67,7 +78,10 @@ const AdvisorMessageBody = Strict({
 });
 const InboundBody = Strict({
   kind: literals(interactionKinds.filter((k) => k !== 'note')),
-  from: Strict({ ...ContactPointsSchema.properties, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+  from: Strict({
+    ...ContactPointsSchema.properties,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  }),
   text: Type.Optional(Type.String({ maxLength: 100_000 })),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
   subject: Type.Optional(Type.String({ maxLength: 200 })),
@@ -79,7 +93,10 @@ const InboundBody = Strict({
   teamId: Type.Optional(Type.Integer({ minimum: 1 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
-const SearchQuery = Strict({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Limit(20, 100) });
+const SearchQuery = Strict({
+  q: Type.String({ minLength: 1, maxLength: 200 }),
+  limit: Limit(20, 100),
+});
 
 const ingestResponse = {
   type: 'object',
@@ -100,13 +117,32 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/conversations',
-    { schema: { tags: ['conversations'], summary: 'Cases the caller may see, filtered and sorted', querystring: ListQuery }, config: { allow: staff } },
-    async (request) => ({ items: await listConversations(db, viewer(request), { ...request.query, sort: request.query.sort ?? 'last_interaction_desc' }) }),
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Cases the caller may see, filtered and sorted',
+        querystring: ListQuery,
+      },
+      config: { allow: staff },
+    },
+    async (request) => ({
+      items: await listConversations(db, viewer(request), {
+        ...request.query,
+        sort: request.query.sort ?? 'last_interaction_desc',
+      }),
+    }),
   );
 
   app.post<{ Body: Static<typeof NewConversationBody> }>(
     '/api/conversations',
-    { schema: { tags: ['conversations'], summary: 'Open a case for a customer', body: NewConversationBody }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Open a case for a customer',
+        body: NewConversationBody,
+      },
+      config: { allow: staff },
+    },
     async (request, reply) => {
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
@@ -116,17 +152,29 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     },
   );
 
-  app.get<{ Params: IdParams }>('/api/conversations/:id', { schema: { tags: ['conversations'], params: IdParams }, config: { allow: staff } }, async (request) =>
-    getConversation(db, request.params.id, viewer(request)),
+  app.get<{ Params: IdParams }>(
+    '/api/conversations/:id',
+    { schema: { tags: ['conversations'], params: IdParams }, config: { allow: staff } },
+    async (request) => getConversation(db, request.params.id, viewer(request)),
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(
     '/api/conversations/:id',
-    { schema: { tags: ['conversations'], summary: 'Change status, owner, team, priority or subject', params: IdParams, body: ChangesBody }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Change status, owner, team, priority or subject',
+        params: IdParams,
+        body: ChangesBody,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       const me = viewer(request);
       return ctx.writer.run(async (unit) => {
         await updateConversation(unit, request.params.id, request.body, me, actorOf(me.id));
+        if (request.body.status === 'resolved' || request.body.status === 'closed')
+          await completeWork(unit, request.params.id, actorOf(me.id));
         return getConversation(unit.db, request.params.id, null);
       });
     },
@@ -134,10 +182,17 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
 
   app.put<{ Params: IdParams; Body: Static<typeof TagsBody> }>(
     '/api/conversations/:id/tags',
-    { schema: { tags: ['conversations'], params: IdParams, body: TagsBody }, config: { allow: staff } },
+    {
+      schema: { tags: ['conversations'], params: IdParams, body: TagsBody },
+      config: { allow: staff },
+    },
     async (request) => {
       const me = viewer(request);
-      return { tags: await ctx.writer.run((unit) => setTags(unit, request.params.id, request.body.tags, me, actorOf(me.id))) };
+      return {
+        tags: await ctx.writer.run((unit) =>
+          setTags(unit, request.params.id, request.body.tags, me, actorOf(me.id)),
+        ),
+      };
     },
   );
 
@@ -149,13 +204,30 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
 
   app.post<{ Params: IdParams; Body: Static<typeof AdvisorMessageBody> }>(
     '/api/conversations/:id/interactions',
-    { schema: { tags: ['conversations'], summary: 'Reply on a channel (signed by you) or add an internal note', params: IdParams, body: AdvisorMessageBody }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Reply on a channel (signed by you) or add an internal note',
+        params: IdParams,
+        body: AdvisorMessageBody,
+      },
+      config: { allow: staff },
+    },
     async (request, reply) => {
       const me = viewer(request);
-      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => ({
-        status: 201,
-        body: toInteraction(await addAdvisorInteraction(unit, request.params.id, request.body, me, actorOf(me.id))),
-      }));
+      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        const row = await addAdvisorInteraction(
+          unit,
+          request.params.id,
+          request.body,
+          me,
+          actorOf(me.id),
+        );
+        // An answer to the customer finishes the routed work on this case; a note does not.
+        if (request.body.kind !== 'note')
+          await completeWork(unit, request.params.id, actorOf(me.id));
+        return { status: 201, body: toInteraction(row) };
+      });
     },
   );
 
@@ -174,10 +246,15 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
       const me = viewer(request);
       const { occurredAt, ...rest } = request.body;
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const result = await ingestInbound(unit, { ...rest, ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}) }, {
-          defaultRegion: ctx.config.defaultPhoneRegion,
-          actor: { type: 'channel', id: me.id },
-        });
+        const result = await ingestInbound(
+          unit,
+          { ...rest, ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}) },
+          {
+            defaultRegion: ctx.config.defaultPhoneRegion,
+            actor: { type: 'channel', id: me.id },
+          },
+        );
+        if (!result.duplicate) await queueWork(unit, result.conversationId, rest.kind);
         return { status: result.duplicate ? 200 : 201, body: result };
       });
     },
@@ -185,10 +262,20 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
 
   app.get<{ Querystring: Static<typeof SearchQuery> }>(
     '/api/search',
-    { schema: { tags: ['search'], summary: 'Full-text search over customers and the interactions you may see', querystring: SearchQuery }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['search'],
+        summary: 'Full-text search over customers and the interactions you may see',
+        querystring: SearchQuery,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       const { q, limit } = request.query;
-      const [customers, interactions] = await Promise.all([searchCustomers(db, dialect, q, limit), searchInteractions(db, dialect, q, viewer(request), limit)]);
+      const [customers, interactions] = await Promise.all([
+        searchCustomers(db, dialect, q, limit),
+        searchInteractions(db, dialect, q, viewer(request), limit),
+      ]);
       return { customers, interactions };
     },
   );

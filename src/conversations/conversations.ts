@@ -52,22 +52,44 @@ function toConversation(row: ConversationRow, tags: string[]): Conversation {
   };
 }
 
-async function tagsFor(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string[]>> {
+async function tagsFor(
+  db: Kysely<Database>,
+  ids: readonly number[],
+): Promise<Map<number, string[]>> {
   const map = new Map<number, string[]>();
   if (ids.length === 0) return map;
-  const rows = await db.selectFrom('conversation_tags').selectAll().where('conversation_id', 'in', ids).orderBy('tag').execute();
-  for (const row of rows) map.set(row.conversation_id, [...(map.get(row.conversation_id) ?? []), row.tag]);
+  const rows = await db
+    .selectFrom('conversation_tags')
+    .selectAll()
+    .where('conversation_id', 'in', ids)
+    .orderBy('tag')
+    .execute();
+  for (const row of rows)
+    map.set(row.conversation_id, [...(map.get(row.conversation_id) ?? []), row.tag]);
   return map;
 }
 
 /** Loads a case the viewer may see; a case out of scope is NotFound, exactly like a missing one. */
-export async function getConversation(db: Kysely<Database>, id: number, viewer: Viewer | null): Promise<Conversation> {
-  const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getConversation(
+  db: Kysely<Database>,
+  id: number,
+  viewer: Viewer | null,
+): Promise<Conversation> {
+  const row = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row || (viewer && !canSeeConversation(viewer, row))) throw new NotFound('conversation');
   return toConversation(row, (await tagsFor(db, [id])).get(id) ?? []);
 }
 
-export const conversationSorts = ['last_interaction_desc', 'last_interaction_asc', 'created_desc', 'priority_desc'] as const;
+export const conversationSorts = [
+  'last_interaction_desc',
+  'last_interaction_asc',
+  'created_desc',
+  'priority_desc',
+] as const;
 export type ConversationSort = (typeof conversationSorts)[number];
 
 export interface ConversationFilter {
@@ -83,13 +105,22 @@ export interface ConversationFilter {
 }
 
 /** Lists the cases a viewer may see, filtered and sorted from a fixed list of options. */
-export async function listConversations(db: Kysely<Database>, viewer: Viewer, filter: ConversationFilter): Promise<Conversation[]> {
-  let query = db.selectFrom('conversations').selectAll('conversations').where(conversationScope(viewer));
+export async function listConversations(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filter: ConversationFilter,
+): Promise<Conversation[]> {
+  let query = db
+    .selectFrom('conversations')
+    .selectAll('conversations')
+    .where(conversationScope(viewer));
   if (filter.status) query = query.where('conversations.status', '=', filter.status);
   if (filter.channel) query = query.where('conversations.origin_channel', '=', filter.channel);
   if (filter.teamId !== undefined) query = query.where('conversations.team_id', '=', filter.teamId);
-  if (filter.ownerId !== undefined) query = query.where('conversations.owner_id', '=', filter.ownerId);
-  if (filter.customerId !== undefined) query = query.where('conversations.customer_id', '=', filter.customerId);
+  if (filter.ownerId !== undefined)
+    query = query.where('conversations.owner_id', '=', filter.ownerId);
+  if (filter.customerId !== undefined)
+    query = query.where('conversations.customer_id', '=', filter.customerId);
   const tag = filter.tag;
   if (tag) {
     query = query.where((eb) =>
@@ -128,7 +159,11 @@ export async function listConversations(db: Kysely<Database>, viewer: Viewer, fi
     default:
       query = query.orderBy('conversations.last_interaction_at', 'desc');
   }
-  const rows = await query.orderBy('conversations.id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+  const rows = await query
+    .orderBy('conversations.id', 'desc')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
   const tags = await tagsFor(
     db,
     rows.map((r) => r.id),
@@ -147,14 +182,20 @@ export interface NewConversation {
 }
 
 /** Opens a case for a customer. */
-export async function openConversation(unit: Unit, input: NewConversation, actor: Actor): Promise<ConversationRow> {
+export async function openConversation(
+  unit: Unit,
+  input: NewConversation,
+  actor: Actor,
+): Promise<ConversationRow> {
   const customer = await unit.db
     .selectFrom('customers')
     .select(['id', 'owner_id', 'merged_into_id', 'erased_at'])
     .where('id', '=', input.customerId)
     .executeTakeFirst();
-  if (!customer || customer.merged_into_id !== null || customer.erased_at !== null) throw new Invalid('customerId', 'no such customer');
-  const teamId = input.teamId !== undefined ? input.teamId : await defaultTeam(unit.db, input.shopId ?? null);
+  if (!customer || customer.merged_into_id !== null || customer.erased_at !== null)
+    throw new Invalid('customerId', 'no such customer');
+  const teamId =
+    input.teamId !== undefined ? input.teamId : await defaultTeam(unit.db, input.shopId ?? null);
   const row = await unit.db
     .insertInto('conversations')
     .values({
@@ -178,7 +219,13 @@ export async function openConversation(unit: Unit, input: NewConversation, actor
     actor,
     entity: { type: 'conversation', id: row.id },
     scope: scopeOf(row),
-    after: { subject: row.subject, channel: row.origin_channel, ownerId: row.owner_id, teamId: row.team_id, shopId: row.shop_id },
+    after: {
+      subject: row.subject,
+      channel: row.origin_channel,
+      ownerId: row.owner_id,
+      teamId: row.team_id,
+      shopId: row.shop_id,
+    },
   });
   return row;
 }
@@ -186,17 +233,35 @@ export async function openConversation(unit: Unit, input: NewConversation, actor
 /** The team a case lands in when nobody says: the shop's team for a shop visit, else the first contact-centre team. */
 async function defaultTeam(db: Kysely<Database>, shopId: number | null): Promise<number | null> {
   if (shopId !== null) {
-    const shop = await db.selectFrom('shops').select('team_id').where('id', '=', shopId).executeTakeFirst();
+    const shop = await db
+      .selectFrom('shops')
+      .select('team_id')
+      .where('id', '=', shopId)
+      .executeTakeFirst();
     if (!shop) throw new Invalid('shopId', 'no such shop');
     return shop.team_id;
   }
-  const team = await db.selectFrom('teams').select('id').where('kind', '=', 'contact_centre').orderBy('id').limit(1).executeTakeFirst();
+  const team = await db
+    .selectFrom('teams')
+    .select('id')
+    .where('kind', '=', 'contact_centre')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
   return team?.id ?? null;
 }
 
 /** Who may see events about this case. */
-export function scopeOf(row: Pick<ConversationRow, 'id' | 'customer_id' | 'team_id' | 'shop_id' | 'owner_id'>) {
-  return { conversationId: row.id, customerId: row.customer_id, teamId: row.team_id, shopId: row.shop_id, ownerId: row.owner_id };
+export function scopeOf(
+  row: Pick<ConversationRow, 'id' | 'customer_id' | 'team_id' | 'shop_id' | 'owner_id'>,
+) {
+  return {
+    conversationId: row.id,
+    customerId: row.customer_id,
+    teamId: row.team_id,
+    shopId: row.shop_id,
+    ownerId: row.owner_id,
+  };
 }
 
 export interface ConversationChanges {
@@ -208,22 +273,45 @@ export interface ConversationChanges {
 }
 
 /** Changes status, owner, team, priority or subject of a case the viewer may see. */
-export async function updateConversation(unit: Unit, id: number, changes: ConversationChanges, viewer: Viewer, actor: Actor): Promise<void> {
-  const before = await unit.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+export async function updateConversation(
+  unit: Unit,
+  id: number,
+  changes: ConversationChanges,
+  viewer: Viewer,
+  actor: Actor,
+): Promise<void> {
+  const before = await unit.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!before || !canSeeConversation(viewer, before)) throw new NotFound('conversation');
   if (changes.ownerId != null) {
-    const owner = await unit.db.selectFrom('advisors').select(['id', 'active']).where('id', '=', changes.ownerId).executeTakeFirst();
+    const owner = await unit.db
+      .selectFrom('advisors')
+      .select(['id', 'active'])
+      .where('id', '=', changes.ownerId)
+      .executeTakeFirst();
     if (!owner || owner.active !== 1) throw new Invalid('ownerId', 'no such active advisor');
   }
   if (changes.teamId != null) {
-    const team = await unit.db.selectFrom('teams').select('id').where('id', '=', changes.teamId).executeTakeFirst();
+    const team = await unit.db
+      .selectFrom('teams')
+      .select('id')
+      .where('id', '=', changes.teamId)
+      .executeTakeFirst();
     if (!team) throw new Invalid('teamId', 'no such team');
   }
   const resolvedNow = changes.status === 'resolved' || changes.status === 'closed';
   const after = await unit.db
     .updateTable('conversations')
     .set({
-      ...(changes.status !== undefined ? { status: changes.status, resolved_at: resolvedNow ? (before.resolved_at ?? unit.now) : null } : {}),
+      ...(changes.status !== undefined
+        ? {
+            status: changes.status,
+            resolved_at: resolvedNow ? (before.resolved_at ?? unit.now) : null,
+          }
+        : {}),
       ...(changes.ownerId !== undefined ? { owner_id: changes.ownerId } : {}),
       ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
       ...(changes.priority !== undefined ? { priority: changes.priority } : {}),
@@ -234,7 +322,11 @@ export async function updateConversation(unit: Unit, id: number, changes: Conver
     .returningAll()
     .executeTakeFirstOrThrow();
   if (changes.ownerId != null) {
-    await unit.db.updateTable('customers').set({ owner_id: changes.ownerId, updated_at: unit.now }).where('id', '=', after.customer_id).execute();
+    await unit.db
+      .updateTable('customers')
+      .set({ owner_id: changes.ownerId, updated_at: unit.now })
+      .where('id', '=', after.customer_id)
+      .execute();
   }
   await unit.record({
     type: 'conversation.updated',
@@ -257,14 +349,41 @@ function pick(row: ConversationRow, changes: ConversationChanges): Record<string
 }
 
 /** Replaces a case's tags (lower-cased, de-duplicated). */
-export async function setTags(unit: Unit, id: number, tags: readonly string[], viewer: Viewer, actor: Actor): Promise<string[]> {
-  const row = await unit.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+export async function setTags(
+  unit: Unit,
+  id: number,
+  tags: readonly string[],
+  viewer: Viewer,
+  actor: Actor,
+): Promise<string[]> {
+  const row = await unit.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row || !canSeeConversation(viewer, row)) throw new NotFound('conversation');
-  const clean = [...new Set(tags.map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].sort();
+  const clean = [
+    ...new Set(tags.map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0)),
+  ].sort();
   const before = (await tagsFor(unit.db, [id])).get(id) ?? [];
   await unit.db.deleteFrom('conversation_tags').where('conversation_id', '=', id).execute();
-  if (clean.length > 0) await unit.db.insertInto('conversation_tags').values(clean.map((tag) => ({ conversation_id: id, tag }))).execute();
-  await unit.db.updateTable('conversations').set({ updated_at: unit.now }).where('id', '=', id).execute();
-  await unit.record({ type: 'conversation.tagged', actor, entity: { type: 'conversation', id }, scope: scopeOf(row), before: { tags: before }, after: { tags: clean } });
+  if (clean.length > 0)
+    await unit.db
+      .insertInto('conversation_tags')
+      .values(clean.map((tag) => ({ conversation_id: id, tag })))
+      .execute();
+  await unit.db
+    .updateTable('conversations')
+    .set({ updated_at: unit.now })
+    .where('id', '=', id)
+    .execute();
+  await unit.record({
+    type: 'conversation.tagged',
+    actor,
+    entity: { type: 'conversation', id },
+    scope: scopeOf(row),
+    before: { tags: before },
+    after: { tags: clean },
+  });
   return clean;
 }

@@ -11,7 +11,16 @@ import type { ContactPoints } from '../customers/identities.ts';
 import { activeStatuses, openConversation, scopeOf, type Channel } from './conversations.ts';
 import { sanitiseHtml, textOfHtml } from './sanitise.ts';
 
-export const interactionKinds = ['email', 'chat_message', 'call', 'sms', 'shop_visit', 'social_post', 'social_dm', 'note'] as const;
+export const interactionKinds = [
+  'email',
+  'chat_message',
+  'call',
+  'sms',
+  'shop_visit',
+  'social_post',
+  'social_dm',
+  'note',
+] as const;
 export type InteractionKind = (typeof interactionKinds)[number];
 
 /** The channel each kind of interaction travels on. */
@@ -28,7 +37,8 @@ export const channelOfKind: Record<InteractionKind, Channel> = {
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 /** Delivery of an outbound interaction: until a channel's adapter exists it waits, and says so. */
-export type DeliveryState = 'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
+export type DeliveryState =
+  'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
 
 export interface Attachment {
   readonly name: string;
@@ -107,22 +117,38 @@ export interface IngestResult {
  * active case (or opens one), stores the interaction and records the event. A provider id seen
  * before returns the stored interaction and changes nothing.
  */
-export async function ingestInbound(unit: Unit, contact: InboundContact, options: { readonly defaultRegion: string; readonly actor: Actor }): Promise<IngestResult> {
-  if (contact.providerId !== undefined && !contact.provider) throw new Invalid('provider', 'is required with providerId');
+export async function ingestInbound(
+  unit: Unit,
+  contact: InboundContact,
+  options: { readonly defaultRegion: string; readonly actor: Actor },
+): Promise<IngestResult> {
+  if (contact.providerId !== undefined && !contact.provider)
+    throw new Invalid('provider', 'is required with providerId');
   if (contact.provider && contact.providerId) {
     const existing = await findByProviderId(unit.db, contact.provider, contact.providerId);
-    if (existing) return { ...existing, duplicate: true, customerCreated: false, conversationOpened: false };
+    if (existing)
+      return { ...existing, duplicate: true, customerCreated: false, conversationOpened: false };
   }
   const html = contact.html ? sanitiseHtml(contact.html) : null;
   const text = contact.text ?? (html ? textOfHtml(html) : '');
-  if (text.length === 0 && (contact.attachments ?? []).length === 0) throw new Invalid('text', 'an inbound contact needs text, html or an attachment');
+  if (text.length === 0 && (contact.attachments ?? []).length === 0)
+    throw new Invalid('text', 'an inbound contact needs text, html or an attachment');
 
-  const resolution = await resolveCustomer(unit, contact.from, { displayName: contact.from.name, defaultRegion: options.defaultRegion, actor: options.actor });
+  const resolution = await resolveCustomer(unit, contact.from, {
+    displayName: contact.from.name,
+    defaultRegion: options.defaultRegion,
+    actor: options.actor,
+  });
   const customerId = resolution.customerId;
   const channel = channelOfKind[contact.kind];
 
   let conversation = contact.conversationId
-    ? await unit.db.selectFrom('conversations').selectAll().where('id', '=', contact.conversationId).where('customer_id', '=', customerId).executeTakeFirst()
+    ? await unit.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', contact.conversationId)
+        .where('customer_id', '=', customerId)
+        .executeTakeFirst()
     : await unit.db
         .selectFrom('conversations')
         .selectAll()
@@ -131,12 +157,19 @@ export async function ingestInbound(unit: Unit, contact: InboundContact, options
         .orderBy('last_interaction_at', 'desc')
         .limit(1)
         .executeTakeFirst();
-  if (contact.conversationId && !conversation) throw new Invalid('conversationId', 'no such conversation for this customer');
+  if (contact.conversationId && !conversation)
+    throw new Invalid('conversationId', 'no such conversation for this customer');
   let opened = false;
   if (!conversation) {
     conversation = await openConversation(
       unit,
-      { customerId, subject: contact.subject?.trim() || firstWords(text), channel, shopId: contact.shopId ?? null, ...(contact.teamId !== undefined ? { teamId: contact.teamId } : {}) },
+      {
+        customerId,
+        subject: contact.subject?.trim() || firstWords(text),
+        channel,
+        shopId: contact.shopId ?? null,
+        ...(contact.teamId !== undefined ? { teamId: contact.teamId } : {}),
+      },
       options.actor,
     );
     opened = true;
@@ -169,7 +202,11 @@ export async function ingestInbound(unit: Unit, contact: InboundContact, options
   const reopened = conversation.status === 'pending_customer' ? 'pending_us' : conversation.status;
   await unit.db
     .updateTable('conversations')
-    .set({ last_interaction_at: Math.max(at, conversation.last_interaction_at), updated_at: unit.now, status: reopened })
+    .set({
+      last_interaction_at: Math.max(at, conversation.last_interaction_at),
+      updated_at: unit.now,
+      status: reopened,
+    })
     .where('id', '=', conversation.id)
     .execute();
   await unit.record({
@@ -177,7 +214,13 @@ export async function ingestInbound(unit: Unit, contact: InboundContact, options
     actor: options.actor,
     entity: { type: 'interaction', id: inserted.id },
     scope: scopeOf(conversation),
-    after: { channel, kind: contact.kind, conversationId: conversation.id, customerId, text: text.slice(0, 280) },
+    after: {
+      channel,
+      kind: contact.kind,
+      conversationId: conversation.id,
+      customerId,
+      text: text.slice(0, 280),
+    },
   });
   return {
     interactionId: inserted.id,
@@ -196,7 +239,9 @@ async function findByProviderId(db: Kysely<Database>, provider: string, provider
     .where('provider', '=', provider)
     .where('provider_id', '=', providerId)
     .executeTakeFirst();
-  return row ? { interactionId: row.id, conversationId: row.conversation_id, customerId: row.customer_id } : undefined;
+  return row
+    ? { interactionId: row.id, conversationId: row.conversation_id, customerId: row.customer_id }
+    : undefined;
 }
 
 function firstWords(text: string): string {
@@ -215,9 +260,20 @@ export interface AdvisorMessage {
  * An advisor's reply on a channel, or an internal note. A reply is signed by the advisor and waits
  * for the channel's adapter to send it; a note is private and never leaves Rapport.
  */
-export async function addAdvisorInteraction(unit: Unit, conversationId: number, message: AdvisorMessage, viewer: Viewer, actor: Actor): Promise<InteractionRow> {
-  const conversation = await unit.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-  if (!conversation || !canSeeConversation(viewer, conversation)) throw new NotFound('conversation');
+export async function addAdvisorInteraction(
+  unit: Unit,
+  conversationId: number,
+  message: AdvisorMessage,
+  viewer: Viewer,
+  actor: Actor,
+): Promise<InteractionRow> {
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', conversationId)
+    .executeTakeFirst();
+  if (!conversation || !canSeeConversation(viewer, conversation))
+    throw new NotFound('conversation');
   const isNote = message.kind === 'note';
   const html = message.html ? sanitiseHtml(message.html) : null;
   const row = await unit.db
@@ -246,27 +302,60 @@ export async function addAdvisorInteraction(unit: Unit, conversationId: number, 
     .set({
       last_interaction_at: unit.now,
       updated_at: unit.now,
-      ...(isNote ? {} : { status: conversation.status === 'resolved' || conversation.status === 'closed' ? conversation.status : 'pending_customer' }),
+      ...(isNote
+        ? {}
+        : {
+            status:
+              conversation.status === 'resolved' || conversation.status === 'closed'
+                ? conversation.status
+                : 'pending_customer',
+          }),
       ...(conversation.owner_id === null && !isNote ? { owner_id: viewer.id } : {}),
     })
     .where('id', '=', conversationId)
     .execute();
-  if (!isNote) await unit.db.updateTable('customers').set({ last_advisor_id: viewer.id }).where('id', '=', conversation.customer_id).execute();
+  if (!isNote)
+    await unit.db
+      .updateTable('customers')
+      .set({ last_advisor_id: viewer.id })
+      .where('id', '=', conversation.customer_id)
+      .execute();
   await unit.record({
     type: isNote ? 'interaction.noted' : 'interaction.replied',
     actor,
     entity: { type: 'interaction', id: row.id },
     scope: scopeOf(conversation),
-    after: { channel: row.channel, kind: row.kind, conversationId, text: message.text.slice(0, 280), deliveryState: row.delivery_state },
+    after: {
+      channel: row.channel,
+      kind: row.kind,
+      conversationId,
+      text: message.text.slice(0, 280),
+      deliveryState: row.delivery_state,
+    },
   });
   return row;
 }
 
 /** Every interaction of a case, oldest first. */
-export async function listInteractions(db: Kysely<Database>, conversationId: number, viewer: Viewer): Promise<Interaction[]> {
-  const conversation = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-  if (!conversation || !canSeeConversation(viewer, conversation)) throw new NotFound('conversation');
-  const rows = await db.selectFrom('interactions').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at').orderBy('id').execute();
+export async function listInteractions(
+  db: Kysely<Database>,
+  conversationId: number,
+  viewer: Viewer,
+): Promise<Interaction[]> {
+  const conversation = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', conversationId)
+    .executeTakeFirst();
+  if (!conversation || !canSeeConversation(viewer, conversation))
+    throw new NotFound('conversation');
+  const rows = await db
+    .selectFrom('interactions')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toInteraction);
 }
 
@@ -308,20 +397,39 @@ export async function customerTimeline(
   const cursor = options.cursor;
   if (cursor) {
     query = query.where((eb) =>
-      eb.or([eb('interactions.created_at', '<', cursor.at), eb.and([eb('interactions.created_at', '=', cursor.at), eb('interactions.id', '<', cursor.id)])]),
+      eb.or([
+        eb('interactions.created_at', '<', cursor.at),
+        eb.and([
+          eb('interactions.created_at', '=', cursor.at),
+          eb('interactions.id', '<', cursor.id),
+        ]),
+      ]),
     );
   }
-  const rows = await query.orderBy('interactions.created_at', 'desc').orderBy('interactions.id', 'desc').limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy('interactions.created_at', 'desc')
+    .orderBy('interactions.id', 'desc')
+    .limit(options.limit + 1)
+    .execute();
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return {
     items: page.map(toInteraction),
-    nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    nextCursor:
+      rows.length > options.limit && last
+        ? encodeCursor({ at: last.created_at, id: last.id })
+        : null,
   };
 }
 
 /** Full-text search over the interactions a viewer may see, newest first. */
-export async function searchInteractions(db: Kysely<Database>, dialect: Dialect, query: string, viewer: Viewer, limit: number): Promise<Interaction[]> {
+export async function searchInteractions(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  query: string,
+  viewer: Viewer,
+  limit: number,
+): Promise<Interaction[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
   const expression = matchExpression(dialect, words);
@@ -332,7 +440,9 @@ export async function searchInteractions(db: Kysely<Database>, dialect: Dialect,
     .where(conversationScope(viewer));
   select =
     dialect === 'sqlite'
-      ? select.where(sql<boolean>`interactions.id in (select rowid from interactions_fts where interactions_fts match ${expression} order by rowid desc limit ${limit * 50})`)
+      ? select.where(
+          sql<boolean>`interactions.id in (select rowid from interactions_fts where interactions_fts match ${expression} order by rowid desc limit ${limit * 50})`,
+        )
       : select.where(pgMatches('interactions', expression));
   const rows = await select.orderBy('interactions.id', 'desc').limit(limit).execute();
   return rows.map(toInteraction);

@@ -24,8 +24,18 @@ import { customerTimeline, decodeCursor, encodeCursor } from '../conversations/i
 export const ContactPointsSchema = Strict({
   email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
   phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40 })),
-  social: Type.Optional(Strict({ network: Type.Union(socialNetworks.map((n) => Type.Literal(n))), handle: Type.String({ minLength: 1, maxLength: 200 }) })),
-  external: Type.Optional(Strict({ system: Type.String({ minLength: 1, maxLength: 60 }), id: Type.String({ minLength: 1, maxLength: 200 }) })),
+  social: Type.Optional(
+    Strict({
+      network: Type.Union(socialNetworks.map((n) => Type.Literal(n))),
+      handle: Type.String({ minLength: 1, maxLength: 200 }),
+    }),
+  ),
+  external: Type.Optional(
+    Strict({
+      system: Type.String({ minLength: 1, maxLength: 60 }),
+      id: Type.String({ minLength: 1, maxLength: 200 }),
+    }),
+  ),
 });
 
 const NewCustomerBody = Strict({
@@ -37,10 +47,19 @@ const CustomerChanges = Strict({
   displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   language: Type.Optional(Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()])),
 });
-const ConsentBody = Strict(Object.fromEntries(consentChannels.map((c) => [c, Type.Optional(Type.Boolean())])));
+const ConsentBody = Strict(
+  Object.fromEntries(consentChannels.map((c) => [c, Type.Optional(Type.Boolean())])),
+);
 const MergeBody = Strict({ sourceCustomerId: Type.Integer({ minimum: 1 }) });
-const ListQuery = Strict({ q: Type.Optional(Type.String({ maxLength: 200 })), limit: Limit(50, 200), cursor: Type.Optional(Type.String({ maxLength: 100 })) });
-const TimelineQuery = Strict({ limit: Limit(50, 200), cursor: Type.Optional(Type.String({ maxLength: 100 })) });
+const ListQuery = Strict({
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Limit(50, 200),
+  cursor: Type.Optional(Type.String({ maxLength: 100 })),
+});
+const TimelineQuery = Strict({
+  limit: Limit(50, 200),
+  cursor: Type.Optional(Type.String({ maxLength: 100 })),
+});
 
 /** Customers: find, create, change, identities, consent, merge, timeline, export and erase. */
 export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void {
@@ -49,38 +68,71 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/customers',
-    { schema: { tags: ['customers'], summary: 'Search (q) or list customers', querystring: ListQuery }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Search (q) or list customers',
+        querystring: ListQuery,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       const { q, limit, cursor } = request.query;
       if (q) return { items: await searchCustomers(db, dialect, q, limit), nextCursor: null };
       const before = cursor ? decodeCursor(cursor) : undefined;
-      const items = await listCustomers(db, { limit, before: before ? { updatedAt: before.at, id: before.id } : undefined });
+      const items = await listCustomers(db, {
+        limit,
+        before: before ? { updatedAt: before.at, id: before.id } : undefined,
+      });
       const last = items[items.length - 1];
-      return { items, nextCursor: items.length === limit && last ? encodeCursor({ at: Date.parse(last.updatedAt), id: last.id }) : null };
+      return {
+        items,
+        nextCursor:
+          items.length === limit && last
+            ? encodeCursor({ at: Date.parse(last.updatedAt), id: last.id })
+            : null,
+      };
     },
   );
 
   app.post<{ Body: Static<typeof NewCustomerBody> }>(
     '/api/customers',
-    { schema: { tags: ['customers'], summary: 'Create a customer', body: NewCustomerBody }, config: { allow: staff } },
+    {
+      schema: { tags: ['customers'], summary: 'Create a customer', body: NewCustomerBody },
+      config: { allow: staff },
+    },
     async (request, reply) => {
       const me = viewer(request);
-      const identities = identitiesOf(request.body.contact, ctx.config.defaultPhoneRegion, 'contact');
-      if (identities.length === 0) throw new Invalid('contact', 'needs at least one of email, phone, social or external');
+      const identities = identitiesOf(
+        request.body.contact,
+        ctx.config.defaultPhoneRegion,
+        'contact',
+      );
+      if (identities.length === 0)
+        throw new Invalid('contact', 'needs at least one of email, phone, social or external');
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const id = await createCustomer(unit, { displayName: request.body.displayName, language: request.body.language, identities }, actorOf(me.id));
+        const id = await createCustomer(
+          unit,
+          { displayName: request.body.displayName, language: request.body.language, identities },
+          actorOf(me.id),
+        );
         return { status: 201, body: await getCustomer(unit.db, id) };
       });
     },
   );
 
-  app.get<{ Params: IdParams }>('/api/customers/:id', { schema: { tags: ['customers'], params: IdParams }, config: { allow: staff } }, async (request) =>
-    getCustomer(db, request.params.id),
+  app.get<{ Params: IdParams }>(
+    '/api/customers/:id',
+    { schema: { tags: ['customers'], params: IdParams }, config: { allow: staff } },
+    async (request) => getCustomer(db, request.params.id),
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof CustomerChanges> }>(
     '/api/customers/:id',
-    { schema: { tags: ['customers'], params: IdParams, body: CustomerChanges }, config: { allow: staff } },
+    {
+      schema: { tags: ['customers'], params: IdParams, body: CustomerChanges },
+      config: { allow: staff },
+    },
     async (request) => {
       const me = viewer(request);
       return ctx.writer.run(async (unit) => {
@@ -92,11 +144,20 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
 
   app.post<{ Params: IdParams; Body: Static<typeof ContactPointsSchema> }>(
     '/api/customers/:id/identities',
-    { schema: { tags: ['customers'], summary: 'Link one more identity', params: IdParams, body: ContactPointsSchema }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Link one more identity',
+        params: IdParams,
+        body: ContactPointsSchema,
+      },
+      config: { allow: staff },
+    },
     async (request, reply) => {
       const me = viewer(request);
       const identities = identitiesOf(request.body, ctx.config.defaultPhoneRegion, 'body');
-      if (identities.length !== 1) throw new Invalid('body', 'give exactly one of email, phone, social or external');
+      if (identities.length !== 1)
+        throw new Invalid('body', 'give exactly one of email, phone, social or external');
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
         await addIdentity(unit, request.params.id, identities[0]!, actorOf(me.id));
         return { status: 201, body: await getCustomer(unit.db, request.params.id) };
@@ -106,21 +167,44 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
 
   app.put<{ Params: IdParams; Body: Static<typeof ConsentBody> }>(
     '/api/customers/:id/consent',
-    { schema: { tags: ['customers'], summary: 'Set consent per channel', params: IdParams, body: ConsentBody }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Set consent per channel',
+        params: IdParams,
+        body: ConsentBody,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       const me = viewer(request);
-      const consent = await ctx.writer.run((unit) => setConsent(unit, request.params.id, request.body, actorOf(me.id)));
+      const consent = await ctx.writer.run((unit) =>
+        setConsent(unit, request.params.id, request.body, actorOf(me.id)),
+      );
       return { consent };
     },
   );
 
   app.post<{ Params: IdParams; Body: Static<typeof MergeBody> }>(
     '/api/customers/:id/merge',
-    { schema: { tags: ['customers'], summary: 'Merge another customer into this one', params: IdParams, body: MergeBody }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Merge another customer into this one',
+        params: IdParams,
+        body: MergeBody,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       const me = viewer(request);
       return ctx.writer.run(async (unit) => {
-        await mergeCustomers(unit, request.params.id, request.body.sourceCustomerId, actorOf(me.id));
+        await mergeCustomers(
+          unit,
+          request.params.id,
+          request.body.sourceCustomerId,
+          actorOf(me.id),
+        );
         return getCustomer(unit.db, request.params.id);
       });
     },
@@ -128,7 +212,15 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
 
   app.get<{ Params: IdParams; Querystring: Static<typeof TimelineQuery> }>(
     '/api/customers/:id/timeline',
-    { schema: { tags: ['customers'], summary: "The customer's interactions across cases and channels, newest first", params: IdParams, querystring: TimelineQuery }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "The customer's interactions across cases and channels, newest first",
+        params: IdParams,
+        querystring: TimelineQuery,
+      },
+      config: { allow: staff },
+    },
     async (request) => {
       await getCustomer(db, request.params.id);
       return customerTimeline(db, request.params.id, viewer(request), {
@@ -140,16 +232,28 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
 
   app.get<{ Params: IdParams }>(
     '/api/customers/:id/export',
-    { schema: { tags: ['customers'], summary: 'Everything held about a customer, as JSON', params: IdParams }, config: { allow: admins } },
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Everything held about a customer, as JSON',
+        params: IdParams,
+      },
+      config: { allow: admins },
+    },
     async (request, reply) => {
       const data = await exportCustomer(db, request.params.id);
-      return reply.header('content-disposition', `attachment; filename="customer-${request.params.id}.json"`).send(data);
+      return reply
+        .header('content-disposition', `attachment; filename="customer-${request.params.id}.json"`)
+        .send(data);
     },
   );
 
   app.post<{ Params: IdParams }>(
     '/api/customers/:id/erase',
-    { schema: { tags: ['customers'], summary: 'Anonymise a customer', params: IdParams }, config: { allow: admins } },
+    {
+      schema: { tags: ['customers'], summary: 'Anonymise a customer', params: IdParams },
+      config: { allow: admins },
+    },
     async (request, reply) => {
       const me = viewer(request);
       await ctx.writer.run((unit) => eraseCustomer(unit, request.params.id, actorOf(me.id)));

@@ -12,7 +12,14 @@ export type ConsentChannel = (typeof consentChannels)[number];
 export type Consent = Record<ConsentChannel, boolean>;
 
 /** Service contact on the channel the customer used is allowed; marketing needs an explicit yes. */
-export const defaultConsent: Consent = { email: true, sms: true, phone: true, chat: true, social: true, marketing: false };
+export const defaultConsent: Consent = {
+  email: true,
+  sms: true,
+  phone: true,
+  chat: true,
+  social: true,
+  marketing: false,
+};
 
 /** A customer as the API shows it. */
 export interface Customer {
@@ -45,7 +52,10 @@ function toCustomer(row: CustomerRow, identities: Identity[]): Customer {
   };
 }
 
-async function identitiesFor(db: Kysely<Database>, customerIds: readonly number[]): Promise<Map<number, Identity[]>> {
+async function identitiesFor(
+  db: Kysely<Database>,
+  customerIds: readonly number[],
+): Promise<Map<number, Identity[]>> {
   const map = new Map<number, Identity[]>();
   if (customerIds.length === 0) return map;
   const rows = await db
@@ -71,7 +81,10 @@ export async function getCustomer(db: Kysely<Database>, id: number): Promise<Cus
 }
 
 /** Loads many customers at once, in the order given. */
-export async function getCustomers(db: Kysely<Database>, ids: readonly number[]): Promise<Customer[]> {
+export async function getCustomers(
+  db: Kysely<Database>,
+  ids: readonly number[],
+): Promise<Customer[]> {
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
   const identities = await identitiesFor(db, ids);
@@ -80,7 +93,11 @@ export async function getCustomers(db: Kysely<Database>, ids: readonly number[])
 }
 
 async function refreshSearchText(unit: Unit, customerId: number): Promise<void> {
-  const row = await unit.db.selectFrom('customers').select('display_name').where('id', '=', customerId).executeTakeFirstOrThrow();
+  const row = await unit.db
+    .selectFrom('customers')
+    .select('display_name')
+    .where('id', '=', customerId)
+    .executeTakeFirstOrThrow();
   const identities = (await identitiesFor(unit.db, [customerId])).get(customerId) ?? [];
   await unit.db
     .updateTable('customers')
@@ -90,12 +107,22 @@ async function refreshSearchText(unit: Unit, customerId: number): Promise<void> 
 }
 
 /** Attaches identities to a customer; an identity that already belongs to someone else is left alone and reported. */
-async function linkIdentities(unit: Unit, customerId: number, identities: readonly Identity[]): Promise<Identity[]> {
+async function linkIdentities(
+  unit: Unit,
+  customerId: number,
+  identities: readonly Identity[],
+): Promise<Identity[]> {
   const linked: Identity[] = [];
   for (const identity of identities) {
     const inserted = await unit.db
       .insertInto('identities')
-      .values({ customer_id: customerId, kind: identity.kind, network: identity.network, value: identity.value, created_at: unit.now })
+      .values({
+        customer_id: customerId,
+        kind: identity.kind,
+        network: identity.network,
+        value: identity.value,
+        created_at: unit.now,
+      })
       .onConflict((oc) => oc.columns(['kind', 'network', 'value']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -111,7 +138,11 @@ export interface NewCustomer {
 }
 
 /** Creates a customer with identities; an identity already known is a Conflict naming it. */
-export async function createCustomer(unit: Unit, input: NewCustomer, actor: Actor): Promise<number> {
+export async function createCustomer(
+  unit: Unit,
+  input: NewCustomer,
+  actor: Actor,
+): Promise<number> {
   const customerId = await insertCustomer(unit, input.displayName, input.language ?? null);
   const linked = await linkIdentities(unit, customerId, input.identities);
   if (linked.length !== input.identities.length) {
@@ -129,7 +160,11 @@ export async function createCustomer(unit: Unit, input: NewCustomer, actor: Acto
   return customerId;
 }
 
-async function insertCustomer(unit: Unit, displayName: string, language: string | null): Promise<number> {
+async function insertCustomer(
+  unit: Unit,
+  displayName: string,
+  language: string | null,
+): Promise<number> {
   const row = await unit.db
     .insertInto('customers')
     .values({
@@ -162,26 +197,54 @@ export interface Resolution {
 export async function resolveCustomer(
   unit: Unit,
   points: ContactPoints,
-  options: { readonly displayName?: string | undefined; readonly defaultRegion: string; readonly actor: Actor },
+  options: {
+    readonly displayName?: string | undefined;
+    readonly defaultRegion: string;
+    readonly actor: Actor;
+  },
 ): Promise<Resolution> {
   const identities = identitiesOf(points, options.defaultRegion);
-  if (identities.length === 0) throw new Invalid('from', 'needs at least one of email, phone, social or external');
+  if (identities.length === 0)
+    throw new Invalid('from', 'needs at least one of email, phone, social or external');
   const known = await unit.db
     .selectFrom('identities')
     .innerJoin('customers', 'customers.id', 'identities.customer_id')
-    .select(['identities.customer_id', 'identities.kind', 'identities.network', 'identities.value', 'customers.merged_into_id'])
+    .select([
+      'identities.customer_id',
+      'identities.kind',
+      'identities.network',
+      'identities.value',
+      'customers.merged_into_id',
+    ])
     .where((eb) =>
-      eb.or(identities.map((i) => eb.and([eb('identities.kind', '=', i.kind), eb('identities.network', '=', i.network), eb('identities.value', '=', i.value)]))),
+      eb.or(
+        identities.map((i) =>
+          eb.and([
+            eb('identities.kind', '=', i.kind),
+            eb('identities.network', '=', i.network),
+            eb('identities.value', '=', i.value),
+          ]),
+        ),
+      ),
     )
     .execute();
-  const strongest = identities.find((i) => known.some((k) => k.kind === i.kind && k.network === i.network && k.value === i.value));
+  const strongest = identities.find((i) =>
+    known.some((k) => k.kind === i.kind && k.network === i.network && k.value === i.value),
+  );
   if (strongest) {
-    const match = known.find((k) => k.kind === strongest.kind && k.network === strongest.network && k.value === strongest.value)!;
+    const match = known.find(
+      (k) =>
+        k.kind === strongest.kind && k.network === strongest.network && k.value === strongest.value,
+    )!;
     const customerId = match.merged_into_id ?? match.customer_id;
-    const unknown = identities.filter((i) => !known.some((k) => k.kind === i.kind && k.network === i.network && k.value === i.value));
+    const unknown = identities.filter(
+      (i) =>
+        !known.some((k) => k.kind === i.kind && k.network === i.network && k.value === i.value),
+    );
     if (unknown.length > 0) {
       const linked = await linkIdentities(unit, customerId, unknown);
-      if (linked.length !== unknown.length) throw new RetryableConflict('identity taken concurrently');
+      if (linked.length !== unknown.length)
+        throw new RetryableConflict('identity taken concurrently');
       await refreshSearchText(unit, customerId);
       await unit.record({
         type: 'customer.identities-linked',
@@ -197,7 +260,8 @@ export async function resolveCustomer(
   const customerId = await insertCustomer(unit, displayName, null);
   const linked = await linkIdentities(unit, customerId, identities);
   // Another writer linked one of these identities since we looked: start the unit again.
-  if (linked.length !== identities.length) throw new RetryableConflict('identity taken concurrently');
+  if (linked.length !== identities.length)
+    throw new RetryableConflict('identity taken concurrently');
   await unit.db
     .updateTable('customers')
     .set({ search_text: searchTextOf(displayName, identities) })
@@ -223,10 +287,17 @@ function fallbackName(identity: Identity): string {
 export async function updateCustomer(
   unit: Unit,
   id: number,
-  changes: { readonly displayName?: string | undefined; readonly language?: string | null | undefined },
+  changes: {
+    readonly displayName?: string | undefined;
+    readonly language?: string | null | undefined;
+  },
   actor: Actor,
 ): Promise<void> {
-  const before = await unit.db.selectFrom('customers').select(['display_name', 'language', 'erased_at']).where('id', '=', id).executeTakeFirst();
+  const before = await unit.db
+    .selectFrom('customers')
+    .select(['display_name', 'language', 'erased_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!before || before.erased_at !== null) throw new NotFound('customer');
   await unit.db
     .updateTable('customers')
@@ -249,21 +320,49 @@ export async function updateCustomer(
 }
 
 /** Adds one identity to a customer; Conflict when it already belongs to someone. */
-export async function addIdentity(unit: Unit, id: number, identity: Identity, actor: Actor): Promise<void> {
+export async function addIdentity(
+  unit: Unit,
+  id: number,
+  identity: Identity,
+  actor: Actor,
+): Promise<void> {
   await requireLiveCustomer(unit.db, id);
   const linked = await linkIdentities(unit, id, [identity]);
-  if (linked.length === 0) throw new Conflict(`the ${identity.kind} ${identity.value} already belongs to a customer`);
+  if (linked.length === 0)
+    throw new Conflict(`the ${identity.kind} ${identity.value} already belongs to a customer`);
   await refreshSearchText(unit, id);
-  await unit.record({ type: 'customer.identities-linked', actor, entity: { type: 'customer', id }, scope: { customerId: id }, after: { identities: [identity] } });
+  await unit.record({
+    type: 'customer.identities-linked',
+    actor,
+    entity: { type: 'customer', id },
+    scope: { customerId: id },
+    after: { identities: [identity] },
+  });
 }
 
 /** Records what the customer agreed to be contacted on. */
-export async function setConsent(unit: Unit, id: number, changes: Partial<Consent>, actor: Actor): Promise<Consent> {
+export async function setConsent(
+  unit: Unit,
+  id: number,
+  changes: Partial<Consent>,
+  actor: Actor,
+): Promise<Consent> {
   const row = await requireLiveCustomer(unit.db, id);
   const before = { ...defaultConsent, ...(JSON.parse(row.consent) as Partial<Consent>) };
   const after: Consent = { ...before, ...changes };
-  await unit.db.updateTable('customers').set({ consent: JSON.stringify(after), updated_at: unit.now }).where('id', '=', id).execute();
-  await unit.record({ type: 'customer.consent-changed', actor, entity: { type: 'customer', id }, scope: { customerId: id }, before, after });
+  await unit.db
+    .updateTable('customers')
+    .set({ consent: JSON.stringify(after), updated_at: unit.now })
+    .where('id', '=', id)
+    .execute();
+  await unit.record({
+    type: 'customer.consent-changed',
+    actor,
+    entity: { type: 'customer', id },
+    scope: { customerId: id },
+    before,
+    after,
+  });
   return after;
 }
 
@@ -277,15 +376,40 @@ async function requireLiveCustomer(db: Kysely<Database>, id: number): Promise<Cu
  * Merges `sourceId` into `targetId`: identities, conversations and interactions move; the source
  * stays as a pointer to the target; one event records both sides.
  */
-export async function mergeCustomers(unit: Unit, targetId: number, sourceId: number, actor: Actor): Promise<void> {
-  if (targetId === sourceId) throw new Invalid('sourceCustomerId', 'cannot merge a customer into itself');
+export async function mergeCustomers(
+  unit: Unit,
+  targetId: number,
+  sourceId: number,
+  actor: Actor,
+): Promise<void> {
+  if (targetId === sourceId)
+    throw new Invalid('sourceCustomerId', 'cannot merge a customer into itself');
   const target = await requireLiveCustomer(unit.db, targetId);
   const source = await requireLiveCustomer(unit.db, sourceId);
-  const before = { target: await getCustomer(unit.db, targetId), source: await getCustomer(unit.db, sourceId) };
-  await unit.db.updateTable('identities').set({ customer_id: targetId }).where('customer_id', '=', sourceId).execute();
-  await unit.db.updateTable('conversations').set({ customer_id: targetId }).where('customer_id', '=', sourceId).execute();
-  await unit.db.updateTable('interactions').set({ customer_id: targetId }).where('customer_id', '=', sourceId).execute();
-  await unit.db.updateTable('customers').set({ merged_into_id: targetId }).where('merged_into_id', '=', sourceId).execute();
+  const before = {
+    target: await getCustomer(unit.db, targetId),
+    source: await getCustomer(unit.db, sourceId),
+  };
+  await unit.db
+    .updateTable('identities')
+    .set({ customer_id: targetId })
+    .where('customer_id', '=', sourceId)
+    .execute();
+  await unit.db
+    .updateTable('conversations')
+    .set({ customer_id: targetId })
+    .where('customer_id', '=', sourceId)
+    .execute();
+  await unit.db
+    .updateTable('interactions')
+    .set({ customer_id: targetId })
+    .where('customer_id', '=', sourceId)
+    .execute();
+  await unit.db
+    .updateTable('customers')
+    .set({ merged_into_id: targetId })
+    .where('merged_into_id', '=', sourceId)
+    .execute();
   const consent = { ...defaultConsent, ...(JSON.parse(target.consent) as Partial<Consent>) };
   await unit.db
     .updateTable('customers')
@@ -315,23 +439,52 @@ export async function mergeCustomers(unit: Unit, targetId: number, sourceId: num
 }
 
 /** Everything Rapport holds about a customer, for a data-access request. */
-export async function exportCustomer(db: Kysely<Database>, id: number): Promise<Record<string, unknown>> {
+export async function exportCustomer(
+  db: Kysely<Database>,
+  id: number,
+): Promise<Record<string, unknown>> {
   const customer = await getCustomer(db, id);
-  const conversations = await db.selectFrom('conversations').selectAll().where('customer_id', '=', id).orderBy('id').execute();
-  const interactions = await db.selectFrom('interactions').selectAll().where('customer_id', '=', id).orderBy('id').execute();
-  const events = await db.selectFrom('events').selectAll().where('customer_id', '=', id).orderBy('id').execute();
+  const conversations = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('customer_id', '=', id)
+    .orderBy('id')
+    .execute();
+  const interactions = await db
+    .selectFrom('interactions')
+    .selectAll()
+    .where('customer_id', '=', id)
+    .orderBy('id')
+    .execute();
+  const events = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('customer_id', '=', id)
+    .orderBy('id')
+    .execute();
   return {
     exportedAt: new Date().toISOString(),
     customer,
     conversations,
-    interactions: interactions.map((i) => ({ ...i, attachments: JSON.parse(i.attachments) as unknown })),
-    events: events.map((e) => ({ ...e, before: e.before && (JSON.parse(e.before) as unknown), after: e.after && (JSON.parse(e.after) as unknown) })),
+    interactions: interactions.map((i) => ({
+      ...i,
+      attachments: JSON.parse(i.attachments) as unknown,
+    })),
+    events: events.map((e) => ({
+      ...e,
+      before: e.before && (JSON.parse(e.before) as unknown),
+      after: e.after && (JSON.parse(e.after) as unknown),
+    })),
   };
 }
 
 /** Anonymises a customer: identities go, texts are blanked, the record and case counts stay. */
 export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promise<void> {
-  const row = await unit.db.selectFrom('customers').select(['erased_at']).where('id', '=', id).executeTakeFirst();
+  const row = await unit.db
+    .selectFrom('customers')
+    .select(['erased_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new NotFound('customer');
   if (row.erased_at !== null) throw new Conflict('customer already erased');
   await unit.db.deleteFrom('identities').where('customer_id', '=', id).execute();
@@ -340,26 +493,54 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
     .set({ text: '[erased]', html: null, attachments: '[]' })
     .where('customer_id', '=', id)
     .execute();
-  await unit.db.updateTable('conversations').set({ subject: '[erased]' }).where('customer_id', '=', id).execute();
+  await unit.db
+    .updateTable('conversations')
+    .set({ subject: '[erased]' })
+    .where('customer_id', '=', id)
+    .execute();
   await unit.db
     .updateTable('customers')
-    .set({ display_name: 'Erased customer', language: null, search_text: '', erased_at: unit.now, updated_at: unit.now })
+    .set({
+      display_name: 'Erased customer',
+      language: null,
+      search_text: '',
+      erased_at: unit.now,
+      updated_at: unit.now,
+    })
     .where('id', '=', id)
     .execute();
   // Audit history keeps that an erasure happened, never what was erased.
-  await unit.db.updateTable('events').set({ before: null, after: null }).where('customer_id', '=', id).execute();
-  await unit.record({ type: 'customer.erased', actor, entity: { type: 'customer', id }, scope: { customerId: id } });
+  await unit.db
+    .updateTable('events')
+    .set({ before: null, after: null })
+    .where('customer_id', '=', id)
+    .execute();
+  await unit.record({
+    type: 'customer.erased',
+    actor,
+    entity: { type: 'customer', id },
+    scope: { customerId: id },
+  });
 }
 
 /** Full-text search over customers' names and identities, best first. */
-export async function searchCustomers(db: Kysely<Database>, dialect: Dialect, query: string, limit: number): Promise<Customer[]> {
+export async function searchCustomers(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  query: string,
+  limit: number,
+): Promise<Customer[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
   const expression = matchExpression(dialect, words);
   const ids =
     dialect === 'sqlite'
       ? (
-          await sql<{ id: number }>`select rowid as id from customers_fts where customers_fts match ${expression} order by rank limit ${limit}`.execute(db)
+          await sql<{
+            id: number;
+          }>`select rowid as id from customers_fts where customers_fts match ${expression} order by rank limit ${limit}`.execute(
+            db,
+          )
         ).rows.map((r) => r.id)
       : (
           await db
@@ -377,7 +558,10 @@ export async function searchCustomers(db: Kysely<Database>, dialect: Dialect, qu
 /** Lists customers, most recently changed first, with a keyset cursor. */
 export async function listCustomers(
   db: Kysely<Database>,
-  options: { readonly limit: number; readonly before?: { readonly updatedAt: number; readonly id: number } | undefined },
+  options: {
+    readonly limit: number;
+    readonly before?: { readonly updatedAt: number; readonly id: number } | undefined;
+  },
 ): Promise<Customer[]> {
   let query = db
     .selectFrom('customers')
@@ -387,10 +571,17 @@ export async function listCustomers(
   const before = options.before;
   if (before) {
     query = query.where((eb) =>
-      eb.or([eb('updated_at', '<', before.updatedAt), eb.and([eb('updated_at', '=', before.updatedAt), eb('id', '<', before.id)])]),
+      eb.or([
+        eb('updated_at', '<', before.updatedAt),
+        eb.and([eb('updated_at', '=', before.updatedAt), eb('id', '<', before.id)]),
+      ]),
     );
   }
-  const rows = await query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
+  const rows = await query
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit)
+    .execute();
   return getCustomers(
     db,
     rows.map((r) => r.id),

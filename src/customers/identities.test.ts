@@ -8,16 +8,25 @@ test('an email address is trimmed and lower-cased', () => {
 });
 
 test('something that is not an email address is refused, naming the field', () => {
-  assert.throws(() => normaliseEmail('alice at example', 'from.email'), (error: unknown) => {
-    assert.ok(error instanceof Invalid);
-    assert.deepEqual(error.problems[0], { field: 'from.email', reason: 'is not an email address' });
-    return true;
-  });
+  assert.throws(
+    () => normaliseEmail('alice at example', 'from.email'),
+    (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.deepEqual(error.problems[0], {
+        field: 'from.email',
+        reason: 'is not an email address',
+      });
+      return true;
+    },
+  );
 });
 
 test('a local phone number is read in the default region and stored as E.164', () => {
   assert.equal(normalisePhone('06 12 34 56 78', 'FR'), '+33612345678');
-  assert.equal(normalisePhone('+1 (212) 555-0199'.replace('555-0199', '736-0100'), 'FR'), '+12127360100');
+  assert.equal(
+    normalisePhone('+1 (212) 555-0199'.replace('555-0199', '736-0100'), 'FR'),
+    '+12127360100',
+  );
 });
 
 test('an impossible phone number is refused', () => {
@@ -26,7 +35,12 @@ test('an impossible phone number is refused', () => {
 
 test('contact points come out strongest first: phone, email, social, external', () => {
   const identities = identitiesOf(
-    { external: { system: 'Loyalty', id: 'L-1' }, social: { network: 'instagram', handle: '@Alice' }, email: 'A@x.io', phone: '0612345678' },
+    {
+      external: { system: 'Loyalty', id: 'L-1' },
+      social: { network: 'instagram', handle: '@Alice' },
+      email: 'A@x.io',
+      phone: '0612345678',
+    },
     'FR',
   );
   assert.deepEqual(

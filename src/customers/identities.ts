@@ -25,7 +25,8 @@ const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\
 /** Lower-cases and trims an email address; refuses anything that is not one. */
 export function normaliseEmail(raw: string, field = 'email'): string {
   const value = raw.trim().toLowerCase();
-  if (value.length > 254 || !emailPattern.test(value)) throw new Invalid(field, 'is not an email address');
+  if (value.length > 254 || !emailPattern.test(value))
+    throw new Invalid(field, 'is not an email address');
   return value;
 }
 
@@ -42,16 +43,32 @@ export function normaliseHandle(network: string, raw: string, field = 'social'):
     throw new Invalid(`${field}.network`, `must be one of ${socialNetworks.join(', ')}`);
   }
   const value = raw.trim().replace(/^@/, '').toLowerCase();
-  if (value.length === 0 || value.length > 200) throw new Invalid(`${field}.handle`, 'must not be empty');
+  if (value.length === 0 || value.length > 200)
+    throw new Invalid(`${field}.handle`, 'must not be empty');
   return { kind: 'social', network, value };
 }
 
 /** Normalises every contact point given, strongest first (phone, email, social, external). */
-export function identitiesOf(points: ContactPoints, defaultRegion: string, field = 'from'): Identity[] {
+export function identitiesOf(
+  points: ContactPoints,
+  defaultRegion: string,
+  field = 'from',
+): Identity[] {
   const result: Identity[] = [];
-  if (points.phone) result.push({ kind: 'phone', network: '', value: normalisePhone(points.phone, defaultRegion, `${field}.phone`) });
-  if (points.email) result.push({ kind: 'email', network: '', value: normaliseEmail(points.email, `${field}.email`) });
-  if (points.social) result.push(normaliseHandle(points.social.network, points.social.handle, `${field}.social`));
+  if (points.phone)
+    result.push({
+      kind: 'phone',
+      network: '',
+      value: normalisePhone(points.phone, defaultRegion, `${field}.phone`),
+    });
+  if (points.email)
+    result.push({
+      kind: 'email',
+      network: '',
+      value: normaliseEmail(points.email, `${field}.email`),
+    });
+  if (points.social)
+    result.push(normaliseHandle(points.social.network, points.social.handle, `${field}.social`));
   if (points.external) {
     const system = points.external.system.trim().toLowerCase();
     const id = points.external.id.trim();

@@ -4,7 +4,11 @@ import type { Unit } from '../platform/db/writer.ts';
 import { systemActor } from '../platform/events/event.ts';
 import { createAdvisor, hashPassword, issueToken } from '../advisors/advisors.ts';
 import type { Role } from '../advisors/access.ts';
-import { ingestInbound, addAdvisorInteraction, type InboundContact } from '../conversations/interactions.ts';
+import {
+  ingestInbound,
+  addAdvisorInteraction,
+  type InboundContact,
+} from '../conversations/interactions.ts';
 import { updateConversation } from '../conversations/conversations.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
@@ -20,45 +24,259 @@ function seeded(seed: number): () => number {
 }
 
 const shops = [
-  { name: 'Lyon Part-Dieu', city: 'Lyon', timeZone: 'Europe/Paris', address: '17 rue du Docteur Bouchut, 69003 Lyon', region: 'FR' },
-  { name: 'New York Flatiron', city: 'New York', timeZone: 'America/New_York', address: '200 5th Ave, New York, NY 10010', region: 'US' },
-  { name: 'Tokyo Shibuya', city: 'Tokyo', timeZone: 'Asia/Tokyo', address: '2-24-1 Shibuya, Tokyo 150-0002', region: 'JP' },
+  {
+    name: 'Lyon Part-Dieu',
+    city: 'Lyon',
+    timeZone: 'Europe/Paris',
+    address: '17 rue du Docteur Bouchut, 69003 Lyon',
+    region: 'FR',
+  },
+  {
+    name: 'New York Flatiron',
+    city: 'New York',
+    timeZone: 'America/New_York',
+    address: '200 5th Ave, New York, NY 10010',
+    region: 'US',
+  },
+  {
+    name: 'Tokyo Shibuya',
+    city: 'Tokyo',
+    timeZone: 'Asia/Tokyo',
+    address: '2-24-1 Shibuya, Tokyo 150-0002',
+    region: 'JP',
+  },
 ] as const;
 
-const people: ReadonlyArray<{ name: string; email: string; role: Role; team?: string; shop?: number; languages: string[]; skills: string[] }> = [
-  { name: 'Ada Lindqvist', email: 'admin@demo.rapport.test', role: 'admin', languages: ['en', 'sv'], skills: [] },
-  { name: 'Samira Haddad', email: 'supervisor@demo.rapport.test', role: 'supervisor', team: 'Contact centre', languages: ['en', 'fr', 'ar'], skills: ['billing', 'technical'] },
-  { name: 'Léa Martin', email: 'lea@demo.rapport.test', role: 'advisor', team: 'Contact centre', languages: ['fr', 'en'], skills: ['billing', 'sales'] },
-  { name: 'Tom Becker', email: 'tom@demo.rapport.test', role: 'advisor', team: 'Contact centre', languages: ['en', 'de'], skills: ['billing'] },
-  { name: 'Priya Nair', email: 'priya@demo.rapport.test', role: 'advisor', team: 'Contact centre', languages: ['en'], skills: ['sales', 'complaints'] },
-  { name: 'Diego Alvarez', email: 'diego@demo.rapport.test', role: 'advisor', team: 'Contact centre', languages: ['es', 'en'], skills: ['billing', 'complaints'] },
-  { name: 'Yuki Sato', email: 'yuki@demo.rapport.test', role: 'advisor', team: 'Technical support', languages: ['ja', 'en'], skills: ['technical', 'repairs'] },
-  { name: 'Omar Diallo', email: 'omar@demo.rapport.test', role: 'advisor', team: 'Technical support', languages: ['fr', 'en'], skills: ['technical'] },
-  { name: 'Chloé Bernard', email: 'chloe@demo.rapport.test', role: 'shop_advisor', shop: 0, languages: ['fr', 'en'], skills: ['repairs', 'sales'] },
-  { name: 'Marcus Reed', email: 'marcus@demo.rapport.test', role: 'shop_advisor', shop: 1, languages: ['en'], skills: ['repairs', 'sales'] },
-  { name: 'Hana Kobayashi', email: 'hana@demo.rapport.test', role: 'shop_advisor', shop: 2, languages: ['ja', 'en'], skills: ['repairs'] },
-  { name: 'Noah Fischer', email: 'noah@demo.rapport.test', role: 'shop_advisor', shop: 1, languages: ['en', 'de'], skills: ['sales'] },
+const people: ReadonlyArray<{
+  name: string;
+  email: string;
+  role: Role;
+  team?: string;
+  shop?: number;
+  languages: string[];
+  skills: string[];
+}> = [
+  {
+    name: 'Ada Lindqvist',
+    email: 'admin@demo.rapport.test',
+    role: 'admin',
+    languages: ['en', 'sv'],
+    skills: [],
+  },
+  {
+    name: 'Samira Haddad',
+    email: 'supervisor@demo.rapport.test',
+    role: 'supervisor',
+    team: 'Contact centre',
+    languages: ['en', 'fr', 'ar'],
+    skills: ['billing', 'technical'],
+  },
+  {
+    name: 'Léa Martin',
+    email: 'lea@demo.rapport.test',
+    role: 'advisor',
+    team: 'Contact centre',
+    languages: ['fr', 'en'],
+    skills: ['billing', 'sales'],
+  },
+  {
+    name: 'Tom Becker',
+    email: 'tom@demo.rapport.test',
+    role: 'advisor',
+    team: 'Contact centre',
+    languages: ['en', 'de'],
+    skills: ['billing'],
+  },
+  {
+    name: 'Priya Nair',
+    email: 'priya@demo.rapport.test',
+    role: 'advisor',
+    team: 'Contact centre',
+    languages: ['en'],
+    skills: ['sales', 'complaints'],
+  },
+  {
+    name: 'Diego Alvarez',
+    email: 'diego@demo.rapport.test',
+    role: 'advisor',
+    team: 'Contact centre',
+    languages: ['es', 'en'],
+    skills: ['billing', 'complaints'],
+  },
+  {
+    name: 'Yuki Sato',
+    email: 'yuki@demo.rapport.test',
+    role: 'advisor',
+    team: 'Technical support',
+    languages: ['ja', 'en'],
+    skills: ['technical', 'repairs'],
+  },
+  {
+    name: 'Omar Diallo',
+    email: 'omar@demo.rapport.test',
+    role: 'advisor',
+    team: 'Technical support',
+    languages: ['fr', 'en'],
+    skills: ['technical'],
+  },
+  {
+    name: 'Chloé Bernard',
+    email: 'chloe@demo.rapport.test',
+    role: 'shop_advisor',
+    shop: 0,
+    languages: ['fr', 'en'],
+    skills: ['repairs', 'sales'],
+  },
+  {
+    name: 'Marcus Reed',
+    email: 'marcus@demo.rapport.test',
+    role: 'shop_advisor',
+    shop: 1,
+    languages: ['en'],
+    skills: ['repairs', 'sales'],
+  },
+  {
+    name: 'Hana Kobayashi',
+    email: 'hana@demo.rapport.test',
+    role: 'shop_advisor',
+    shop: 2,
+    languages: ['ja', 'en'],
+    skills: ['repairs'],
+  },
+  {
+    name: 'Noah Fischer',
+    email: 'noah@demo.rapport.test',
+    role: 'shop_advisor',
+    shop: 1,
+    languages: ['en', 'de'],
+    skills: ['sales'],
+  },
 ];
 
-const firstNames = ['Alice', 'Bruno', 'Camille', 'David', 'Emma', 'Farid', 'Grace', 'Hugo', 'Inès', 'Jonas', 'Kenji', 'Laura', 'Mateo', 'Nina', 'Oscar', 'Paula', 'Quentin', 'Rosa', 'Sven', 'Tara', 'Umar', 'Vera', 'Will', 'Xin', 'Yara', 'Zoé', 'Aiko', 'Ben', 'Clara', 'Dmitri'];
-const lastNames = ['Dubois', 'Smith', 'Tanaka', 'Rossi', 'Müller', 'García', 'Nguyen', 'Okafor', 'Kowalski', 'Silva', 'Jensen', 'Moreau', 'Brown', 'Ito', 'Haddad', 'Novak', 'Laurent', 'Khan', 'Petit', 'Olsen'];
+const firstNames = [
+  'Alice',
+  'Bruno',
+  'Camille',
+  'David',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Inès',
+  'Jonas',
+  'Kenji',
+  'Laura',
+  'Mateo',
+  'Nina',
+  'Oscar',
+  'Paula',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Will',
+  'Xin',
+  'Yara',
+  'Zoé',
+  'Aiko',
+  'Ben',
+  'Clara',
+  'Dmitri',
+];
+const lastNames = [
+  'Dubois',
+  'Smith',
+  'Tanaka',
+  'Rossi',
+  'Müller',
+  'García',
+  'Nguyen',
+  'Okafor',
+  'Kowalski',
+  'Silva',
+  'Jensen',
+  'Moreau',
+  'Brown',
+  'Ito',
+  'Haddad',
+  'Novak',
+  'Laurent',
+  'Khan',
+  'Petit',
+  'Olsen',
+];
 const needs = [
-  { subject: 'Router keeps dropping Wi-Fi', ask: 'My router keeps dropping the Wi-Fi every evening, I already restarted it twice as your help page says.', answer: 'I pushed a firmware update to your router and moved it to a less busy channel; it should hold now. I will check the line again tomorrow.' },
-  { subject: 'Charged twice for October', ask: 'I was charged twice for my October invoice. Can you refund the second payment?', answer: 'You are right, the payment went through twice. I refunded the second one today; it reaches your account within three working days.' },
-  { subject: 'Phone screen cracked', ask: 'I dropped my phone and the screen is cracked. Can it be repaired under my insurance?', answer: 'Your insurance covers the screen. Bring the phone to any of our shops; the repair takes about two hours.' },
-  { subject: 'Upgrade my plan', ask: 'I would like a plan with more data, I always run out in the last week.', answer: 'I moved you to the 50 GB plan from your next bill, at the same price as your current one for the first six months.' },
-  { subject: 'Delivery late', ask: 'My order was supposed to arrive Monday and it is still not here. Where is it?', answer: 'The carrier lost a day at the depot; your parcel is out for delivery this morning. I added a goodwill credit for the wait.' },
-  { subject: 'Cancel my contract', ask: 'I am moving abroad next month and need to cancel my contract.', answer: 'I scheduled the cancellation for the end of the month with no fee, since you are moving abroad. Safe travels!' },
-  { subject: 'Cannot log in to the app', ask: 'The app says my password is wrong but I reset it yesterday.', answer: 'Your account was locked after the reset; I unlocked it. Please try again and tell me if it still refuses you.' },
-  { subject: 'Battery drains fast', ask: 'Since the last update my battery lasts only half a day.', answer: 'A background sync from the update is stuck. I sent you the steps to clear it; if it persists, our shop can run a battery test.' },
+  {
+    subject: 'Router keeps dropping Wi-Fi',
+    ask: 'My router keeps dropping the Wi-Fi every evening, I already restarted it twice as your help page says.',
+    answer:
+      'I pushed a firmware update to your router and moved it to a less busy channel; it should hold now. I will check the line again tomorrow.',
+  },
+  {
+    subject: 'Charged twice for October',
+    ask: 'I was charged twice for my October invoice. Can you refund the second payment?',
+    answer:
+      'You are right, the payment went through twice. I refunded the second one today; it reaches your account within three working days.',
+  },
+  {
+    subject: 'Phone screen cracked',
+    ask: 'I dropped my phone and the screen is cracked. Can it be repaired under my insurance?',
+    answer:
+      'Your insurance covers the screen. Bring the phone to any of our shops; the repair takes about two hours.',
+  },
+  {
+    subject: 'Upgrade my plan',
+    ask: 'I would like a plan with more data, I always run out in the last week.',
+    answer:
+      'I moved you to the 50 GB plan from your next bill, at the same price as your current one for the first six months.',
+  },
+  {
+    subject: 'Delivery late',
+    ask: 'My order was supposed to arrive Monday and it is still not here. Where is it?',
+    answer:
+      'The carrier lost a day at the depot; your parcel is out for delivery this morning. I added a goodwill credit for the wait.',
+  },
+  {
+    subject: 'Cancel my contract',
+    ask: 'I am moving abroad next month and need to cancel my contract.',
+    answer:
+      'I scheduled the cancellation for the end of the month with no fee, since you are moving abroad. Safe travels!',
+  },
+  {
+    subject: 'Cannot log in to the app',
+    ask: 'The app says my password is wrong but I reset it yesterday.',
+    answer:
+      'Your account was locked after the reset; I unlocked it. Please try again and tell me if it still refuses you.',
+  },
+  {
+    subject: 'Battery drains fast',
+    ask: 'Since the last update my battery lasts only half a day.',
+    answer:
+      'A background sync from the update is stuck. I sent you the steps to clear it; if it persists, our shop can run a battery test.',
+  },
 ] as const;
 const socialNetworks = ['facebook', 'instagram', 'x', 'whatsapp'] as const;
-const kinds = ['email', 'chat_message', 'call', 'shop_visit', 'social_dm', 'social_post', 'sms'] as const;
+const kinds = [
+  'email',
+  'chat_message',
+  'call',
+  'shop_visit',
+  'social_dm',
+  'social_post',
+  'sms',
+] as const;
 
 function phoneFor(random: () => number, region: 'FR' | 'US' | 'JP'): string | undefined {
   for (let attempt = 0; attempt < 20; attempt++) {
     const digits = Array.from({ length: 8 }, () => Math.floor(random() * 10)).join('');
-    const raw = region === 'FR' ? `+336${digits}` : region === 'US' ? `+1212${digits.slice(0, 7)}` : `+8190${digits}`;
+    const raw =
+      region === 'FR'
+        ? `+336${digits}`
+        : region === 'US'
+          ? `+1212${digits.slice(0, 7)}`
+          : `+8190${digits}`;
     const parsed = parsePhoneNumberFromString(raw);
     if (parsed?.isValid()) return parsed.number;
   }
@@ -81,7 +299,10 @@ export async function isEmpty(ctx: Context): Promise<boolean> {
  * Loads the demo company: three shops in three time zones, a contact centre, a dozen advisors and
  * a few hundred customers whose histories span email, chat, phone, shop visits and social media.
  */
-export async function loadDemoCompany(ctx: Context, options: { readonly customers?: number; readonly seed?: number } = {}): Promise<DemoSummary> {
+export async function loadDemoCompany(
+  ctx: Context,
+  options: { readonly customers?: number; readonly seed?: number } = {},
+): Promise<DemoSummary> {
   const random = seeded(options.seed ?? 7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const now = ctx.clock.now();
@@ -97,14 +318,25 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
         ['Technical support', 'contact_centre'],
         ...shops.map((s) => [`${s.city} shop`, 'shop'] as const),
       ] as const) {
-        const row = await unit.db.insertInto('teams').values({ name, kind, created_at: unit.now }).returning('id').executeTakeFirstOrThrow();
+        const row = await unit.db
+          .insertInto('teams')
+          .values({ name, kind, created_at: unit.now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         teamIds.set(name, row.id);
       }
       const shopIds: number[] = [];
       for (const shop of shops) {
         const row = await unit.db
           .insertInto('shops')
-          .values({ name: shop.name, city: shop.city, time_zone: shop.timeZone, address: shop.address, team_id: teamIds.get(`${shop.city} shop`)!, created_at: unit.now })
+          .values({
+            name: shop.name,
+            city: shop.city,
+            time_zone: shop.timeZone,
+            address: shop.address,
+            team_id: teamIds.get(`${shop.city} shop`)!,
+            created_at: unit.now,
+          })
           .returning('id')
           .executeTakeFirstOrThrow();
         shopIds.push(row.id);
@@ -116,7 +348,12 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
           unit,
           {
             ...person,
-            teamId: shopIndex !== undefined ? teamIds.get(`${shops[shopIndex]!.city} shop`)! : person.team ? teamIds.get(person.team)! : null,
+            teamId:
+              shopIndex !== undefined
+                ? teamIds.get(`${shops[shopIndex]!.city} shop`)!
+                : person.team
+                  ? teamIds.get(person.team)!
+                  : null,
             shopId: shopIndex !== undefined ? shopIds[shopIndex]! : null,
             passwordHash,
           },
@@ -124,15 +361,28 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
         );
         advisorIds.push(advisor.id);
       }
-      const integration = await createAdvisor(unit, { name: 'Channel gateway', email: 'gateway@demo.rapport.test', role: 'integration', passwordHash: null }, systemActor);
+      const integration = await createAdvisor(
+        unit,
+        {
+          name: 'Channel gateway',
+          email: 'gateway@demo.rapport.test',
+          role: 'integration',
+          passwordHash: null,
+        },
+        systemActor,
+      );
       const token = await issueToken(unit, integration.id, 'demo channel gateway', systemActor);
       return { teamIds, shopIds, advisorIds, token: token.token };
     },
     { at: start - day },
   );
 
-  const centreAdvisors = people.flatMap((p, i) => (p.role === 'advisor' ? [{ id: advisorIds[i]!, team: p.team! }] : []));
-  const shopAdvisors = people.flatMap((p, i) => (p.role === 'shop_advisor' ? [{ id: advisorIds[i]!, shop: p.shop! }] : []));
+  const centreAdvisors = people.flatMap((p, i) =>
+    p.role === 'advisor' ? [{ id: advisorIds[i]!, team: p.team! }] : [],
+  );
+  const shopAdvisors = people.flatMap((p, i) =>
+    p.role === 'shop_advisor' ? [{ id: advisorIds[i]!, shop: p.shop! }] : [],
+  );
   const viewerFor = (id: number) => {
     const index = advisorIds.indexOf(id);
     const person = people[index]!;
@@ -140,7 +390,12 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
       id,
       role: person.role,
       name: person.name,
-      teamId: person.shop !== undefined ? teamIds.get(`${shops[person.shop]!.city} shop`)! : person.team ? teamIds.get(person.team)! : null,
+      teamId:
+        person.shop !== undefined
+          ? teamIds.get(`${shops[person.shop]!.city} shop`)!
+          : person.team
+            ? teamIds.get(person.team)!
+            : null,
       shopId: person.shop !== undefined ? shopIds[person.shop]! : null,
     };
   };
@@ -153,16 +408,30 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
     const last = pick(lastNames);
     const shopIndex = Math.floor(random() * shops.length);
     const region = shops[shopIndex]!.region;
-    const email = `${first}.${last}.${c}@example.com`.toLowerCase().normalize('NFD').replace(/[^\x20-\x7e]/g, '');
+    const email = `${first}.${last}.${c}@example.com`
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[^\x20-\x7e]/g, '');
     const phone = phoneFor(random, region);
-    const handle = `${first}${last}${c}`.toLowerCase().normalize('NFD').replace(/[^a-z0-9]/g, '');
+    const handle = `${first}${last}${c}`
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[^a-z0-9]/g, '');
     const network = pick(socialNetworks);
     const caseCount = 1 + Math.floor(random() * 3);
-    const plan: Array<{ at: number; contact: InboundContact; answer: string; advisor: number; resolve: boolean }[]> = [];
+    const plan: Array<
+      { at: number; contact: InboundContact; answer: string; advisor: number; resolve: boolean }[]
+    > = [];
     let cursor = start + random() * 40 * day;
     for (let k = 0; k < caseCount; k++) {
       const need = pick(needs);
-      const steps: Array<{ at: number; contact: InboundContact; answer: string; advisor: number; resolve: boolean }> = [];
+      const steps: Array<{
+        at: number;
+        contact: InboundContact;
+        answer: string;
+        advisor: number;
+        resolve: boolean;
+      }> = [];
       const exchanges = 1 + Math.floor(random() * 3);
       const isLast = k === caseCount - 1;
       for (let e = 0; e < exchanges; e++) {
@@ -184,8 +453,16 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
               : kind === 'shop_visit'
                 ? `Visit at the ${shops[shopIndex]!.city} care desk: ${need.ask}`
                 : need.ask
-            : pick(['Thanks, any news on this?', 'It happened again this morning.', 'Here is the photo you asked for.', 'Perfect, that works for me.']);
-        const advisor = kind === 'shop_visit' ? (shopAdvisors.find((s) => s.shop === shopIndex) ?? shopAdvisors[0]!).id : pick(centreAdvisors).id;
+            : pick([
+                'Thanks, any news on this?',
+                'It happened again this morning.',
+                'Here is the photo you asked for.',
+                'Perfect, that works for me.',
+              ]);
+        const advisor =
+          kind === 'shop_visit'
+            ? (shopAdvisors.find((s) => s.shop === shopIndex) ?? shopAdvisors[0]!).id
+            : pick(centreAdvisors).id;
         cursor += random() * 2 * day;
         steps.push({
           at: Math.min(cursor, now - 3_600_000),
@@ -208,12 +485,31 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
     }
     // Identities are linked from the first contact onwards; start every customer with all three known.
     const firstContact = plan[0]![0]!.contact;
-    plan[0]![0]!.contact = { ...firstContact, from: { ...firstContact.from, email, ...(phone ? { phone } : {}), social: { network, handle } } };
+    plan[0]![0]!.contact = {
+      ...firstContact,
+      from: {
+        ...firstContact.from,
+        email,
+        ...(phone ? { phone } : {}),
+        social: { network, handle },
+      },
+    };
     tasks.push(async () => {
       for (const steps of plan) {
         let conversationId = 0;
         for (const step of steps) {
-          const result = await ctx.writer.run((unit) => ingestInbound(unit, { ...step.contact, occurredAt: step.at }, { defaultRegion: ctx.config.defaultPhoneRegion, actor: { type: 'channel', id: null } }), { at: step.at });
+          const result = await ctx.writer.run(
+            (unit) =>
+              ingestInbound(
+                unit,
+                { ...step.contact, occurredAt: step.at },
+                {
+                  defaultRegion: ctx.config.defaultPhoneRegion,
+                  actor: { type: 'channel', id: null },
+                },
+              ),
+            { at: step.at },
+          );
           conversationId = result.conversationId;
           interactions++;
           const answerAt = step.at + 5 * 60_000 + random() * 3 * 3_600_000;
@@ -222,12 +518,28 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
           const replyKind = step.contact.kind === 'social_post' ? 'social_dm' : step.contact.kind;
           await ctx.writer.run(
             (unit) =>
-              addAdvisorInteraction(unit, conversationId, { kind: replyKind, text: `${step.answer}\n\n${who.name}` }, { ...who, role: 'admin' }, { type: 'advisor', id: who.id }),
+              addAdvisorInteraction(
+                unit,
+                conversationId,
+                { kind: replyKind, text: `${step.answer}\n\n${who.name}` },
+                { ...who, role: 'admin' },
+                { type: 'advisor', id: who.id },
+              ),
             { at: answerAt },
           );
           interactions++;
           if (step.resolve) {
-            await ctx.writer.run((unit) => updateConversation(unit, conversationId, { status: 'resolved' }, { ...who, role: 'admin' }, { type: 'advisor', id: who.id }), { at: answerAt + 60_000 });
+            await ctx.writer.run(
+              (unit) =>
+                updateConversation(
+                  unit,
+                  conversationId,
+                  { status: 'resolved' },
+                  { ...who, role: 'admin' },
+                  { type: 'advisor', id: who.id },
+                ),
+              { at: answerAt + 60_000 },
+            );
           }
         }
       }
@@ -235,10 +547,16 @@ export async function loadDemoCompany(ctx: Context, options: { readonly customer
   }
   // Customers load side by side so the writer can group their units into shared transactions.
   const parallel = 64;
-  for (let i = 0; i < tasks.length; i += parallel) await Promise.all(tasks.slice(i, i + parallel).map((task) => task()));
+  for (let i = 0; i < tasks.length; i += parallel)
+    await Promise.all(tasks.slice(i, i + parallel).map((task) => task()));
   // Demo history is imported as already delivered: those replies were "sent" before Rapport existed.
   await ctx.writer.run(async (unit) => {
-    await unit.db.updateTable('interactions').set({ delivery_state: 'sent' }).where('direction', '=', 'outbound').where('delivery_state', '=', 'waiting_for_channel').execute();
+    await unit.db
+      .updateTable('interactions')
+      .set({ delivery_state: 'sent' })
+      .where('direction', '=', 'outbound')
+      .where('delivery_state', '=', 'waiting_for_channel')
+      .execute();
   });
   await ctx.writer.drain();
   return { customers: total, interactions, integrationToken: token };

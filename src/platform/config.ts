@@ -28,7 +28,8 @@ function intSetting(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Invalid(name, 'must be a non-negative integer');
+  if (!Number.isInteger(value) || value < 0)
+    throw new Invalid(name, 'must be a non-negative integer');
   return value;
 }
 
@@ -43,7 +44,8 @@ function boolSetting(env: Env, name: string, fallback: boolean): boolean {
 /** Reads the configuration from environment variables (see README for the list). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(region)) throw new Invalid('RAPPORT_PHONE_REGION', 'must be a two-letter region code');
+  if (!/^[A-Z]{2}$/.test(region))
+    throw new Invalid('RAPPORT_PHONE_REGION', 'must be a two-letter region code');
   const config: Config = {
     port: intSetting(env, 'PORT', 3000),
     host: env.HOST ?? '127.0.0.1',

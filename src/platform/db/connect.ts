@@ -26,7 +26,11 @@ export interface Store {
 pg.types.setTypeParser(20, (value) => Number(value));
 
 /** Opens SQLite in `dataDir` (WAL, synchronous=FULL so an acknowledged write is on disk) or PostgreSQL. */
-export function openStore(options: { databaseUrl?: string | undefined; dataDir?: string; file?: string }): Store {
+export function openStore(options: {
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  file?: string;
+}): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -35,9 +39,13 @@ export function openStore(options: { databaseUrl?: string | undefined; dataDir?:
   const file = options.file ?? path.join(options.dataDir ?? 'data', 'rapport.sqlite');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const writeConnection = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(writeConnection) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(writeConnection) }),
+  });
   if (file === ':memory:') return { db, read: db, dialect: 'sqlite', close: () => db.destroy() };
-  const read = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }) });
+  const read = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }),
+  });
   return {
     db,
     read,

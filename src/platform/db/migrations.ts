@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './connect.ts';
+import { routingMigration } from './migrations/0002-routing.ts';
 import { deskMigration } from './migrations/0003_desk.ts';
 
 // Migrations receive Kysely<any> by design: they describe tables that the typed schema does not know yet.
@@ -95,7 +96,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .addColumn('created_at', big, (c) => c.notNull())
         .addUniqueConstraint('identities_unique_value', ['kind', 'network', 'value'])
         .execute();
-      await db.schema.createIndex('identities_by_customer').on('identities').column('customer_id').execute();
+      await db.schema
+        .createIndex('identities_by_customer')
+        .on('identities')
+        .column('customer_id')
+        .execute();
 
       await db.schema
         .createTable('conversations')
@@ -140,7 +145,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .addColumn('tag', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('conversation_tags_pk', ['conversation_id', 'tag'])
         .execute();
-      await db.schema.createIndex('conversation_tags_by_tag').on('conversation_tags').column('tag').execute();
+      await db.schema
+        .createIndex('conversation_tags_by_tag')
+        .on('conversation_tags')
+        .column('tag')
+        .execute();
 
       await db.schema
         .createTable('interactions')
@@ -192,8 +201,16 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('published_at', big)
         .execute();
-      await db.schema.createIndex('events_by_entity').on('events').columns(['entity_type', 'entity_id']).execute();
-      await db.schema.createIndex('events_by_customer').on('events').column('customer_id').execute();
+      await db.schema
+        .createIndex('events_by_entity')
+        .on('events')
+        .columns(['entity_type', 'entity_id'])
+        .execute();
+      await db.schema
+        .createIndex('events_by_customer')
+        .on('events')
+        .column('customer_id')
+        .execute();
       // No index on published_at: only the start-up sweep reads it, and an index would cost every write.
 
       await db.schema
@@ -208,31 +225,50 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .execute();
 
       if (dialect === 'sqlite') {
-        await sql`create virtual table interactions_fts using fts5(text, content='interactions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(db);
+        await sql`create virtual table interactions_fts using fts5(text, content='interactions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+          db,
+        );
         await sql`create trigger interactions_fts_insert after insert on interactions begin
           insert into interactions_fts(rowid, text) values (new.id, new.text); end`.execute(db);
         await sql`create trigger interactions_fts_delete after delete on interactions begin
-          insert into interactions_fts(interactions_fts, rowid, text) values ('delete', old.id, old.text); end`.execute(db);
+          insert into interactions_fts(interactions_fts, rowid, text) values ('delete', old.id, old.text); end`.execute(
+          db,
+        );
         await sql`create trigger interactions_fts_update after update of text on interactions begin
           insert into interactions_fts(interactions_fts, rowid, text) values ('delete', old.id, old.text);
           insert into interactions_fts(rowid, text) values (new.id, new.text); end`.execute(db);
-        await sql`create virtual table customers_fts using fts5(search_text, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(db);
+        await sql`create virtual table customers_fts using fts5(search_text, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+          db,
+        );
         await sql`create trigger customers_fts_insert after insert on customers begin
-          insert into customers_fts(rowid, search_text) values (new.id, new.search_text); end`.execute(db);
+          insert into customers_fts(rowid, search_text) values (new.id, new.search_text); end`.execute(
+          db,
+        );
         await sql`create trigger customers_fts_delete after delete on customers begin
-          insert into customers_fts(customers_fts, rowid, search_text) values ('delete', old.id, old.search_text); end`.execute(db);
+          insert into customers_fts(customers_fts, rowid, search_text) values ('delete', old.id, old.search_text); end`.execute(
+          db,
+        );
         await sql`create trigger customers_fts_update after update of search_text on customers begin
           insert into customers_fts(customers_fts, rowid, search_text) values ('delete', old.id, old.search_text);
-          insert into customers_fts(rowid, search_text) values (new.id, new.search_text); end`.execute(db);
+          insert into customers_fts(rowid, search_text) values (new.id, new.search_text); end`.execute(
+          db,
+        );
       } else {
-        await sql`alter table interactions add column search tsvector generated always as (to_tsvector('simple', text)) stored`.execute(db);
+        await sql`alter table interactions add column search tsvector generated always as (to_tsvector('simple', text)) stored`.execute(
+          db,
+        );
         await sql`create index interactions_search on interactions using gin (search)`.execute(db);
-        await sql`alter table customers add column search tsvector generated always as (to_tsvector('simple', search_text)) stored`.execute(db);
+        await sql`alter table customers add column search tsvector generated always as (to_tsvector('simple', search_text)) stored`.execute(
+          db,
+        );
         await sql`create index customers_search on customers using gin (search)`.execute(db);
       }
     },
   };
 
-  const migrations: Record<string, Migration> = { '0001_initial': initial, '0003_desk': deskMigration(dialect) };
+  const migrations: Record<string, Migration> = {
+    '0001_initial': initial,
+    '0003_desk': deskMigration(dialect),
+  };
   return { getMigrations: async () => migrations };
 }

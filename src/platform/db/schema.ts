@@ -14,6 +14,43 @@ export interface Database {
   interactions: InteractionsTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  advisor_states: AdvisorStatesTable;
+  work_items: WorkItemsTable;
+}
+
+export interface AdvisorStatesTable {
+  advisor_id: number;
+  presence: string;
+  capacity: string;
+  idle_since: number;
+  recovery_until: number | null;
+  updated_at: number;
+}
+
+export interface WorkItemsTable {
+  id: Generated<number>;
+  kind: string;
+  channel: string;
+  conversation_id: number;
+  customer_id: number;
+  team_id: number | null;
+  shop_id: number | null;
+  skills: string;
+  language: string | null;
+  priority: number;
+  hard: number;
+  created_at: number;
+  deadline_at: number;
+  preferred_advisor_id: number | null;
+  affinity_until: number | null;
+  status: string;
+  advisor_id: number | null;
+  offered_at: number | null;
+  offer_expires_at: number | null;
+  accepted_at: number | null;
+  completed_at: number | null;
+  callback_number: string | null;
+  updated_at: number;
 }
 
 export interface TeamsTable {
@@ -161,3 +198,4 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewInteraction = Insertable<InteractionsTable>;
+export type WorkItemRow = Selectable<WorkItemsTable>;

@@ -19,11 +19,22 @@ for (const database of databases) {
     });
     after(async () => store.close());
 
-    const addTeam = (name: string) => async (unit: Parameters<Parameters<ReturnType<typeof createWriter>['run']>[0]>[0]) => {
-      const row = await unit.db.insertInto('teams').values({ name, kind: 'contact_centre', created_at: unit.now }).returning('id').executeTakeFirstOrThrow();
-      await unit.record({ type: 'team.created', actor: systemActor, entity: { type: 'team', id: row.id }, after: { name } });
-      return row.id;
-    };
+    const addTeam =
+      (name: string) =>
+      async (unit: Parameters<Parameters<ReturnType<typeof createWriter>['run']>[0]>[0]) => {
+        const row = await unit.db
+          .insertInto('teams')
+          .values({ name, kind: 'contact_centre', created_at: unit.now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await unit.record({
+          type: 'team.created',
+          actor: systemActor,
+          entity: { type: 'team', id: row.id },
+          after: { name },
+        });
+        return row.id;
+      };
 
     test('a failing unit rolls back alone: its rows and events vanish, its neighbours commit and publish', async () => {
       const bus = inProcessBus();
@@ -38,12 +49,23 @@ for (const database of databases) {
         }),
         writer.run(addTeam('Gamma')),
       ]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
-      const names = (await store.db.selectFrom('teams').select('name').orderBy('name').execute()).map((t) => t.name);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      const names = (
+        await store.db.selectFrom('teams').select('name').orderBy('name').execute()
+      ).map((t) => t.name);
       assert.deepEqual(names, ['Alpha', 'Gamma']);
-      assert.deepEqual(published.map((e) => (e.after as { name: string }).name).sort(), ['Alpha', 'Gamma']);
+      assert.deepEqual(published.map((e) => (e.after as { name: string }).name).sort(), [
+        'Alpha',
+        'Gamma',
+      ]);
       const events = await store.db.selectFrom('events').select('after').execute();
-      assert.equal(events.some((e) => e.after?.includes('Doomed')), false);
+      assert.equal(
+        events.some((e) => e.after?.includes('Doomed')),
+        false,
+      );
     });
 
     test('concurrent units share transactions (group commit) and each is published once, after commit', async () => {
@@ -51,12 +73,24 @@ for (const database of databases) {
       const published: number[] = [];
       bus.subscribe((e) => published.push(e.entity.id));
       const writer = createWriter(store.db, bus, systemClock);
-      const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => writer.run(addTeam(`Team ${i}`))));
+      const ids = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => writer.run(addTeam(`Team ${i}`))),
+      );
       await writer.drain();
       assert.equal(new Set(ids).size, 200);
-      assert.deepEqual([...published].sort((a, b) => a - b), [...ids].sort((a, b) => a - b));
-      assert.ok(writer.stats().transactions < 50, `200 units took ${writer.stats().transactions} transactions`);
-      const unpublished = await store.db.selectFrom('events').select('id').where('published_at', 'is', null).execute();
+      assert.deepEqual(
+        [...published].sort((a, b) => a - b),
+        [...ids].sort((a, b) => a - b),
+      );
+      assert.ok(
+        writer.stats().transactions < 50,
+        `200 units took ${writer.stats().transactions} transactions`,
+      );
+      const unpublished = await store.db
+        .selectFrom('events')
+        .select('id')
+        .where('published_at', 'is', null)
+        .execute();
       assert.equal(unpublished.length, 0);
     });
 

@@ -56,7 +56,11 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
     try {
       await db.transaction().execute(async (trx) => {
         if (marking.length > 0) {
-          await trx.updateTable('events').set({ published_at: clock.now() }).where('id', 'in', marking).execute();
+          await trx
+            .updateTable('events')
+            .set({ published_at: clock.now() })
+            .where('id', 'in', marking)
+            .execute();
         }
         for (const job of batch) {
           outcomes.push(await runInSavepoint(trx, job, published));
@@ -139,7 +143,12 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
   return {
     run<T>(work: Work<T>, options: { readonly at?: number } = {}): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work: work as Work<unknown>, at: options.at, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({
+          work: work as Work<unknown>,
+          at: options.at,
+          resolve: resolve as (v: unknown) => void,
+          reject,
+        });
         start();
       });
     },
@@ -154,7 +163,11 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
   };
 }
 
-async function insertEvent(trx: Transaction<Database>, event: NewEvent, now: number): Promise<DomainEvent> {
+async function insertEvent(
+  trx: Transaction<Database>,
+  event: NewEvent,
+  now: number,
+): Promise<DomainEvent> {
   const scope = event.scope ?? {};
   const row = await trx
     .insertInto('events')
@@ -189,7 +202,11 @@ async function insertEvent(trx: Transaction<Database>, event: NewEvent, now: num
 }
 
 /** Publishes events a crash left unpublished (committed, not yet marked); run once at start. */
-export async function publishLeftovers(db: Kysely<Database>, bus: EventBus, clock: Clock): Promise<number> {
+export async function publishLeftovers(
+  db: Kysely<Database>,
+  bus: EventBus,
+  clock: Clock,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const rows = await db

@@ -53,7 +53,8 @@ export async function natsBus(url: string, prefix = 'rapport'): Promise<EventBus
   })();
   return {
     async publish(events) {
-      for (const event of events) connection.publish(`${prefix}.events.${event.type}`, codec.encode(event));
+      for (const event of events)
+        connection.publish(`${prefix}.events.${event.type}`, codec.encode(event));
       await connection.flush();
     },
     subscribe(listener) {

@@ -22,9 +22,12 @@ export async function createOnce(
 ): Promise<FastifyReply> {
   const raw = request.headers['idempotency-key'];
   const key = Array.isArray(raw) ? raw[0] : raw;
-  if (key !== undefined && (key.length === 0 || key.length > 200)) throw new Invalid('Idempotency-Key', 'must be 1 to 200 characters');
+  if (key !== undefined && (key.length === 0 || key.length > 200))
+    throw new Invalid('Idempotency-Key', 'must be 1 to 200 characters');
   const requestHash = createHash('sha256')
-    .update(`${request.method} ${request.routeOptions.url ?? request.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`)
+    .update(
+      `${request.method} ${request.routeOptions.url ?? request.url} ${JSON.stringify(request.params)} ${JSON.stringify(request.body ?? null)}`,
+    )
     .digest('hex');
   const result = await writer.run(async (unit) => {
     if (key !== undefined) {
@@ -35,15 +38,27 @@ export async function createOnce(
         .where('key', '=', key)
         .executeTakeFirst();
       if (stored) {
-        if (stored.request_hash !== requestHash) throw new Conflict('this Idempotency-Key was used for a different request');
-        return { status: stored.status_code, body: JSON.parse(stored.response_body) as unknown, replayed: true };
+        if (stored.request_hash !== requestHash)
+          throw new Conflict('this Idempotency-Key was used for a different request');
+        return {
+          status: stored.status_code,
+          body: JSON.parse(stored.response_body) as unknown,
+          replayed: true,
+        };
       }
     }
     const created = await work(unit);
     if (key !== undefined) {
       await unit.db
         .insertInto('idempotency_keys')
-        .values({ actor: actorKey, key, request_hash: requestHash, status_code: created.status, response_body: JSON.stringify(created.body), created_at: unit.now })
+        .values({
+          actor: actorKey,
+          key,
+          request_hash: requestHash,
+          status_code: created.status,
+          response_body: JSON.stringify(created.body),
+          created_at: unit.now,
+        })
         .onConflict((oc) => oc.columns(['actor', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst()

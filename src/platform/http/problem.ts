@@ -54,13 +54,22 @@ function fieldProblem(issue: AjvIssue, context: string | undefined): FieldProble
     case 'required':
       return { field: prefix + join(issue.params.missingProperty), reason: 'is required' };
     case 'additionalProperties':
-      return { field: prefix + join(issue.params.additionalProperty), reason: 'is not a known field' };
+      return {
+        field: prefix + join(issue.params.additionalProperty),
+        reason: 'is not a known field',
+      };
     default:
       return { field: prefix + (base || context || 'body'), reason: issue.message ?? 'is invalid' };
   }
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, status: number, detail: string, errors?: FieldProblem[]): FastifyReply {
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  detail: string,
+  errors?: FieldProblem[],
+): FastifyReply {
   const problem: Problem = {
     type: `https://rapport.dev/problems/${codesByStatus[status] ?? 'error'}`,
     title: titles[status] ?? 'Error',
@@ -74,23 +83,39 @@ function send(reply: FastifyReply, request: FastifyRequest, status: number, deta
 }
 
 /** The one error handler: domain errors, validation errors and framework errors become problem+json. */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error instanceof DomainError) {
     const errors = error instanceof Invalid ? [...error.problems] : undefined;
     return send(reply, request, error.status, error.message, errors);
   }
   if (error.validation) {
-    const errors = (error.validation as AjvIssue[]).map((issue) => fieldProblem(issue, error.validationContext));
+    const errors = (error.validation as AjvIssue[]).map((issue) =>
+      fieldProblem(issue, error.validationContext),
+    );
     const detail = errors.map((e) => `${e.field} ${e.reason}`).join('; ');
     return send(reply, request, 400, detail, errors);
   }
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
-    return send(reply, request, 500, 'something went wrong on our side; the request id helps us find it');
+    return send(
+      reply,
+      request,
+      500,
+      'something went wrong on our side; the request id helps us find it',
+    );
   }
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return send(reply, request, 400, 'the body is not valid JSON', [{ field: 'body', reason: 'is not valid JSON' }]);
+  if (
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+  ) {
+    return send(reply, request, 400, 'the body is not valid JSON', [
+      { field: 'body', reason: 'is not valid JSON' },
+    ]);
   }
   return send(reply, request, status, error.message);
 }

@@ -12,7 +12,9 @@ export function deskMigration(dialect: Dialect): Migration {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('macros')
-        .addColumn('id', id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', id, (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('name', 'text', (c) => c.notNull().unique())
         .addColumn('body', 'text', (c) => c.notNull())
         .addColumn('created_by', big, (c) => c.references('advisors.id'))

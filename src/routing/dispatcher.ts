@@ -1,0 +1,60 @@
+import type { Context } from '../platform/context.ts';
+import type { RoutingOptions } from './types.ts';
+import { dispatchWork } from './work-queue.ts';
+
+const triggers = new Set([
+  'work-item.queued',
+  'work-item.declined',
+  'work-item.done',
+  'work-item.callback-requested',
+  'presence.changed',
+  'capacity.changed',
+]);
+
+/**
+ * Runs routing rounds: right after anything that can free an advisor or add work, and every
+ * `intervalMs` for offer timeouts and ending affinity holds. Rounds never overlap within a node.
+ * Returns a stop function.
+ */
+export function startDispatcher(
+  ctx: Context,
+  options: { readonly intervalMs?: number; readonly routing?: Partial<RoutingOptions> } = {},
+): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const round = (): void => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = ctx.writer
+      .run((unit) => dispatchWork(unit, ctx.store.dialect, options.routing))
+      .then(
+        () => undefined,
+        (error: unknown) => ctx.logger.error({ err: error }, 'routing round failed'),
+      )
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          setImmediate(round);
+        }
+      });
+  };
+
+  const unsubscribe = ctx.bus.subscribe((event) => {
+    if (triggers.has(event.type)) setImmediate(round);
+  });
+  const timer = setInterval(round, options.intervalMs ?? 1000);
+  timer.unref();
+  round();
+  return async () => {
+    stopped = true;
+    unsubscribe();
+    clearInterval(timer);
+    if (running) await running;
+  };
+}

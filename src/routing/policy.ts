@@ -1,0 +1,113 @@
+/**
+ * Routing's rules as pure functions over plain data: deadlines, qualification, capacity, occupancy,
+ * the one ordering every channel shares, and which free advisor comes first.
+ * The indexed engine in assign-work.ts applies exactly these rules.
+ */
+import { occupancyOver } from './occupancy-ledger.ts';
+import type {
+  AdvisorState,
+  Channel,
+  RoutingPolicyName,
+  ServiceLevelPolicy,
+  WorkItem,
+} from './types.ts';
+import { CHANNELS } from './types.ts';
+
+/** The service-level deadline of an item: when it arrived plus its channel's threshold. */
+export function deadlineFor(item: Pick<WorkItem, 'createdAt'>, policy: ServiceLevelPolicy): number {
+  return item.createdAt + policy.thresholdMs;
+}
+
+/** Until when an item waits for its preferred advisor: arrival plus the channel's affinity window. */
+export function affinityUntilFor(
+  item: Pick<WorkItem, 'createdAt'>,
+  policy: ServiceLevelPolicy,
+): number {
+  return item.createdAt + policy.affinityWindowMs;
+}
+
+/** True when the advisor works the item's channel and has its skills and language (free or not). */
+export function isQualified(
+  advisor: AdvisorState,
+  item: Pick<WorkItem, 'channel' | 'skills' | 'language'>,
+): boolean {
+  if ((advisor.capacity[item.channel] ?? 0) <= 0) return false;
+  if (item.language !== undefined && !advisor.languages.includes(item.language)) return false;
+  for (const skill of item.skills) if (!advisor.skills.includes(skill)) return false;
+  return true;
+}
+
+/** Share of the advisor taken by current work: each item weighs 1 / capacity of its channel. */
+export function utilization(advisor: AdvisorState): number {
+  let used = 0;
+  for (const channel of CHANNELS) {
+    const load = advisor.load[channel];
+    if (load > 0) used += load / Math.max(advisor.capacity[channel], load);
+  }
+  return used;
+}
+
+/**
+ * How many more items of this channel the advisor can take now: capacity is shared, so two chats out of
+ * three leave room for one more chat but not for a call.
+ */
+export function freeCapacity(advisor: AdvisorState, channel: Channel): number {
+  return roomOnChannel(advisor, channel, utilization(advisor));
+}
+
+/** freeCapacity with the advisor's utilisation already computed (the engine's hot path). */
+export function roomOnChannel(advisor: AdvisorState, channel: Channel, used: number): number {
+  const capacity = advisor.capacity[channel];
+  if (capacity <= 0) return 0;
+  const room = Math.floor((1 - used) * capacity + 1e-9);
+  return Math.max(0, Math.min(room, capacity - advisor.load[channel]));
+}
+
+/** Occupancy over the last `windowMs` (default one hour): busy time over logged-in time. */
+export function occupancy(advisor: AdvisorState, now: number, windowMs = 3_600_000): number {
+  return occupancyOver(advisor.ledger, now, windowMs);
+}
+
+/** True when the advisor may receive new work now (present and not in recovery). */
+export function isRoutable(advisor: AdvisorState, now: number): boolean {
+  if (advisor.presence !== 'available' && advisor.presence !== 'busy') return false;
+  return advisor.recoveryUntil === undefined || advisor.recoveryUntil <= now;
+}
+
+/** True when an item may be held for this advisor: they are at work (maybe busy) and qualified. */
+export function canHoldFor(advisor: AdvisorState, item: WorkItem): boolean {
+  const atWork =
+    advisor.presence === 'available' ||
+    advisor.presence === 'busy' ||
+    advisor.presence === 'wrap_up';
+  return atWork && isQualified(advisor, item);
+}
+
+/**
+ * The one ordering for all channels. Rapport: earliest deadline first, then higher priority, then older,
+ * then id. FCFS: oldest first, then id. Negative when `a` goes first.
+ */
+export function compareWorkItems(
+  a: WorkItem,
+  b: WorkItem,
+  policy: RoutingPolicyName = 'rapport',
+): number {
+  if (policy === 'rapport') {
+    if (a.deadlineAt !== b.deadlineAt) return a.deadlineAt - b.deadlineAt;
+    if (a.priority !== b.priority) return b.priority - a.priority;
+  }
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Which of two free advisors comes first: anyone with no work before anyone with some, then the longest
+ * idle (or least recently served), then id. Negative when `a` goes first.
+ */
+export function compareFreeAdvisors(a: AdvisorState, b: AdvisorState): number {
+  const tierA = utilization(a) > 0 ? 1 : 0;
+  const tierB = utilization(b) > 0 ? 1 : 0;
+  if (tierA !== tierB) return tierA - tierB;
+  if (a.idleSince !== b.idleSince) return a.idleSince - b.idleSince;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

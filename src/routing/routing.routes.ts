@@ -1,0 +1,197 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Context } from '../platform/context.ts';
+import { IdParams, Strict } from '../platform/http/schemas.ts';
+import { leads, staff, viewer } from '../advisors/authenticate.ts';
+import { normalisePhone } from '../customers/identities.ts';
+import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts } from './types.ts';
+import {
+  acceptOffer,
+  declineOffer,
+  defaultCapacity,
+  presences,
+  queueFigures,
+  requestCallback,
+  setCapacity,
+  setPresence,
+} from './work-queue.ts';
+
+const PresenceBody = Strict({ presence: Type.Union(presences.map((p) => Type.Literal(p))) });
+const CapacityBody = Strict(
+  Object.fromEntries(
+    CHANNELS.map((c) => [c, Type.Optional(Type.Integer({ minimum: 0, maximum: 20 }))]),
+  ),
+);
+const CallbackBody = Strict({ phone: Type.String({ minLength: 3, maxLength: 40 }) });
+
+/** Presence, capacity, queues with estimates, offers (accept, decline) and callbacks. */
+export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void {
+  const { read } = ctx.store;
+
+  app.get(
+    '/api/routing/me',
+    {
+      schema: { tags: ['routing'], summary: 'My presence, capacity, offers and work in hand' },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      const state = await read
+        .selectFrom('advisor_states')
+        .selectAll()
+        .where('advisor_id', '=', me.id)
+        .executeTakeFirst();
+      const items = await read
+        .selectFrom('work_items')
+        .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
+        .innerJoin('customers', 'customers.id', 'work_items.customer_id')
+        .select([
+          'work_items.id',
+          'work_items.kind',
+          'work_items.channel',
+          'work_items.status',
+          'work_items.conversation_id',
+          'work_items.customer_id',
+          'work_items.created_at',
+          'work_items.deadline_at',
+          'work_items.offer_expires_at',
+          'work_items.priority',
+          'work_items.callback_number',
+          'conversations.subject',
+          'customers.display_name',
+        ])
+        .where('work_items.advisor_id', '=', me.id)
+        .where('work_items.status', 'in', ['offered', 'assigned'])
+        .orderBy('work_items.deadline_at')
+        .execute();
+      return {
+        presence: state?.presence ?? 'offline',
+        capacity: state ? (JSON.parse(state.capacity) as ChannelCounts) : defaultCapacity(me.role),
+        items: items.map((i) => ({
+          id: i.id,
+          kind: i.kind,
+          channel: i.channel,
+          status: i.status,
+          conversationId: i.conversation_id,
+          customerId: i.customer_id,
+          customerName: i.display_name,
+          subject: i.subject,
+          priority: i.priority,
+          callbackNumber: i.callback_number,
+          createdAt: new Date(i.created_at).toISOString(),
+          deadlineAt: new Date(i.deadline_at).toISOString(),
+          offerExpiresAt:
+            i.offer_expires_at === null ? null : new Date(i.offer_expires_at).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.put<{ Body: Static<typeof PresenceBody> }>(
+    '/api/routing/presence',
+    {
+      schema: { tags: ['routing'], summary: 'Set my presence', body: PresenceBody },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      await ctx.writer.run((unit) =>
+        setPresence(unit, me.id, request.body.presence, { type: 'advisor', id: me.id }),
+      );
+      return { presence: request.body.presence };
+    },
+  );
+
+  app.put<{ Params: IdParams; Body: Static<typeof CapacityBody> }>(
+    '/api/routing/advisors/:id/capacity',
+    {
+      schema: {
+        tags: ['routing'],
+        summary: "Set an advisor's capacity per channel",
+        params: IdParams,
+        body: CapacityBody,
+      },
+      config: { allow: leads },
+    },
+    async (request) => {
+      const me = viewer(request);
+      return {
+        capacity: await ctx.writer.run((unit) =>
+          setCapacity(unit, request.params.id, request.body, { type: 'advisor', id: me.id }),
+        ),
+      };
+    },
+  );
+
+  app.get(
+    '/api/routing/queues',
+    {
+      schema: {
+        tags: ['routing'],
+        summary: 'Per channel: waiting, longest wait, estimated wait, callback advice',
+      },
+      config: { allow: [...staff, 'integration'] },
+    },
+    async (request) => {
+      const me = viewer(request);
+      const teamId = me.role === 'advisor' || me.role === 'shop_advisor' ? me.teamId : null;
+      return {
+        channels: await queueFigures(read, ctx.clock.now(), {
+          teamId,
+          serviceLevels: DEFAULT_ROUTING_OPTIONS.serviceLevels,
+        }),
+      };
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/routing/work-items/:id/accept',
+    {
+      schema: { tags: ['routing'], summary: 'Accept an offered item', params: IdParams },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      await ctx.writer.run((unit) => acceptOffer(unit, request.params.id, me.id));
+      return { status: 'assigned' };
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/routing/work-items/:id/decline',
+    {
+      schema: {
+        tags: ['routing'],
+        summary: 'Decline an offered item; it returns to its place',
+        params: IdParams,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      await ctx.writer.run((unit) => declineOffer(unit, request.params.id, me.id));
+      return { status: 'waiting' };
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: Static<typeof CallbackBody> }>(
+    '/api/routing/work-items/:id/callback',
+    {
+      schema: {
+        tags: ['routing'],
+        summary: 'Turn a waiting call or chat into a callback that keeps its place',
+        params: IdParams,
+        body: CallbackBody,
+      },
+      config: { allow: [...staff, 'integration'] },
+    },
+    async (request) => {
+      const me = viewer(request);
+      const phone = normalisePhone(request.body.phone, ctx.config.defaultPhoneRegion);
+      await ctx.writer.run((unit) =>
+        requestCallback(unit, request.params.id, phone, { type: 'advisor', id: me.id }),
+      );
+      return { status: 'waiting', kind: 'callback', phone };
+    },
+  );
+}

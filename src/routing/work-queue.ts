@@ -1,0 +1,668 @@
+/**
+ * Routing on the database: work items and presence are rows; every decision is one transaction that
+ * loads a snapshot, asks the pure engine (`chooseAssignments`) and writes the offers with guarded
+ * updates. On PostgreSQL a transaction-scoped advisory lock serialises dispatch across nodes, so two
+ * nodes never offer the same item twice nor overfill an advisor.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, WorkItemRow } from '../platform/db/schema.ts';
+import type { Dialect } from '../platform/db/connect.ts';
+import type { Unit } from '../platform/db/writer.ts';
+import type { Actor } from '../platform/events/event.ts';
+import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
+import { chooseAssignments } from './assign-work.ts';
+import { createOccupancyLedger, recordUtilization } from './occupancy-ledger.ts';
+import { estimateWait, shouldOfferCallback } from './estimate.ts';
+import { deadlineFor, affinityUntilFor } from './policy.ts';
+import {
+  CHANNELS,
+  DEFAULT_ROUTING_OPTIONS,
+  type AdvisorState,
+  type Assignment,
+  type Channel,
+  type ChannelCounts,
+  type Presence,
+  type RoutingOptions,
+  type WorkItem,
+  type WorkItemKind,
+} from './types.ts';
+
+export const presences: readonly Presence[] = ['available', 'busy', 'wrap_up', 'break', 'offline'];
+export type WorkStatus = 'waiting' | 'offered' | 'assigned' | 'done' | 'withdrawn';
+const live: WorkStatus[] = ['waiting', 'offered', 'assigned'];
+const dispatchLockKey = 72_431;
+
+/** Capacity an advisor starts with: one call, three chats, five written messages; shop advisors serve the desk. */
+export function defaultCapacity(role: string): ChannelCounts {
+  if (role === 'shop_advisor') return { voice: 1, chat: 2, email: 3, sms: 3, social: 3, shop: 1 };
+  return { voice: 1, chat: 3, email: 5, sms: 5, social: 5, shop: 0 };
+}
+
+/** What routing hands out for each kind of inbound interaction. */
+export function workFor(
+  interactionKind: string,
+): { kind: WorkItemKind; channel: Channel } | undefined {
+  switch (interactionKind) {
+    case 'email':
+      return { kind: 'message', channel: 'email' };
+    case 'chat_message':
+      return { kind: 'chat', channel: 'chat' };
+    case 'call':
+      return { kind: 'call', channel: 'voice' };
+    case 'sms':
+      return { kind: 'message', channel: 'sms' };
+    case 'social_post':
+    case 'social_dm':
+      return { kind: 'message', channel: 'social' };
+    case 'shop_visit':
+      return { kind: 'shop_ticket', channel: 'shop' };
+    default:
+      return undefined;
+  }
+}
+
+const priorityRank: Record<string, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
+
+/**
+ * Puts a case in the queue after an inbound contact, unless it already waits or is being handled.
+ * The item keeps the case's team (as a `team:<id>` skill), the customer's language, and the owner or
+ * last advisor for continuity.
+ */
+export async function queueWork(
+  unit: Unit,
+  conversationId: number,
+  interactionKind: string,
+  options: Partial<RoutingOptions> = {},
+): Promise<number | null> {
+  const work = workFor(interactionKind);
+  if (!work) return null;
+  const existing = await unit.db
+    .selectFrom('work_items')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('status', 'in', live)
+    .executeTakeFirst();
+  if (existing) return existing.id;
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .innerJoin('customers', 'customers.id', 'conversations.customer_id')
+    .select([
+      'conversations.id',
+      'conversations.customer_id',
+      'conversations.team_id',
+      'conversations.shop_id',
+      'conversations.owner_id',
+      'conversations.priority',
+      'customers.last_advisor_id',
+      'customers.language',
+    ])
+    .where('conversations.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!conversation) throw new NotFound('conversation');
+  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels)[work.channel];
+  const item = { createdAt: unit.now };
+  const preferred = conversation.owner_id ?? conversation.last_advisor_id;
+  const row = await unit.db
+    .insertInto('work_items')
+    .values({
+      kind: work.kind,
+      channel: work.channel,
+      conversation_id: conversation.id,
+      customer_id: conversation.customer_id,
+      team_id: conversation.team_id,
+      shop_id: conversation.shop_id,
+      skills: JSON.stringify(conversation.team_id === null ? [] : [`team:${conversation.team_id}`]),
+      language: conversation.language,
+      priority: priorityRank[conversation.priority] ?? 1,
+      hard: 0,
+      created_at: unit.now,
+      deadline_at: deadlineFor(item, policy),
+      preferred_advisor_id: preferred,
+      affinity_until: preferred === null ? null : affinityUntilFor(item, policy),
+      status: 'waiting',
+      advisor_id: null,
+      offered_at: null,
+      offer_expires_at: null,
+      accepted_at: null,
+      completed_at: null,
+      callback_number: null,
+      updated_at: unit.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await unit.record({
+    type: 'work-item.queued',
+    actor: { type: 'system', id: null },
+    entity: { type: 'work_item', id: row.id },
+    scope: {
+      conversationId: conversation.id,
+      customerId: conversation.customer_id,
+      teamId: conversation.team_id,
+      shopId: conversation.shop_id,
+      ownerId: conversation.owner_id,
+    },
+    after: {
+      channel: work.channel,
+      kind: work.kind,
+      deadlineAt: new Date(deadlineFor(item, policy)).toISOString(),
+    },
+  });
+  return row.id;
+}
+
+/** Closes the live work item of a case (answered, resolved): the advisor's capacity frees up. */
+export async function completeWork(
+  unit: Unit,
+  conversationId: number,
+  actor: Actor,
+  options: { readonly hard?: boolean } = {},
+): Promise<void> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', 'in', live)
+    .executeTakeFirst();
+  if (!item) return;
+  await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'done',
+      completed_at: unit.now,
+      updated_at: unit.now,
+      hard: options.hard ? 1 : item.hard,
+    })
+    .where('id', '=', item.id)
+    .execute();
+  if (item.advisor_id !== null && (options.hard || item.hard)) {
+    await unit.db
+      .updateTable('advisor_states')
+      .set({ recovery_until: unit.now + DEFAULT_ROUTING_OPTIONS.recoveryMs, updated_at: unit.now })
+      .where('advisor_id', '=', item.advisor_id)
+      .execute();
+  }
+  await unit.record({
+    type: 'work-item.done',
+    actor,
+    entity: { type: 'work_item', id: item.id },
+    scope: scopeOf(item),
+  });
+}
+
+function scopeOf(item: WorkItemRow) {
+  return {
+    conversationId: item.conversation_id,
+    customerId: item.customer_id,
+    teamId: item.team_id,
+    shopId: item.shop_id,
+    ownerId: item.advisor_id,
+  };
+}
+
+/** Sets an advisor's presence; leaving for a break or going offline hands back offers not yet accepted. */
+export async function setPresence(
+  unit: Unit,
+  advisorId: number,
+  presence: Presence,
+  actor: Actor,
+): Promise<void> {
+  const advisor = await unit.db
+    .selectFrom('advisors')
+    .select(['id', 'role', 'team_id', 'shop_id'])
+    .where('id', '=', advisorId)
+    .executeTakeFirst();
+  if (!advisor) throw new NotFound('advisor');
+  const before = await unit.db
+    .selectFrom('advisor_states')
+    .selectAll()
+    .where('advisor_id', '=', advisorId)
+    .executeTakeFirst();
+  if (before) {
+    const becameFree =
+      presence === 'available' && before.presence !== 'available' && before.presence !== 'busy';
+    await unit.db
+      .updateTable('advisor_states')
+      .set({ presence, updated_at: unit.now, ...(becameFree ? { idle_since: unit.now } : {}) })
+      .where('advisor_id', '=', advisorId)
+      .execute();
+  } else {
+    await unit.db
+      .insertInto('advisor_states')
+      .values({
+        advisor_id: advisorId,
+        presence,
+        capacity: JSON.stringify(defaultCapacity(advisor.role)),
+        idle_since: unit.now,
+        recovery_until: null,
+        updated_at: unit.now,
+      })
+      .execute();
+  }
+  if (presence === 'break' || presence === 'offline') {
+    await unit.db
+      .updateTable('work_items')
+      .set({
+        status: 'waiting',
+        advisor_id: null,
+        offered_at: null,
+        offer_expires_at: null,
+        updated_at: unit.now,
+      })
+      .where('advisor_id', '=', advisorId)
+      .where('status', '=', 'offered')
+      .execute();
+  }
+  await unit.record({
+    type: 'presence.changed',
+    actor,
+    entity: { type: 'advisor', id: advisorId },
+    scope: { ownerId: advisorId, teamId: advisor.team_id, shopId: advisor.shop_id },
+    before: { presence: before?.presence ?? 'offline' },
+    after: { presence },
+  });
+}
+
+/** Changes how many items of each channel an advisor holds at once. */
+export async function setCapacity(
+  unit: Unit,
+  advisorId: number,
+  capacity: Partial<ChannelCounts>,
+  actor: Actor,
+): Promise<ChannelCounts> {
+  const advisor = await unit.db
+    .selectFrom('advisors')
+    .select(['id', 'role'])
+    .where('id', '=', advisorId)
+    .executeTakeFirst();
+  if (!advisor) throw new NotFound('advisor');
+  const state = await unit.db
+    .selectFrom('advisor_states')
+    .selectAll()
+    .where('advisor_id', '=', advisorId)
+    .executeTakeFirst();
+  const before = state
+    ? (JSON.parse(state.capacity) as ChannelCounts)
+    : defaultCapacity(advisor.role);
+  const after = { ...before, ...capacity };
+  if (state)
+    await unit.db
+      .updateTable('advisor_states')
+      .set({ capacity: JSON.stringify(after), updated_at: unit.now })
+      .where('advisor_id', '=', advisorId)
+      .execute();
+  else
+    await unit.db
+      .insertInto('advisor_states')
+      .values({
+        advisor_id: advisorId,
+        presence: 'offline',
+        capacity: JSON.stringify(after),
+        idle_since: unit.now,
+        recovery_until: null,
+        updated_at: unit.now,
+      })
+      .execute();
+  await unit.record({
+    type: 'capacity.changed',
+    actor,
+    entity: { type: 'advisor', id: advisorId },
+    before,
+    after,
+  });
+  return after;
+}
+
+async function liveItemOf(
+  unit: Unit,
+  itemId: number,
+  advisorId: number,
+  status: WorkStatus,
+): Promise<WorkItemRow> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (!item || item.advisor_id !== advisorId) throw new NotFound('work item');
+  if (item.status !== status) throw new Conflict(`the work item is ${item.status}, not ${status}`);
+  return item;
+}
+
+/** The advisor takes the offered item: it is theirs and the case gets them as owner if it had none. */
+export async function acceptOffer(unit: Unit, itemId: number, advisorId: number): Promise<void> {
+  const item = await liveItemOf(unit, itemId, advisorId, 'offered');
+  await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'assigned',
+      accepted_at: unit.now,
+      offer_expires_at: null,
+      updated_at: unit.now,
+    })
+    .where('id', '=', itemId)
+    .execute();
+  await unit.db
+    .updateTable('conversations')
+    .set({ owner_id: advisorId, updated_at: unit.now })
+    .where('id', '=', item.conversation_id)
+    .where('owner_id', 'is', null)
+    .execute();
+  await unit.record({
+    type: 'work-item.accepted',
+    actor: { type: 'advisor', id: advisorId },
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+  });
+}
+
+/** The advisor lets the offer go: the item returns to its place in the ordering, no longer held for them. */
+export async function declineOffer(unit: Unit, itemId: number, advisorId: number): Promise<void> {
+  const item = await liveItemOf(unit, itemId, advisorId, 'offered');
+  await returnToQueue(unit, item);
+  await unit.record({
+    type: 'work-item.declined',
+    actor: { type: 'advisor', id: advisorId },
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+  });
+}
+
+async function returnToQueue(unit: Unit, item: WorkItemRow): Promise<void> {
+  const wasPreferred = item.preferred_advisor_id === item.advisor_id;
+  await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'waiting',
+      advisor_id: null,
+      offered_at: null,
+      offer_expires_at: null,
+      updated_at: unit.now,
+      ...(wasPreferred ? { preferred_advisor_id: null, affinity_until: null } : {}),
+    })
+    .where('id', '=', item.id)
+    .execute();
+}
+
+/**
+ * A caller or chatter takes a callback: the item becomes a callback on the voice channel and keeps its
+ * place (same arrival time and deadline) in the one ordering.
+ */
+export async function requestCallback(
+  unit: Unit,
+  itemId: number,
+  phone: string,
+  actor: Actor,
+): Promise<void> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (!item) throw new NotFound('work item');
+  if (item.status !== 'waiting') throw new Conflict('only a waiting item can become a callback');
+  if (item.channel !== 'voice' && item.channel !== 'chat')
+    throw new Invalid('id', 'callbacks are offered to callers and chatters');
+  await unit.db
+    .updateTable('work_items')
+    .set({ kind: 'callback', channel: 'voice', callback_number: phone, updated_at: unit.now })
+    .where('id', '=', itemId)
+    .execute();
+  await unit.record({
+    type: 'work-item.callback-requested',
+    actor,
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+    after: { phone },
+  });
+}
+
+function toEngineItem(row: WorkItemRow): WorkItem {
+  return {
+    id: String(row.id),
+    kind: row.kind as WorkItemKind,
+    channel: row.channel as Channel,
+    customerId: String(row.customer_id),
+    skills: JSON.parse(row.skills) as string[],
+    ...(row.language ? { language: row.language } : {}),
+    priority: row.priority,
+    createdAt: row.created_at,
+    deadlineAt: row.deadline_at,
+    ...(row.preferred_advisor_id !== null
+      ? { preferredAdvisorId: String(row.preferred_advisor_id) }
+      : {}),
+    ...(row.affinity_until !== null ? { affinityUntil: row.affinity_until } : {}),
+    hard: row.hard === 1,
+  };
+}
+
+/** Loads the advisors routing may use now, with their load and the last hour of occupancy. */
+async function loadAdvisors(
+  db: Kysely<Database>,
+  now: number,
+  windowMs: number,
+): Promise<AdvisorState[]> {
+  const rows = await db
+    .selectFrom('advisor_states')
+    .innerJoin('advisors', 'advisors.id', 'advisor_states.advisor_id')
+    .select([
+      'advisors.id',
+      'advisors.skills',
+      'advisors.languages',
+      'advisors.team_id',
+      'advisors.active',
+      'advisor_states.presence',
+      'advisor_states.capacity',
+      'advisor_states.idle_since',
+      'advisor_states.recovery_until',
+    ])
+    .where('advisor_states.presence', 'in', ['available', 'busy'])
+    .where('advisors.active', '=', 1)
+    .execute();
+  if (rows.length === 0) return [];
+  const work = await db
+    .selectFrom('work_items')
+    .select(['advisor_id', 'channel', 'status', 'offered_at', 'completed_at'])
+    .where(
+      'advisor_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where((eb) =>
+      eb.or([eb('status', 'in', ['offered', 'assigned']), eb('completed_at', '>', now - windowMs)]),
+    )
+    .execute();
+  return rows.map((row) => {
+    const capacity = JSON.parse(row.capacity) as ChannelCounts;
+    const load: ChannelCounts = { voice: 0, chat: 0, email: 0, sms: 0, social: 0, shop: 0 };
+    const changes: Array<{ at: number; delta: number }> = [];
+    for (const item of work) {
+      if (item.advisor_id !== row.id) continue;
+      const channel = item.channel as Channel;
+      const weight = capacity[channel] > 0 ? 1 / capacity[channel] : 1;
+      if (item.status === 'offered' || item.status === 'assigned') load[channel]++;
+      changes.push({ at: Math.max(item.offered_at ?? now, now - windowMs), delta: weight });
+      if (item.completed_at !== null) changes.push({ at: item.completed_at, delta: -weight });
+    }
+    const ledger = createOccupancyLedger(now - windowMs);
+    let level = 0;
+    for (const change of changes.sort((a, b) => a.at - b.at)) {
+      level += change.delta;
+      recordUtilization(ledger, change.at, Math.max(0, Math.min(1, level)));
+    }
+    const skills = JSON.parse(row.skills) as string[];
+    return {
+      id: String(row.id),
+      presence: row.presence as Presence,
+      skills: row.team_id === null ? skills : [...skills, `team:${row.team_id}`],
+      languages: JSON.parse(row.languages) as string[],
+      capacity,
+      load,
+      idleSince: row.idle_since,
+      ...(row.recovery_until !== null ? { recoveryUntil: row.recovery_until } : {}),
+      ledger,
+    };
+  });
+}
+
+/**
+ * One routing round, as one transaction: expired offers return to the queue, then every assignment the
+ * engine finds is written as an offer. Guarded updates (`status = 'waiting'`) and, on PostgreSQL, an
+ * advisory lock make concurrent rounds on several nodes safe.
+ */
+export async function dispatchWork(
+  unit: Unit,
+  dialect: Dialect,
+  options: Partial<RoutingOptions> = {},
+): Promise<Assignment[]> {
+  const settings: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...options };
+  if (dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(${dispatchLockKey})`.execute(unit.db);
+  const expired = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('status', '=', 'offered')
+    .where('offer_expires_at', '<=', unit.now)
+    .execute();
+  for (const item of expired) {
+    await returnToQueue(unit, item);
+    await unit.record({
+      type: 'work-item.offer-expired',
+      actor: { type: 'system', id: null },
+      entity: { type: 'work_item', id: item.id },
+      scope: scopeOf(item),
+    });
+  }
+  const advisors = await loadAdvisors(unit.db, unit.now, settings.occupancyWindowMs);
+  if (advisors.length === 0) return [];
+  const waiting = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('status', '=', 'waiting')
+    .orderBy('deadline_at')
+    .limit(20_000)
+    .execute();
+  if (waiting.length === 0) return [];
+  const assignments = chooseAssignments(
+    { items: waiting.map(toEngineItem), advisors },
+    unit.now,
+    settings,
+  );
+  const byId = new Map(waiting.map((w) => [String(w.id), w]));
+  const made: Assignment[] = [];
+  for (const assignment of assignments) {
+    const item = byId.get(assignment.itemId)!;
+    const advisorId = Number(assignment.advisorId);
+    const timeout = settings.serviceLevels[item.channel as Channel].offerTimeoutMs;
+    const result = await unit.db
+      .updateTable('work_items')
+      .set({
+        status: 'offered',
+        advisor_id: advisorId,
+        offered_at: unit.now,
+        offer_expires_at: unit.now + timeout,
+        updated_at: unit.now,
+      })
+      .where('id', '=', item.id)
+      .where('status', '=', 'waiting')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) continue;
+    made.push(assignment);
+    await unit.db
+      .updateTable('advisor_states')
+      .set({ idle_since: unit.now, updated_at: unit.now })
+      .where('advisor_id', '=', advisorId)
+      .execute();
+    await unit.record({
+      type: 'work-item.offered',
+      actor: { type: 'system', id: null },
+      entity: { type: 'work_item', id: item.id },
+      // Only the advisor offered (and supervisors) hear of the offer.
+      scope: {
+        conversationId: item.conversation_id,
+        customerId: item.customer_id,
+        ownerId: advisorId,
+      },
+      after: {
+        advisorId,
+        channel: item.channel,
+        kind: item.kind,
+        reason: assignment.reason,
+        expiresAt: new Date(unit.now + timeout).toISOString(),
+      },
+    });
+  }
+  return made;
+}
+
+export interface QueueFigures {
+  readonly channel: Channel;
+  readonly waiting: number;
+  readonly longestWaitMs: number;
+  readonly estimatedWaitMs: number | null;
+  readonly freeSlots: number;
+  readonly slotsOnShift: number;
+  /** When a new caller or chatter would wait longer than the channel's promise. */
+  readonly offerCallback: boolean;
+}
+
+/** Per channel: who waits, for how long, and the estimated wait of a new arrival. */
+export async function queueFigures(
+  db: Kysely<Database>,
+  now: number,
+  options: {
+    readonly teamId?: number | null;
+    readonly serviceLevels?: RoutingOptions['serviceLevels'];
+  } = {},
+): Promise<QueueFigures[]> {
+  let waitingQuery = db
+    .selectFrom('work_items')
+    .select(['channel', 'created_at'])
+    .where('status', '=', 'waiting');
+  if (options.teamId != null) waitingQuery = waitingQuery.where('team_id', '=', options.teamId);
+  const waiting = await waitingQuery.execute();
+  const advisors = await loadAdvisors(db, now, DEFAULT_ROUTING_OPTIONS.occupancyWindowMs);
+  const recent = await db
+    .selectFrom('work_items')
+    .select(['channel', 'accepted_at', 'offered_at', 'completed_at'])
+    .where('status', '=', 'done')
+    .where('completed_at', '>', now - 86_400_000)
+    .orderBy('completed_at', 'desc')
+    .limit(600)
+    .execute();
+  const levels = options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels;
+  return CHANNELS.map((channel) => {
+    const mine = waiting.filter((w) => w.channel === channel);
+    const inTeam =
+      options.teamId != null
+        ? advisors.filter((a) => a.skills.includes(`team:${options.teamId}`))
+        : advisors;
+    const slotsOnShift = inTeam.reduce((sum, a) => sum + a.capacity[channel], 0);
+    const freeSlots = inTeam.reduce(
+      (sum, a) => sum + Math.max(0, a.capacity[channel] - a.load[channel]),
+      0,
+    );
+    const handleTimes = recent
+      .filter((r) => r.channel === channel && r.completed_at !== null)
+      .slice(0, 50)
+      .map((r) => r.completed_at! - (r.accepted_at ?? r.offered_at ?? r.completed_at!));
+    const estimate = estimateWait(
+      { channel, waiting: mine.length, freeSlots },
+      handleTimes,
+      slotsOnShift,
+    );
+    return {
+      channel,
+      waiting: mine.length,
+      longestWaitMs: mine.reduce((max, w) => Math.max(max, now - w.created_at), 0),
+      estimatedWaitMs: Number.isFinite(estimate) ? Math.round(estimate) : null,
+      freeSlots,
+      slotsOnShift,
+      offerCallback:
+        (channel === 'voice' || channel === 'chat') &&
+        shouldOfferCallback(
+          Number.isFinite(estimate) ? estimate : Infinity,
+          levels[channel].thresholdMs,
+        ),
+    };
+  });
+}
