@@ -1,0 +1,134 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Database } from '../platform/db/schema.ts';
+import { conversationScope, type Viewer } from '../advisors/access.ts';
+import { activeStatuses, type Channel, type Priority, type Status } from '../conversations/conversations.ts';
+import { findWaits, type Wait } from '../insights/waits.ts';
+import { isServedChannel, loadPolicies, type ServiceLevelPolicies } from '../insights/service-levels.ts';
+
+/** One line of the advisor's work list. */
+export interface WorkItem {
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly customerName: string;
+  readonly subject: string;
+  readonly status: Status;
+  readonly priority: Priority;
+  /** Where the customer waits now, else where the case began. */
+  readonly channel: string;
+  readonly tags: string[];
+  readonly ownerId: number | null;
+  readonly teamId: number | null;
+  readonly waitingSince: string | null;
+  /** When the channel's service-level threshold runs out for this wait. */
+  readonly deadline: string | null;
+  readonly lastInteractionAt: string;
+}
+
+export const workViews = ['mine', 'waiting'] as const;
+export type WorkView = (typeof workViews)[number];
+
+export interface WorkFilter {
+  readonly view: WorkView;
+  readonly channel?: Channel | undefined;
+  readonly status?: Status | undefined;
+  readonly tag?: string | undefined;
+  readonly teamId?: number | undefined;
+  readonly limit: number;
+}
+
+type Condition = (eb: ExpressionBuilder<Database, 'conversations'>) => Expression<SqlBool>;
+
+function conditions(viewer: Viewer, filter: WorkFilter): Condition[] {
+  const list: Condition[] = [];
+  if (filter.view === 'mine') list.push((eb) => eb('conversations.owner_id', '=', viewer.id));
+  if (filter.teamId !== undefined) {
+    const teamId = filter.teamId;
+    list.push((eb) => eb('conversations.team_id', '=', teamId));
+  }
+  const tag = filter.tag;
+  if (tag) {
+    list.push((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('conversation_tags')
+          .select('conversation_tags.tag')
+          .whereRef('conversation_tags.conversation_id', '=', 'conversations.id')
+          .where('conversation_tags.tag', '=', tag.trim().toLowerCase()),
+      ),
+    );
+  }
+  return list;
+}
+
+function deadlineOf(wait: Wait, policies: ServiceLevelPolicies): number {
+  return wait.since + (isServedChannel(wait.channel) ? policies[wait.channel].thresholdMs : policies.email.thresholdMs);
+}
+
+/**
+ * The advisor's work: "mine" is every active case they own; "waiting" is every case in their scope
+ * whose customer waits for an answer. Waiting cases come first, earliest deadline first, whatever
+ * the channel.
+ */
+export async function listWork(db: Kysely<Database>, viewer: Viewer, filter: WorkFilter): Promise<{ items: WorkItem[]; total: number }> {
+  const where = conditions(viewer, filter);
+  const statusFilter = filter.status;
+  const statusCondition: Condition = statusFilter ? (eb) => eb('conversations.status', '=', statusFilter) : (eb) => eb('conversations.status', 'in', activeStatuses);
+  const [waits, policies] = await Promise.all([
+    findWaits(db, { where: statusFilter ? [...where, statusCondition] : where, visibleTo: viewer, channel: filter.channel }),
+    loadPolicies(db),
+  ]);
+
+  let ids: number[];
+  let total: number;
+  if (filter.view === 'waiting') {
+    const ordered = [...waits.values()].sort((a, b) => deadlineOf(a, policies) - deadlineOf(b, policies) || a.conversationId - b.conversationId);
+    total = ordered.length;
+    ids = ordered.slice(0, filter.limit).map((w) => w.conversationId);
+  } else {
+    let query = db.selectFrom('conversations').select(['conversations.id', 'conversations.origin_channel']).where(statusCondition).where(conversationScope(viewer));
+    for (const condition of where) query = query.where(condition);
+    const channel = filter.channel;
+    const mine = await query.orderBy('conversations.last_interaction_at', 'desc').orderBy('conversations.id', 'desc').limit(2000).execute();
+    const matching = channel ? mine.filter((c) => waits.has(c.id) || c.origin_channel === channel) : mine;
+    const waiting = matching.filter((c) => waits.has(c.id)).sort((a, b) => deadlineOf(waits.get(a.id)!, policies) - deadlineOf(waits.get(b.id)!, policies));
+    const rest = matching.filter((c) => !waits.has(c.id));
+    total = matching.length;
+    ids = [...waiting, ...rest].slice(0, filter.limit).map((c) => c.id);
+  }
+  if (ids.length === 0) return { items: [], total };
+
+  const rows = await db
+    .selectFrom('conversations')
+    .innerJoin('customers', 'customers.id', 'conversations.customer_id')
+    .selectAll('conversations')
+    .select('customers.display_name')
+    .where('conversations.id', 'in', ids)
+    .execute();
+  const tags = await db.selectFrom('conversation_tags').selectAll().where('conversation_id', 'in', ids).orderBy('tag').execute();
+  const tagsById = new Map<number, string[]>();
+  for (const t of tags) tagsById.set(t.conversation_id, [...(tagsById.get(t.conversation_id) ?? []), t.tag]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const items = ids.flatMap((id): WorkItem[] => {
+    const row = byId.get(id);
+    if (!row) return [];
+    const wait = waits.get(id);
+    return [
+      {
+        conversationId: row.id,
+        customerId: row.customer_id,
+        customerName: row.display_name,
+        subject: row.subject,
+        status: row.status as Status,
+        priority: row.priority as Priority,
+        channel: wait?.channel ?? row.origin_channel,
+        tags: tagsById.get(id) ?? [],
+        ownerId: row.owner_id,
+        teamId: row.team_id,
+        waitingSince: wait ? new Date(wait.since).toISOString() : null,
+        deadline: wait ? new Date(deadlineOf(wait, policies)).toISOString() : null,
+        lastInteractionAt: new Date(row.last_interaction_at).toISOString(),
+      },
+    ];
+  });
+  return { items, total };
+}
