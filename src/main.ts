@@ -7,6 +7,7 @@ import { roles, type Role } from './advisors/access.ts';
 import { eraseCustomer, exportCustomer } from './customers/customers.ts';
 import { systemActor } from './platform/events/event.ts';
 import { DomainError } from './platform/errors.ts';
+import { startDispatcher } from './routing/dispatcher.ts';
 
 const usage = `rapport <command>
 
@@ -73,6 +74,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   }
   const app = await buildServer(ctx);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  const stopDispatcher = startDispatcher(ctx);
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   console.log(
     `\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`,
@@ -89,6 +91,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     console.log(`  Channel gateway API token (shown once): ${demo.integrationToken}`);
   }
   const stop = async () => {
+    await stopDispatcher();
     await app.close();
     await closeContext(ctx);
     process.exit(0);

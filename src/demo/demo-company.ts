@@ -10,6 +10,7 @@ import {
   type InboundContact,
 } from '../conversations/interactions.ts';
 import { updateConversation } from '../conversations/conversations.ts';
+import { queueWork } from '../routing/work-queue.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
 function seeded(seed: number): () => number {
@@ -549,6 +550,10 @@ export async function loadDemoCompany(
   const parallel = 64;
   for (let i = 0; i < tasks.length; i += parallel)
     await Promise.all(tasks.slice(i, i + parallel).map((task) => task()));
+  // Cases still waiting on us enter the routing queue, as if their last message had just arrived.
+  const waiting = await ctx.store.db.selectFrom('conversations').select(['id', 'origin_channel']).where('status', 'in', ['open', 'pending_us']).execute();
+  const kindOfChannel: Record<string, string> = { email: 'email', chat: 'chat_message', voice: 'call', sms: 'sms', social: 'social_dm', shop: 'shop_visit' };
+  await Promise.all(waiting.map((c) => ctx.writer.run((unit) => queueWork(unit, c.id, kindOfChannel[c.origin_channel] ?? 'email'))));
   // Demo history is imported as already delivered: those replies were "sent" before Rapport existed.
   await ctx.writer.run(async (unit) => {
     await unit.db
