@@ -7,6 +7,10 @@ const domainAreas = ['customers', 'conversations', 'routing', 'shops', 'advisors
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'test-artifacts', 'web/dist', '**/*.d.ts'] },
   js.configs.recommended,
+  {
+    files: ['scripts/**/*.mjs', 'bin/**/*.js', '*.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -268,6 +268,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
 
   const migrations: Record<string, Migration> = {
     '0001_initial': initial,
+    '0002_routing': routingMigration(dialect),
     '0003_desk': deskMigration(dialect),
   };
   return { getMigrations: async () => migrations };
