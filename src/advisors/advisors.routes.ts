@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
-import { IdParams, Strict } from '../platform/http/schemas.ts';
+import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
 import { NotFound } from '../platform/errors.ts';
 import { roles } from './access.ts';
@@ -23,7 +23,7 @@ const Login = Strict({
   email: Type.String({ minLength: 3, maxLength: 254 }),
   password: Type.String({ minLength: 1, maxLength: 200 }),
 });
-const Role = Type.Union(roles.map((r) => Type.Literal(r)));
+const Role = StringEnum(roles);
 const NewAdvisorBody = Strict({
   name: Type.String({ minLength: 1, maxLength: 120 }),
   email: Type.String({ minLength: 3, maxLength: 254 }),

@@ -36,7 +36,8 @@ export async function identify(ctx: Context, request: FastifyRequest): Promise<V
  */
 export function enforceAccess(app: FastifyInstance, ctx: Context): void {
   app.decorateRequest('viewer', null);
-  app.addHook('preHandler', async (request) => {
+  // onRequest: a caller who may not use a route is refused before its body is parsed or validated.
+  app.addHook('onRequest', async (request) => {
     const allow = request.routeOptions.config.allow;
     if (allow === 'public') return;
     if (!request.routeOptions.url) return; // not-found handler

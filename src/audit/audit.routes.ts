@@ -60,11 +60,42 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
         socket.close(4401, 'sign in first');
         return;
       }
+      // The socket lives only as long as the session: a sign-out, a change of role or password, or
+      // the session's expiry closes it.
+      let closed = false;
+      const recheck = async (): Promise<void> => {
+        const still = await identify(ctx, request).catch(() => null);
+        if (
+          !closed &&
+          (!still ||
+            still.role !== me.role ||
+            still.teamId !== me.teamId ||
+            still.shopId !== me.shopId)
+        ) {
+          closed = true;
+          socket.close(4401, 'session ended');
+        }
+      };
+      const accountEvents = new Set([
+        'advisor.signed-out',
+        'advisor.updated',
+        'advisor.password-reset',
+      ]);
       const unsubscribe = ctx.bus.subscribe((event: DomainEvent) => {
+        if (closed) return;
+        if (accountEvents.has(event.type) && event.entity.id === me.id) {
+          void recheck();
+          return;
+        }
         if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope))
           socket.send(JSON.stringify(event));
       });
-      socket.on('close', unsubscribe);
+      const timer = setInterval(() => void recheck(), 60_000);
+      socket.on('close', () => {
+        closed = true;
+        clearInterval(timer);
+        unsubscribe();
+      });
       socket.send(JSON.stringify({ type: 'hello', advisorId: me.id }));
     },
   );

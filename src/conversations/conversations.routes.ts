@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
-import { IdParams, Limit, Strict } from '../platform/http/schemas.ts';
+import { IdParams, Limit, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
 import { staff, viewer } from '../advisors/authenticate.ts';
 import { searchCustomers } from '../customers/customers.ts';
@@ -27,8 +27,7 @@ import {
   toInteraction,
 } from './interactions.ts';
 
-const literals = <T extends string>(values: readonly T[]) =>
-  Type.Union(values.map((v) => Type.Literal(v)));
+const literals = StringEnum;
 const StatusSchema = literals(statuses);
 const PrioritySchema = literals(priorities);
 const ChannelSchema = literals(channels);

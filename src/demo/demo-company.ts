@@ -466,7 +466,7 @@ export async function loadDemoCompany(
             : pick(centreAdvisors).id;
         cursor += random() * 2 * day;
         steps.push({
-          at: Math.min(cursor, now - 3_600_000),
+          at: Math.round(Math.min(cursor, now - 3_600_000)),
           contact: {
             kind,
             from,
@@ -513,7 +513,7 @@ export async function loadDemoCompany(
           );
           conversationId = result.conversationId;
           interactions++;
-          const answerAt = step.at + 5 * 60_000 + random() * 3 * 3_600_000;
+          const answerAt = Math.round(step.at + 5 * 60_000 + random() * 3 * 3_600_000);
           if (answerAt > now) continue;
           const who = viewerFor(step.advisor);
           const replyKind = step.contact.kind === 'social_post' ? 'social_dm' : step.contact.kind;
@@ -551,9 +551,24 @@ export async function loadDemoCompany(
   for (let i = 0; i < tasks.length; i += parallel)
     await Promise.all(tasks.slice(i, i + parallel).map((task) => task()));
   // Cases still waiting on us enter the routing queue, as if their last message had just arrived.
-  const waiting = await ctx.store.db.selectFrom('conversations').select(['id', 'origin_channel']).where('status', 'in', ['open', 'pending_us']).execute();
-  const kindOfChannel: Record<string, string> = { email: 'email', chat: 'chat_message', voice: 'call', sms: 'sms', social: 'social_dm', shop: 'shop_visit' };
-  await Promise.all(waiting.map((c) => ctx.writer.run((unit) => queueWork(unit, c.id, kindOfChannel[c.origin_channel] ?? 'email'))));
+  const waiting = await ctx.store.db
+    .selectFrom('conversations')
+    .select(['id', 'origin_channel'])
+    .where('status', 'in', ['open', 'pending_us'])
+    .execute();
+  const kindOfChannel: Record<string, string> = {
+    email: 'email',
+    chat: 'chat_message',
+    voice: 'call',
+    sms: 'sms',
+    social: 'social_dm',
+    shop: 'shop_visit',
+  };
+  await Promise.all(
+    waiting.map((c) =>
+      ctx.writer.run((unit) => queueWork(unit, c.id, kindOfChannel[c.origin_channel] ?? 'email')),
+    ),
+  );
   // Demo history is imported as already delivered: those replies were "sent" before Rapport existed.
   await ctx.writer.run(async (unit) => {
     await unit.db

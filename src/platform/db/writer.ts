@@ -91,7 +91,7 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
     for (let attempt = 1; ; attempt++) {
       const events: DomainEvent[] = [];
-      const now = job.at ?? clock.now();
+      const now = Math.round(job.at ?? clock.now());
       const unit: Unit = {
         db: trx,
         now,

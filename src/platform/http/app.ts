@@ -57,6 +57,11 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       security: [{ session: [] }, { token: [] }],
     },
   });
+  // The API browser is public, like the document it shows.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs'))
+      route.config = { ...(route.config ?? {}), allow: 'public' };
+  });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { allow: 'public' } }, async () =>
     app.swagger(),

@@ -16,15 +16,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: Context): void {
         return { status: 'ready', database: ctx.store.dialect };
       } catch (error) {
         ctx.logger.warn({ err: error }, 'database not reachable');
-        return reply
-          .status(503)
-          .type('application/problem+json')
-          .send({
-            type: 'https://rapport.dev/problems/not-ready',
-            title: 'Not ready',
-            status: 503,
-            detail: 'the database does not answer',
-          });
+        return reply.status(503).type('application/problem+json').send({
+          type: 'https://rapport.dev/problems/not-ready',
+          title: 'Not ready',
+          status: 503,
+          detail: 'the database does not answer',
+        });
       }
     },
   );

@@ -13,3 +13,7 @@ export const Strict = <T extends Parameters<typeof Type.Object>[0]>(properties: 
 
 export const Limit = (fallback: number, max: number) =>
   Type.Integer({ minimum: 1, maximum: max, default: fallback });
+
+/** A string from a fixed list; a wrong value is refused with one reason naming the allowed values. */
+export const StringEnum = <T extends string>(values: readonly T[], options: { default?: T } = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });

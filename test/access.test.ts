@@ -1,0 +1,649 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
+import { testDatabases } from './databases.ts';
+import { json, startHarness, type Harness } from './harness.ts';
+import type { Role } from '../src/advisors/access.ts';
+
+const databases = await testDatabases();
+
+type Caller = 'advisor' | 'shop_advisor' | 'supervisor' | 'admin' | 'integration';
+const callers: readonly Caller[] = [
+  'advisor',
+  'shop_advisor',
+  'supervisor',
+  'admin',
+  'integration',
+];
+const staff: readonly Role[] = ['advisor', 'shop_advisor', 'supervisor', 'admin'];
+const leads: readonly Role[] = ['supervisor', 'admin'];
+const admins: readonly Role[] = ['admin'];
+const missingId = 987_654;
+
+/** Records the walk points `:id` at, so a refusal can be compared for an existing and a missing one. */
+interface Records {
+  readonly advisorId: number;
+  readonly tokenId: number;
+  readonly customerId: number;
+  readonly otherCustomerId: number;
+  readonly conversationId: number;
+  readonly macroId: number;
+  readonly workItemId: number;
+}
+
+interface Rule {
+  readonly allow: 'public' | readonly Role[];
+  /** The kind of record `:id` names. */
+  readonly record?: keyof Records;
+  /** A valid body, so that what is checked is access and not validation. */
+  readonly body?: (records: Records, n: number) => unknown;
+  readonly query?: (records: Records) => string;
+  /** For a public route with a pattern: the address to visit. */
+  readonly visit?: string;
+  readonly websocket?: true;
+}
+
+/**
+ * Every route of the server and who may call it. The walk fails when the server registers a route
+ * this table does not list, so a new route cannot ship without its access being decided and tested.
+ */
+const table: Record<string, Rule> = {
+  'GET /healthz': { allow: 'public' },
+  'GET /readyz': { allow: 'public' },
+  'POST /api/auth/login': { allow: 'public' },
+  'POST /api/auth/logout': { allow: 'public' },
+  'GET /api/openapi.json': { allow: 'public' },
+  'GET /api/docs': { allow: 'public' },
+  'GET /api/docs/': { allow: 'public' },
+  'GET /api/docs/static/index.html': { allow: 'public' },
+  'GET /api/docs/static/swagger-initializer.js': { allow: 'public' },
+  'GET /api/docs/*': { allow: 'public', visit: '/api/docs/static/swagger-ui.css' },
+  'GET /api/docs/json': { allow: 'public' },
+  'GET /api/docs/yaml': { allow: 'public' },
+  'GET /api/live': { allow: 'public', websocket: true },
+
+  'GET /api/auth/me': { allow: [...staff, 'integration'] },
+  'GET /api/advisors': { allow: leads },
+  'POST /api/advisors': {
+    allow: admins,
+    body: (_r, n) => ({ name: `New ${n}`, email: `new-${n}@test.rapport`, role: 'advisor' }),
+  },
+  'GET /api/advisors/:id': { allow: leads, record: 'advisorId' },
+  'PATCH /api/advisors/:id': {
+    allow: admins,
+    record: 'advisorId',
+    body: () => ({ name: 'Renamed' }),
+  },
+  'GET /api/teams': { allow: staff },
+  'GET /api/shops': { allow: staff },
+  'GET /api/tokens': { allow: admins },
+  'POST /api/tokens': {
+    allow: admins,
+    body: (r, n) => ({ name: `token ${n}`, advisorId: r.advisorId }),
+  },
+  'DELETE /api/tokens/:id': { allow: admins, record: 'tokenId' },
+  'GET /api/search': { allow: staff, query: () => 'q=router' },
+
+  'GET /api/customers': { allow: staff },
+  'POST /api/customers': {
+    allow: staff,
+    body: (_r, n) => ({ displayName: `Walk ${n}`, contact: { email: `walk-${n}@example.com` } }),
+  },
+  'GET /api/customers/:id': { allow: staff, record: 'customerId' },
+  'PATCH /api/customers/:id': {
+    allow: staff,
+    record: 'customerId',
+    body: () => ({ displayName: 'Renamed' }),
+  },
+  'POST /api/customers/:id/identities': {
+    allow: staff,
+    record: 'customerId',
+    body: (_r, n) => ({ email: `linked-${n}@example.com` }),
+  },
+  'PUT /api/customers/:id/consent': {
+    allow: staff,
+    record: 'customerId',
+    body: () => ({ marketing: true }),
+  },
+  'POST /api/customers/:id/merge': {
+    allow: staff,
+    record: 'customerId',
+    body: (r) => ({ sourceCustomerId: r.otherCustomerId }),
+  },
+  'GET /api/customers/:id/timeline': { allow: staff, record: 'customerId' },
+  'GET /api/customers/:id/export': { allow: admins, record: 'customerId' },
+  'POST /api/customers/:id/erase': { allow: admins, record: 'customerId' },
+
+  'GET /api/conversations': { allow: staff },
+  'POST /api/conversations': {
+    allow: staff,
+    body: (r) => ({ customerId: r.customerId, subject: 'Opened in the walk', channel: 'email' }),
+  },
+  'GET /api/conversations/:id': { allow: staff, record: 'conversationId' },
+  'PATCH /api/conversations/:id': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ priority: 'high' }),
+  },
+  'PUT /api/conversations/:id/tags': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ tags: ['walk'] }),
+  },
+  'GET /api/conversations/:id/interactions': { allow: staff, record: 'conversationId' },
+  'POST /api/conversations/:id/interactions': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ kind: 'note', text: 'a note from the walk' }),
+  },
+  'POST /api/interactions/inbound': {
+    allow: ['integration', 'admin'],
+    body: (_r, n) => ({
+      kind: 'email',
+      from: { email: `inbound-${n}@example.com` },
+      text: 'Hello from the walk',
+    }),
+  },
+  'GET /api/events': { allow: leads },
+
+  'GET /api/routing/me': { allow: staff },
+  'GET /api/routing/queues': { allow: [...staff, 'integration'] },
+  'PUT /api/routing/presence': { allow: staff, body: () => ({ presence: 'offline' }) },
+  'PUT /api/routing/advisors/:id/capacity': {
+    allow: leads,
+    record: 'advisorId',
+    body: () => ({ chat: 2 }),
+  },
+  'POST /api/routing/work-items/:id/accept': { allow: staff, record: 'workItemId' },
+  'POST /api/routing/work-items/:id/decline': { allow: staff, record: 'workItemId' },
+  'POST /api/routing/work-items/:id/callback': {
+    allow: [...staff, 'integration'],
+    record: 'workItemId',
+    body: () => ({ phone: '+33612345671' }),
+  },
+
+  'GET /desk': { allow: 'public' },
+  'GET /desk*': { allow: 'public', visit: '/desk/' },
+  'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },
+  'GET /api/desk/directory': { allow: staff },
+  'GET /api/desk/features': { allow: staff },
+  'GET /api/insights/wall': { allow: leads },
+  'GET /api/insights/service-levels': { allow: staff },
+  'PUT /api/insights/service-levels/:channel': {
+    allow: admins,
+    body: () => ({ thresholdSeconds: 60, targetPercent: 80 }),
+  },
+  'GET /api/macros': { allow: staff },
+  'POST /api/macros': {
+    allow: leads,
+    body: (_r, n) => ({ name: `Macro ${n}`, body: 'Hello {{customer.firstName}}' }),
+  },
+  'PATCH /api/macros/:id': { allow: leads, record: 'macroId', body: () => ({ name: 'Renamed' }) },
+  'DELETE /api/macros/:id': { allow: leads, record: 'macroId' },
+  'GET /api/macros/:id/render': {
+    allow: staff,
+    record: 'macroId',
+    query: (r) => `conversationId=${r.conversationId}`,
+  },
+};
+
+/** Every "METHOD /path" the server answers, read from Fastify's route tree (HEAD folded into GET). */
+function registeredRoutes(app: FastifyInstance): string[] {
+  const found = new Set<string>();
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const at = line.indexOf('── ');
+    if (at < 1) continue;
+    const depth = (at - 1) / 4;
+    const match = /^(.*?)(?: \(([^)]*)\))?$/.exec(line.slice(at + 3))!;
+    stack.length = depth;
+    stack.push(match[1]!);
+    const path = stack.join('');
+    for (const method of match[2]?.split(', ') ?? []) found.add(`${method} ${path}`);
+  }
+  for (const route of [...found]) {
+    if (!route.startsWith('HEAD ')) continue;
+    const get = route.replace(/^HEAD /, 'GET ');
+    assert.ok(found.has(get), `${route} has no GET twin`);
+    found.delete(route);
+  }
+  return [...found].sort();
+}
+
+/** The part of a problem document that must not depend on which record was asked for. */
+function problemOf(response: LightMyRequestResponse) {
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+  const body = json<{
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    errors?: unknown;
+  }>(response);
+  assert.equal(body.status, response.statusCode);
+  return {
+    status: body.status,
+    type: body.type,
+    title: body.title,
+    detail: body.detail,
+    errors: body.errors,
+  };
+}
+
+const describeBody = (response: LightMyRequestResponse) =>
+  `${response.statusCode} ${response.body.slice(0, 300)}`;
+
+for (const db of databases) {
+  describe(`access on ${db.name}`, { skip: db.skip }, () => {
+    let h: Harness;
+    let records: Records;
+    let counter = 0;
+    const headers = {} as Record<Caller, Record<string, string>>;
+    const cases = {} as Record<
+      'care' | 'tech' | 'shop',
+      { conversationId: number; customerId: number }
+    >;
+
+    async function inbound(payload: Record<string, unknown>) {
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/api/interactions/inbound',
+        headers: { authorization: `Bearer ${h.fixture.gatewayToken}` },
+        payload,
+      });
+      assert.equal(response.statusCode, 201, describeBody(response));
+      return json<{ conversationId: number; customerId: number }>(response);
+    }
+
+    function workItemOf(conversationId: number) {
+      return h.ctx.store.db
+        .selectFrom('work_items')
+        .select(['id', 'kind', 'status'])
+        .where('conversation_id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+    }
+
+    function call(route: string, caller: Caller | 'anonymous', id?: number) {
+      const rule = table[route]!;
+      const [method, path] = route.split(' ') as [string, string];
+      let url = path.replace(':id', String(id ?? missingId)).replace(':channel', 'email');
+      if (rule.query) url += `?${rule.query(records)}`;
+      return h.app.inject({
+        method: method as 'GET',
+        url,
+        headers: caller === 'anonymous' ? {} : headers[caller],
+        ...(rule.body ? { payload: rule.body(records, ++counter) as Record<string, unknown> } : {}),
+      });
+    }
+
+    before(async () => {
+      h = await startHarness(await db.open());
+      const { people } = h.fixture;
+      headers.advisor = { cookie: await h.signIn(people.advisor.email) };
+      headers.shop_advisor = { cookie: await h.signIn(people.shopAdvisor.email) };
+      headers.supervisor = { cookie: await h.signIn(people.supervisor.email) };
+      headers.admin = { cookie: await h.signIn(people.admin.email) };
+      headers.integration = { authorization: `Bearer ${h.fixture.gatewayToken}` };
+      const { teams, shopId } = h.fixture;
+      cases.care = await inbound({
+        kind: 'email',
+        from: { email: 'care@example.com' },
+        text: 'Billing question',
+        teamId: teams.care,
+      });
+      cases.tech = await inbound({
+        kind: 'email',
+        from: { email: 'tech@example.com' },
+        text: 'Zyxwvut modem firmware',
+        teamId: teams.tech,
+      });
+      cases.shop = await inbound({
+        kind: 'shop_visit',
+        from: { phone: '+33612345678', name: 'Walk-in' },
+        text: 'Screen repair',
+        shopId,
+      });
+      const token = await h.ctx.store.db
+        .selectFrom('api_tokens')
+        .select('id')
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
+      const macro = await h.app.inject({
+        method: 'POST',
+        url: '/api/macros',
+        headers: headers.admin,
+        payload: { name: 'Greeting', body: 'Hello {{customer.firstName}}' },
+      });
+      assert.equal(macro.statusCode, 201, describeBody(macro));
+      records = {
+        macroId: json<{ id: number }>(macro).id,
+        workItemId: (await workItemOf(cases.care.conversationId)).id,
+        advisorId: people.techAdvisor.id,
+        tokenId: token.id,
+        customerId: cases.care.customerId,
+        otherCustomerId: cases.tech.customerId,
+        conversationId: cases.care.conversationId,
+      };
+    });
+    after(() => h?.close());
+
+    test('the table of routes covers exactly the routes the server registers', () => {
+      const registered = registeredRoutes(h.app);
+      const listed = Object.keys(table).sort();
+      assert.deepEqual(
+        registered.filter((r) => !listed.includes(r)),
+        [],
+        'routes registered but not in the access table: decide who may call them and add them',
+      );
+      assert.deepEqual(
+        listed.filter((r) => !registered.includes(r)),
+        [],
+        'routes in the access table that the server no longer registers',
+      );
+    });
+
+    for (const [route, rule] of Object.entries(table)) {
+      if (rule.websocket) {
+        test(`${route} closes an anonymous socket with code 4401`, async () => {
+          await h.app.listen({ port: 0, host: '127.0.0.1' });
+          const { port } = h.app.server.address() as AddressInfo;
+          const socket = new WebSocket(`ws://127.0.0.1:${port}${route.split(' ')[1]}`);
+          const [code] = (await once(socket, 'close')) as [number];
+          assert.equal(code, 4401);
+        });
+        continue;
+      }
+      if (rule.allow === 'public') {
+        test(`${route} is public: it answers without a session`, async () => {
+          const [method, path] = route.split(' ') as [string, string];
+          const response =
+            route === 'POST /api/auth/login'
+              ? await h.app.inject({
+                  method: 'POST',
+                  url: path,
+                  payload: { email: 'nobody@test.rapport', password: 'wrong password' },
+                })
+              : await h.app.inject({ method: method as 'GET', url: rule.visit ?? path });
+          if (route === 'POST /api/auth/login') {
+            // A wrong password is the login's own answer, not a demand to sign in first.
+            assert.equal(json(response).detail, 'email or password is wrong');
+          } else {
+            assert.ok(
+              ![401, 403].includes(response.statusCode),
+              `${route} answered ${describeBody(response)}`,
+            );
+          }
+        });
+        continue;
+      }
+      const allowed = rule.allow;
+      test(`${route} refuses the wrong role without revealing whether the record exists`, async () => {
+        const anonymous = await call(
+          route,
+          'anonymous',
+          rule.record ? records[rule.record] : undefined,
+        );
+        assert.equal(anonymous.statusCode, 401, `anonymous: ${describeBody(anonymous)}`);
+        assert.equal(problemOf(anonymous).type, 'https://rapport.dev/problems/unauthenticated');
+
+        for (const caller of callers.filter((c) => !allowed.includes(c))) {
+          const existing = await call(
+            route,
+            caller,
+            rule.record ? records[rule.record] : undefined,
+          );
+          assert.equal(
+            existing.statusCode,
+            403,
+            `${caller} on an existing record: ${describeBody(existing)}`,
+          );
+          if (rule.record) {
+            const missing = await call(route, caller, missingId);
+            assert.equal(
+              missing.statusCode,
+              403,
+              `${caller} on a missing record: ${describeBody(missing)}`,
+            );
+            assert.deepEqual(
+              problemOf(existing),
+              problemOf(missing),
+              `${caller}: refusal differs between existing and missing record`,
+            );
+          } else {
+            problemOf(existing);
+          }
+        }
+
+        // The roles the route is for get past the door (a missing record is then a plain 404).
+        for (const caller of callers.filter((c) => allowed.includes(c))) {
+          const response = await call(route, caller, missingId);
+          assert.ok(
+            ![401, 403].includes(response.statusCode),
+            `${caller} should be let in: ${describeBody(response)}`,
+          );
+        }
+      });
+    }
+
+    describe('a case outside the viewer’s team or shop is indistinguishable from a missing one', () => {
+      const conversationRoutes = [
+        'GET /api/conversations/:id',
+        'PATCH /api/conversations/:id',
+        'PUT /api/conversations/:id/tags',
+        'GET /api/conversations/:id/interactions',
+        'POST /api/conversations/:id/interactions',
+      ];
+      const pairs: Array<{
+        who: string;
+        caller: () => Record<string, string>;
+        own: 'care' | 'shop';
+        other: 'care' | 'tech' | 'shop';
+      }> = [
+        {
+          who: 'an advisor of team Care, a case of team Tech',
+          caller: () => headers.advisor,
+          own: 'care',
+          other: 'tech',
+        },
+        {
+          who: 'an advisor of team Care, a shop case',
+          caller: () => headers.advisor,
+          own: 'care',
+          other: 'shop',
+        },
+        {
+          who: 'a shop advisor, a contact-centre case',
+          caller: () => headers.shop_advisor,
+          own: 'shop',
+          other: 'care',
+        },
+      ];
+      for (const pair of pairs) {
+        test(pair.who, async () => {
+          const own = await h.app.inject({
+            method: 'GET',
+            url: `/api/conversations/${cases[pair.own].conversationId}`,
+            headers: pair.caller(),
+          });
+          assert.equal(own.statusCode, 200, `their own case: ${describeBody(own)}`);
+          for (const route of conversationRoutes) {
+            const rule = table[route]!;
+            const [method, path] = route.split(' ') as [string, string];
+            const ask = (id: number) =>
+              h.app.inject({
+                method: method as 'GET',
+                url: path.replace(':id', String(id)),
+                headers: pair.caller(),
+                ...(rule.body
+                  ? { payload: rule.body(records, ++counter) as Record<string, unknown> }
+                  : {}),
+              });
+            const hidden = await ask(cases[pair.other].conversationId);
+            const missing = await ask(missingId);
+            assert.equal(
+              hidden.statusCode,
+              404,
+              `${route} on the other case: ${describeBody(hidden)}`,
+            );
+            assert.deepEqual(
+              problemOf(hidden),
+              problemOf(missing),
+              `${route}: the hidden case answers differently from a missing one`,
+            );
+          }
+          // Nothing was changed through the refused requests.
+          const seen = await h.app.inject({
+            method: 'GET',
+            url: `/api/conversations/${cases[pair.other].conversationId}`,
+            headers: headers.supervisor,
+          });
+          assert.equal(json(seen).priority, 'normal');
+          assert.deepEqual(json(seen).tags, []);
+          const interactions = await h.app.inject({
+            method: 'GET',
+            url: `/api/conversations/${cases[pair.other].conversationId}/interactions`,
+            headers: headers.supervisor,
+          });
+          assert.equal(json<{ items: unknown[] }>(interactions).items.length, 1);
+        });
+      }
+
+      test('another team’s work item answers like a missing one: accept, decline, callback', async () => {
+        const chat = await inbound({
+          kind: 'chat_message',
+          from: { email: 'tech-chat@example.com' },
+          text: 'Are you there?',
+          teamId: h.fixture.teams.tech,
+        });
+        const item = await workItemOf(chat.conversationId);
+        for (const action of ['accept', 'decline', 'callback']) {
+          const ask = (id: number) =>
+            h.app.inject({
+              method: 'POST',
+              url: `/api/routing/work-items/${id}/${action}`,
+              headers: headers.advisor,
+              ...(action === 'callback' ? { payload: { phone: '+33612345672' } } : {}),
+            });
+          const hidden = await ask(item.id);
+          assert.equal(hidden.statusCode, 404, `${action}: ${describeBody(hidden)}`);
+          assert.deepEqual(problemOf(hidden), problemOf(await ask(missingId)), action);
+        }
+        assert.deepEqual(await workItemOf(chat.conversationId), item, 'the work item was changed');
+      });
+
+      test('filling a macro for another team’s case answers like a missing case', async () => {
+        const ask = (conversationId: number) =>
+          h.app.inject({
+            method: 'GET',
+            url: `/api/macros/${records.macroId}/render?conversationId=${conversationId}`,
+            headers: headers.advisor,
+          });
+        const own = await ask(cases.care.conversationId);
+        assert.equal(own.statusCode, 200, describeBody(own));
+        const hidden = await ask(cases.tech.conversationId);
+        assert.equal(hidden.statusCode, 404, describeBody(hidden));
+        assert.deepEqual(problemOf(hidden), problemOf(await ask(missingId)));
+      });
+
+      test('lists, timelines and search leave out cases of another team', async () => {
+        const techCustomer = cases.tech.customerId;
+        const list = await h.app.inject({
+          method: 'GET',
+          url: `/api/conversations?customerId=${techCustomer}`,
+          headers: headers.advisor,
+        });
+        assert.deepEqual(json<{ items: unknown[] }>(list).items, []);
+        const timeline = await h.app.inject({
+          method: 'GET',
+          url: `/api/customers/${techCustomer}/timeline`,
+          headers: headers.advisor,
+        });
+        assert.deepEqual(json<{ items: unknown[] }>(timeline).items, []);
+        const search = await h.app.inject({
+          method: 'GET',
+          url: '/api/search?q=Zyxwvut',
+          headers: headers.advisor,
+        });
+        assert.deepEqual(json<{ interactions: unknown[] }>(search).interactions, []);
+        const supervisorSearch = await h.app.inject({
+          method: 'GET',
+          url: '/api/search?q=Zyxwvut',
+          headers: headers.supervisor,
+        });
+        assert.equal(json<{ interactions: unknown[] }>(supervisorSearch).interactions.length, 1);
+      });
+    });
+
+    test('a revoked API token is refused like an unknown one', async () => {
+      const issued = await h.app.inject({
+        method: 'POST',
+        url: '/api/tokens',
+        headers: headers.admin,
+        payload: { name: 'to revoke', advisorId: h.fixture.people.gateway.id },
+      });
+      assert.equal(issued.statusCode, 201, describeBody(issued));
+      const { id, token } = json<{ id: number; token: string }>(issued);
+      const before = await h.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(before.statusCode, 200);
+      const revoked = await h.app.inject({
+        method: 'DELETE',
+        url: `/api/tokens/${id}`,
+        headers: headers.admin,
+      });
+      assert.equal(revoked.statusCode, 204);
+      const after = await h.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(after.statusCode, 401);
+      const unknown = await h.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { authorization: 'Bearer rpt_never-issued' },
+      });
+      assert.deepEqual(problemOf(after), problemOf(unknown));
+      const inbound = await h.app.inject({
+        method: 'POST',
+        url: '/api/interactions/inbound',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { kind: 'email', from: { email: 'late@example.com' }, text: 'too late' },
+      });
+      assert.equal(inbound.statusCode, 401);
+    });
+
+    test('an integration token cannot call staff-only routes', async () => {
+      for (const url of [
+        '/api/customers',
+        `/api/customers/${cases.care.customerId}`,
+        `/api/conversations/${cases.care.conversationId}`,
+        '/api/search?q=billing',
+        '/api/events',
+        '/api/tokens',
+      ]) {
+        const response = await h.app.inject({ method: 'GET', url, headers: headers.integration });
+        assert.equal(response.statusCode, 403, `${url}: ${describeBody(response)}`);
+      }
+    });
+
+    test('a caller who may not use a route is refused before their input is examined', async () => {
+      // Validation answers describe the route's input; they are for those allowed to call it.
+      const anonymous = await h.app.inject({ method: 'POST', url: '/api/customers', payload: {} });
+      assert.equal(anonymous.statusCode, 401, describeBody(anonymous));
+      const advisor = await h.app.inject({
+        method: 'POST',
+        url: '/api/advisors',
+        headers: headers.advisor,
+        payload: { role: 'admin' },
+      });
+      assert.equal(advisor.statusCode, 403, describeBody(advisor));
+    });
+  });
+}
