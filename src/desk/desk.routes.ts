@@ -11,7 +11,8 @@ import { registerInsightsRoutes } from '../insights/insights.routes.ts';
 import { registerMacroRoutes } from '../macros/macros.routes.ts';
 import { listWork, workViews } from './work-list.ts';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const literals = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v)));
 const WorkQuery = Strict({
   view: literals(workViews),
   channel: Type.Optional(literals(channels)),
@@ -28,9 +29,9 @@ const NoQuery = Strict({});
  * server answers them, so a screen never shows what the server cannot do.
  */
 export const routingRoutes = {
-  presence: { method: 'PUT', url: '/api/presence/me' },
-  queues: { method: 'GET', url: '/api/queues' },
-  offers: { method: 'POST', url: '/api/offers/:id/accept' },
+  presence: { method: 'PUT', url: '/api/routing/presence' },
+  queues: { method: 'GET', url: '/api/routing/queues' },
+  offers: { method: 'POST', url: '/api/routing/work-items/:id/accept' },
 } as const;
 
 // Same-origin only: scripts and styles from the build, API calls and the live socket to this server.
@@ -41,8 +42,12 @@ const contentSecurityPolicy =
  * The desk's web app at /desk/ (built by Vite into web/dist), the read models its first screen needs,
  * and the areas only the desk uses so far: the supervisor's wall (insights) and macros.
  */
-export function registerDeskRoutes(app: FastifyInstance, ctx: Context, options: { readonly distDir?: string } = {}): void {
-  const { db } = ctx.store;
+export function registerDeskRoutes(
+  app: FastifyInstance,
+  ctx: Context,
+  options: { readonly distDir?: string } = {},
+): void {
+  const { read } = ctx.store;
   registerInsightsRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
   const distDir = path.resolve(options.distDir ?? path.join(import.meta.dirname, '../../web/dist'));
@@ -50,17 +55,39 @@ export function registerDeskRoutes(app: FastifyInstance, ctx: Context, options: 
   app.get<{ Querystring: Static<typeof WorkQuery> }>(
     '/api/desk/work',
     {
-      schema: { tags: ['desk'], summary: 'My cases, or every case waiting for an answer in my scope, earliest deadline first', querystring: WorkQuery },
+      schema: {
+        tags: ['desk'],
+        summary:
+          'My cases, or every case waiting for an answer in my scope, earliest deadline first',
+        querystring: WorkQuery,
+      },
       config: { allow: staff },
     },
-    async (request) => ({ ...(await listWork(db, viewer(request), request.query)), at: new Date(ctx.clock.now()).toISOString() }),
+    async (request) => ({
+      ...(await listWork(read, viewer(request), request.query)),
+      at: new Date(ctx.clock.now()).toISOString(),
+    }),
   );
 
   app.get(
     '/api/desk/directory',
-    { schema: { tags: ['desk'], summary: 'Names of colleagues and teams, to show who owns and who wrote', querystring: NoQuery }, config: { allow: staff } },
+    {
+      schema: {
+        tags: ['desk'],
+        summary: 'Names of colleagues and teams, to show who owns and who wrote',
+        querystring: NoQuery,
+      },
+      config: { allow: staff },
+    },
     async () => ({
-      advisors: (await db.selectFrom('advisors').select(['id', 'name', 'role', 'team_id', 'shop_id', 'active']).where('role', '!=', 'integration').orderBy('name').execute()).map((a) => ({
+      advisors: (
+        await read
+          .selectFrom('advisors')
+          .select(['id', 'name', 'role', 'team_id', 'shop_id', 'active'])
+          .where('role', '!=', 'integration')
+          .orderBy('name')
+          .execute()
+      ).map((a) => ({
         id: a.id,
         name: a.name,
         role: a.role,
@@ -68,33 +95,62 @@ export function registerDeskRoutes(app: FastifyInstance, ctx: Context, options: 
         shopId: a.shop_id,
         active: a.active === 1,
       })),
-      teams: await db.selectFrom('teams').select(['id', 'name', 'kind']).orderBy('name').execute(),
+      teams: await read
+        .selectFrom('teams')
+        .select(['id', 'name', 'kind'])
+        .orderBy('name')
+        .execute(),
     }),
   );
 
   app.get(
     '/api/desk/features',
-    { schema: { tags: ['desk'], summary: 'Which optional parts of the desk this server can serve', querystring: NoQuery }, config: { allow: staff } },
-    async () => Object.fromEntries(Object.entries(routingRoutes).map(([name, route]) => [name, app.hasRoute({ method: route.method, url: route.url })])),
+    {
+      schema: {
+        tags: ['desk'],
+        summary: 'Which optional parts of the desk this server can serve',
+        querystring: NoQuery,
+      },
+      config: { allow: staff },
+    },
+    async () =>
+      Object.fromEntries(
+        Object.entries(routingRoutes).map(([name, route]) => [
+          name,
+          app.hasRoute({ method: route.method, url: route.url }),
+        ]),
+      ),
   );
 
   // The plugin gives `reply.sendFile`; our own routes serve, so each can say who may call it.
   void app.register(fastifyStatic, { serve: false });
 
   const sendIndex = (reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').header('content-security-policy', contentSecurityPolicy).header('x-content-type-options', 'nosniff').sendFile('index.html', distDir);
+    reply
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', contentSecurityPolicy)
+      .header('x-content-type-options', 'nosniff')
+      .sendFile('index.html', distDir, { cacheControl: false });
 
-  app.get('/desk', { schema: { hide: true, querystring: NoQuery }, config: { allow: 'public' } }, async (_request, reply) => reply.redirect('/desk/'));
+  app.get(
+    '/desk',
+    { schema: { hide: true, querystring: NoQuery }, config: { allow: 'public' } },
+    async (_request, reply) => reply.redirect('/desk/'),
+  );
 
   app.get<{ Params: Static<typeof AssetParams> }>(
     '/desk/*',
     { schema: { hide: true, params: AssetParams }, config: { allow: 'public' } },
     async (request: FastifyRequest<{ Params: Static<typeof AssetParams> }>, reply) => {
       if (!fs.existsSync(path.join(distDir, 'index.html'))) {
-        return reply
-          .status(503)
-          .type('application/problem+json')
-          .send({ type: 'https://rapport.dev/problems/not-built', title: 'Desk not built', status: 503, detail: 'the desk is not built yet: run `npm run build`', instance: '/desk/', requestId: request.id });
+        return reply.status(503).type('application/problem+json').send({
+          type: 'https://rapport.dev/problems/not-built',
+          title: 'Desk not built',
+          status: 503,
+          detail: 'the desk is not built yet: run `npm run build`',
+          instance: '/desk/',
+          requestId: request.id,
+        });
       }
       const wanted = request.params['*'];
       const file = path.resolve(distDir, wanted);
@@ -102,7 +158,10 @@ export function registerDeskRoutes(app: FastifyInstance, ctx: Context, options: 
       if (wanted && inside && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
         // Vite puts a content hash in every asset name: they never change, so browsers keep them.
         const immutable = wanted.startsWith('assets/');
-        return reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache').header('x-content-type-options', 'nosniff').sendFile(wanted, distDir);
+        return reply
+          .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          .sendFile(wanted, distDir, { cacheControl: false });
       }
       if (wanted.startsWith('assets/')) return reply.callNotFound();
       // Any other path is a screen of the single-page app.

@@ -1,9 +1,18 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
-import { activeStatuses, type Channel, type Priority, type Status } from '../conversations/conversations.ts';
+import {
+  activeStatuses,
+  type Channel,
+  type Priority,
+  type Status,
+} from '../conversations/conversations.ts';
 import { findWaits, type Wait } from '../insights/waits.ts';
-import { isServedChannel, loadPolicies, type ServiceLevelPolicies } from '../insights/service-levels.ts';
+import {
+  isServedChannel,
+  loadPolicies,
+  type ServiceLevelPolicies,
+} from '../insights/service-levels.ts';
 
 /** One line of the advisor's work list. */
 export interface WorkItem {
@@ -61,7 +70,12 @@ function conditions(viewer: Viewer, filter: WorkFilter): Condition[] {
 }
 
 function deadlineOf(wait: Wait, policies: ServiceLevelPolicies): number {
-  return wait.since + (isServedChannel(wait.channel) ? policies[wait.channel].thresholdMs : policies.email.thresholdMs);
+  return (
+    wait.since +
+    (isServedChannel(wait.channel)
+      ? policies[wait.channel].thresholdMs
+      : policies.email.thresholdMs)
+  );
 }
 
 /**
@@ -69,28 +83,55 @@ function deadlineOf(wait: Wait, policies: ServiceLevelPolicies): number {
  * whose customer waits for an answer. Waiting cases come first, earliest deadline first, whatever
  * the channel.
  */
-export async function listWork(db: Kysely<Database>, viewer: Viewer, filter: WorkFilter): Promise<{ items: WorkItem[]; total: number }> {
+export async function listWork(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filter: WorkFilter,
+): Promise<{ items: WorkItem[]; total: number }> {
   const where = conditions(viewer, filter);
   const statusFilter = filter.status;
-  const statusCondition: Condition = statusFilter ? (eb) => eb('conversations.status', '=', statusFilter) : (eb) => eb('conversations.status', 'in', activeStatuses);
+  const statusCondition: Condition = statusFilter
+    ? (eb) => eb('conversations.status', '=', statusFilter)
+    : (eb) => eb('conversations.status', 'in', activeStatuses);
   const [waits, policies] = await Promise.all([
-    findWaits(db, { where: statusFilter ? [...where, statusCondition] : where, visibleTo: viewer, channel: filter.channel }),
+    findWaits(db, {
+      where: statusFilter ? [...where, statusCondition] : where,
+      visibleTo: viewer,
+      channel: filter.channel,
+    }),
     loadPolicies(db),
   ]);
 
   let ids: number[];
   let total: number;
   if (filter.view === 'waiting') {
-    const ordered = [...waits.values()].sort((a, b) => deadlineOf(a, policies) - deadlineOf(b, policies) || a.conversationId - b.conversationId);
+    const ordered = [...waits.values()].sort(
+      (a, b) =>
+        deadlineOf(a, policies) - deadlineOf(b, policies) || a.conversationId - b.conversationId,
+    );
     total = ordered.length;
     ids = ordered.slice(0, filter.limit).map((w) => w.conversationId);
   } else {
-    let query = db.selectFrom('conversations').select(['conversations.id', 'conversations.origin_channel']).where(statusCondition).where(conversationScope(viewer));
+    let query = db
+      .selectFrom('conversations')
+      .select(['conversations.id', 'conversations.origin_channel'])
+      .where(statusCondition)
+      .where(conversationScope(viewer));
     for (const condition of where) query = query.where(condition);
     const channel = filter.channel;
-    const mine = await query.orderBy('conversations.last_interaction_at', 'desc').orderBy('conversations.id', 'desc').limit(2000).execute();
-    const matching = channel ? mine.filter((c) => waits.has(c.id) || c.origin_channel === channel) : mine;
-    const waiting = matching.filter((c) => waits.has(c.id)).sort((a, b) => deadlineOf(waits.get(a.id)!, policies) - deadlineOf(waits.get(b.id)!, policies));
+    const mine = await query
+      .orderBy('conversations.last_interaction_at', 'desc')
+      .orderBy('conversations.id', 'desc')
+      .limit(2000)
+      .execute();
+    const matching = channel
+      ? mine.filter((c) => waits.has(c.id) || c.origin_channel === channel)
+      : mine;
+    const waiting = matching
+      .filter((c) => waits.has(c.id))
+      .sort(
+        (a, b) => deadlineOf(waits.get(a.id)!, policies) - deadlineOf(waits.get(b.id)!, policies),
+      );
     const rest = matching.filter((c) => !waits.has(c.id));
     total = matching.length;
     ids = [...waiting, ...rest].slice(0, filter.limit).map((c) => c.id);
@@ -104,9 +145,15 @@ export async function listWork(db: Kysely<Database>, viewer: Viewer, filter: Wor
     .select('customers.display_name')
     .where('conversations.id', 'in', ids)
     .execute();
-  const tags = await db.selectFrom('conversation_tags').selectAll().where('conversation_id', 'in', ids).orderBy('tag').execute();
+  const tags = await db
+    .selectFrom('conversation_tags')
+    .selectAll()
+    .where('conversation_id', 'in', ids)
+    .orderBy('tag')
+    .execute();
   const tagsById = new Map<number, string[]>();
-  for (const t of tags) tagsById.set(t.conversation_id, [...(tagsById.get(t.conversation_id) ?? []), t.tag]);
+  for (const t of tags)
+    tagsById.set(t.conversation_id, [...(tagsById.get(t.conversation_id) ?? []), t.tag]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const items = ids.flatMap((id): WorkItem[] => {
     const row = byId.get(id);

@@ -1,0 +1,159 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Database } from '../platform/db/schema.ts';
+import { activeStatuses } from '../conversations/conversations.ts';
+import { canSeeConversation, type Viewer } from '../advisors/access.ts';
+
+/** A customer waiting for an answer in an active case: since when, and on which channel. */
+export interface Wait {
+  readonly conversationId: number;
+  /** The channel of the customer's latest unanswered contact: where they wait now. */
+  readonly channel: string;
+  /** The first unanswered contact since the last reply. */
+  readonly since: number;
+}
+
+export interface UnansweredRow {
+  readonly conversation_id: number;
+  readonly channel: string;
+  readonly created_at: number;
+}
+
+/** Folds unanswered inbound interactions into one wait per case (pure). */
+export function foldWaits(rows: readonly UnansweredRow[]): Map<number, Wait> {
+  const waits = new Map<
+    number,
+    { conversationId: number; channel: string; since: number; latest: number }
+  >();
+  for (const row of rows) {
+    const at = Number(row.created_at);
+    const current = waits.get(row.conversation_id);
+    if (!current) {
+      waits.set(row.conversation_id, {
+        conversationId: row.conversation_id,
+        channel: row.channel,
+        since: at,
+        latest: at,
+      });
+      continue;
+    }
+    if (at < current.since) current.since = at;
+    if (at >= current.latest) {
+      current.latest = at;
+      current.channel = row.channel;
+    }
+  }
+  return new Map(
+    [...waits].map(([id, w]) => [
+      id,
+      { conversationId: w.conversationId, channel: w.channel, since: w.since },
+    ]),
+  );
+}
+
+export type ConversationCondition = (
+  eb: ExpressionBuilder<Database, 'conversations'>,
+) => Expression<SqlBool>;
+
+export interface WaitQuery {
+  /** Narrows the cases (filters); `visibleTo` keeps only those the viewer may see. */
+  readonly where?: readonly ConversationCondition[];
+  readonly visibleTo?: Viewer;
+  readonly channel?: string | undefined;
+}
+
+/**
+ * Who waits now: active cases whose customer wrote (or called, or visited) after the last reply.
+ * One indexed probe per inbound interaction of an active case.
+ */
+export async function findWaits(
+  db: Kysely<Database>,
+  options: WaitQuery = {},
+): Promise<Map<number, Wait>> {
+  let query = db
+    .selectFrom('interactions as i')
+    .innerJoin('conversations', 'conversations.id', 'i.conversation_id')
+    .select([
+      'i.conversation_id',
+      'i.channel',
+      'i.created_at',
+      'conversations.team_id',
+      'conversations.shop_id',
+      'conversations.owner_id',
+    ])
+    .where('conversations.status', 'in', activeStatuses)
+    .where('i.direction', '=', 'inbound')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('interactions as o')
+            .select('o.id')
+            .whereRef('o.conversation_id', '=', 'i.conversation_id')
+            .where('o.direction', '=', 'outbound')
+            .whereRef('o.created_at', '>=', 'i.created_at'),
+        ),
+      ),
+    );
+  for (const condition of options.where ?? []) query = query.where(condition);
+  if (options.channel) query = query.where('i.channel', '=', options.channel);
+  const rows = await query.execute();
+  // Scope is checked here rather than in SQL: an OR over owner and team makes the databases leave
+  // the status index and costs twice as much on a busy desk.
+  const viewer = options.visibleTo;
+  return foldWaits(viewer ? rows.filter((row) => canSeeConversation(viewer, row)) : rows);
+}
+
+/** One wait of a customer, from their first unanswered contact to the reply (or the case's end). */
+export interface WaitEpisode {
+  readonly conversationId: number;
+  readonly channel: string;
+  readonly start: number;
+  readonly answeredAt: number | null;
+  /** Set when the case was resolved or closed without a reply to this wait. */
+  readonly endedAt: number | null;
+}
+
+export interface TimelineRow {
+  readonly conversation_id: number;
+  readonly channel: string;
+  readonly direction: string;
+  readonly created_at: number;
+}
+
+/**
+ * Cuts each case's public interactions (ordered by case, then time) into waits: an inbound contact
+ * opens a wait unless one is open; the next outbound reply answers it (pure).
+ */
+export function waitEpisodes(
+  rows: readonly TimelineRow[],
+  endedAt: ReadonlyMap<number, number | null> = new Map(),
+): WaitEpisode[] {
+  const episodes: WaitEpisode[] = [];
+  let open: { conversationId: number; channel: string; start: number } | null = null;
+  let currentCase: number | null = null;
+  const close = () => {
+    if (open)
+      episodes.push({
+        ...open,
+        answeredAt: null,
+        endedAt: endedAt.get(open.conversationId) ?? null,
+      });
+    open = null;
+  };
+  for (const row of rows) {
+    if (row.conversation_id !== currentCase) {
+      close();
+      currentCase = row.conversation_id;
+    }
+    const at = Number(row.created_at);
+    if (row.direction === 'inbound' && !open)
+      open = { conversationId: row.conversation_id, channel: row.channel, start: at };
+    else if (row.direction === 'outbound' && open) {
+      const answered: { conversationId: number; channel: string; start: number } = open;
+      episodes.push({ ...answered, answeredAt: at, endedAt: null });
+      open = null;
+    }
+  }
+  close();
+  return episodes;
+}

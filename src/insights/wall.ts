@@ -1,0 +1,193 @@
+import type { Kysely } from 'kysely';
+import { DateTime } from 'luxon';
+import type { Database } from '../platform/db/schema.ts';
+import { activeStatuses } from '../conversations/conversations.ts';
+import {
+  isServedChannel,
+  loadPolicies,
+  servedChannels,
+  type ServedChannel,
+  type ServiceLevelPolicies,
+  type ServiceLevelPolicy,
+} from './service-levels.ts';
+import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from './waits.ts';
+
+/** One channel on the supervisor's wall. */
+export interface ChannelFigures {
+  readonly channel: ServedChannel;
+  readonly policy: ServiceLevelPolicy;
+  /** Customers waiting for an answer now. */
+  readonly waiting: number;
+  /** Of those, how many are past the channel's threshold. */
+  readonly overThreshold: number;
+  readonly longestWaitMs: number | null;
+  /** Share of today's waits answered within the threshold; null before any wait could be judged. */
+  readonly serviceLevel: number | null;
+  readonly met: number;
+  readonly judged: number;
+  /** Average speed of answer of today's answered waits. */
+  readonly averageSpeedOfAnswerMs: number | null;
+  readonly answered: number;
+  /** Waits that started in each hour since the start of the day. */
+  readonly arrivalsByHour: number[];
+}
+
+export interface Wall {
+  readonly at: string;
+  readonly dayStart: string;
+  readonly timeZone: string;
+  readonly channels: ChannelFigures[];
+  /** Lowest channel service level divided by the highest: 1 means every channel is served alike. */
+  readonly parityIndex: number | null;
+  readonly lowestChannel: ServedChannel | null;
+  readonly highestChannel: ServedChannel | null;
+}
+
+type Verdict = 'met' | 'missed' | 'pending';
+
+/** Whether one wait kept the channel's promise, broke it, or cannot be judged yet (pure). */
+export function judge(episode: WaitEpisode, thresholdMs: number, now: number): Verdict {
+  if (episode.answeredAt !== null)
+    return episode.answeredAt - episode.start <= thresholdMs ? 'met' : 'missed';
+  const until = episode.endedAt ?? now;
+  // A case closed without a reply inside the threshold is not a wait we failed; one past it is.
+  if (until - episode.start > thresholdMs) return 'missed';
+  return 'pending';
+}
+
+/** The wall's figures from who waits now and today's waits (pure). */
+export function summariseWall(input: {
+  readonly waits: Iterable<Wait>;
+  readonly episodes: readonly WaitEpisode[];
+  readonly policies: ServiceLevelPolicies;
+  readonly now: number;
+  readonly dayStart: number;
+  readonly timeZone: string;
+}): Wall {
+  const { policies, now, dayStart } = input;
+  const hours = Math.max(1, Math.ceil((now - dayStart) / 3_600_000));
+  const acc = new Map(
+    servedChannels.map((channel) => [
+      channel,
+      {
+        waiting: 0,
+        overThreshold: 0,
+        longest: null as number | null,
+        met: 0,
+        judged: 0,
+        answered: 0,
+        answerTotal: 0,
+        arrivals: new Array<number>(hours).fill(0),
+      },
+    ]),
+  );
+  for (const wait of input.waits) {
+    if (!isServedChannel(wait.channel)) continue;
+    const a = acc.get(wait.channel)!;
+    const age = Math.max(0, now - wait.since);
+    a.waiting++;
+    if (age > policies[wait.channel].thresholdMs) a.overThreshold++;
+    a.longest = Math.max(a.longest ?? 0, age);
+  }
+  for (const episode of input.episodes) {
+    if (episode.start < dayStart || episode.start > now || !isServedChannel(episode.channel))
+      continue;
+    const a = acc.get(episode.channel)!;
+    const hour = Math.min(hours - 1, Math.floor((episode.start - dayStart) / 3_600_000));
+    a.arrivals[hour] = (a.arrivals[hour] ?? 0) + 1;
+    const verdict = judge(episode, policies[episode.channel].thresholdMs, now);
+    if (verdict !== 'pending') a.judged++;
+    if (verdict === 'met') a.met++;
+    if (episode.answeredAt !== null) {
+      a.answered++;
+      a.answerTotal += episode.answeredAt - episode.start;
+    }
+  }
+  const channels: ChannelFigures[] = servedChannels.map((channel) => {
+    const a = acc.get(channel)!;
+    return {
+      channel,
+      policy: policies[channel],
+      waiting: a.waiting,
+      overThreshold: a.overThreshold,
+      longestWaitMs: a.longest,
+      serviceLevel: a.judged > 0 ? a.met / a.judged : null,
+      met: a.met,
+      judged: a.judged,
+      averageSpeedOfAnswerMs: a.answered > 0 ? Math.round(a.answerTotal / a.answered) : null,
+      answered: a.answered,
+      arrivalsByHour: a.arrivals,
+    };
+  });
+  const measured = channels.filter((c) => c.serviceLevel !== null);
+  let parityIndex: number | null = null;
+  let lowest: ChannelFigures | undefined;
+  let highest: ChannelFigures | undefined;
+  if (measured.length >= 2) {
+    lowest = measured.reduce((a, b) => (b.serviceLevel! < a.serviceLevel! ? b : a));
+    highest = measured.reduce((a, b) => (b.serviceLevel! > a.serviceLevel! ? b : a));
+    parityIndex = highest.serviceLevel! > 0 ? lowest.serviceLevel! / highest.serviceLevel! : 1;
+  }
+  return {
+    at: new Date(now).toISOString(),
+    dayStart: new Date(dayStart).toISOString(),
+    timeZone: input.timeZone,
+    channels,
+    parityIndex,
+    lowestChannel: lowest?.channel ?? null,
+    highestChannel: highest?.channel ?? null,
+  };
+}
+
+/** Midnight of `now`'s day in the time zone (IANA name), as epoch milliseconds. */
+export function startOfDay(now: number, timeZone: string): number {
+  return DateTime.fromMillis(now, { zone: timeZone }).startOf('day').toMillis();
+}
+
+/** Today's waits: every public interaction of the cases that moved today, cut into waits. */
+async function todaysEpisodes(db: Kysely<Database>, dayStart: number): Promise<WaitEpisode[]> {
+  const cases = await db
+    .selectFrom('conversations')
+    .select(['id', 'status', 'resolved_at'])
+    .where('last_interaction_at', '>=', dayStart)
+    .execute();
+  if (cases.length === 0) return [];
+  const ended = new Map(
+    cases.map((c) => [
+      c.id,
+      (activeStatuses as readonly string[]).includes(c.status) ? null : c.resolved_at,
+    ]),
+  );
+  const rows = [];
+  // Chunked so a busy day stays within the databases' bound-parameter limits.
+  for (let i = 0; i < cases.length; i += 5000) {
+    const ids = cases.slice(i, i + 5000).map((c) => c.id);
+    rows.push(
+      ...(await db
+        .selectFrom('interactions')
+        .select(['conversation_id', 'channel', 'direction', 'created_at'])
+        .where('conversation_id', 'in', ids)
+        .where('direction', 'in', ['inbound', 'outbound'])
+        .orderBy('conversation_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()),
+    );
+  }
+  return waitEpisodes(rows, ended);
+}
+
+/** The supervisor's wall as of `now`, with "today" starting at midnight in `timeZone`. */
+export async function computeWall(
+  db: Kysely<Database>,
+  now: number,
+  timeZone: string,
+): Promise<Wall> {
+  const dayStart = startOfDay(now, timeZone);
+  const [waits, episodes, policies] = await Promise.all([
+    findWaits(db),
+    todaysEpisodes(db, dayStart),
+    loadPolicies(db),
+  ]);
+  return summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone });
+}

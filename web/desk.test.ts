@@ -1,0 +1,230 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startDeskHarness, type DeskHarness } from './test-harness.ts';
+
+describe('the desk in Chromium', () => {
+  let h: DeskHarness;
+  let advisor: Page;
+  let conversationId: number;
+
+  before(async () => {
+    h = await startDeskHarness('desk');
+    // A past case on another channel, answered: the timeline must show it beside the new one.
+    const earlier = await h.inbound({
+      kind: 'chat_message',
+      from: { email: 'ines.dubois@example.com', name: 'Inès Dubois' },
+      text: 'Is the 50 GB plan available for me?',
+      occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    });
+    await h.ctx.writer.drain();
+    const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: h.people.supervisor.email, password: 'correct horse battery' }),
+    });
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const answer = (
+      body: unknown,
+      path = `/api/conversations/${earlier.conversationId}/interactions`,
+      method = 'POST',
+    ) =>
+      fetch(`${h.baseUrl}${path}`, {
+        method,
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal(
+      (await answer({ kind: 'chat_message', text: 'Yes, I moved you to it.' })).status,
+      201,
+    );
+    assert.equal(
+      (
+        await answer(
+          { status: 'resolved' },
+          `/api/conversations/${earlier.conversationId}`,
+          'PATCH',
+        )
+      ).status,
+      200,
+    );
+  });
+  after(() => h.close());
+
+  test('an advisor signs in and a new message appears live in the waiting list', async () => {
+    ({ page: advisor } = await h.openPage());
+    await advisor.goto(`${h.baseUrl}/desk/`);
+    await advisor.getByRole('heading', { name: 'Sign in to Rapport' }).waitFor();
+    await h.shot(advisor, 'sign-in');
+    await h.signIn(advisor, 'advisor');
+    await advisor.getByText('Live', { exact: true }).waitFor();
+    await h.shot(advisor, 'signed-in-empty');
+
+    const arrived = await h.inbound({
+      kind: 'email',
+      from: { email: 'ines.dubois@example.com' },
+      subject: 'Charged twice',
+      text: 'I was charged twice for October.',
+    });
+    conversationId = arrived.conversationId;
+    const row = advisor.locator(`.items li[data-conversation="${conversationId}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /Inès Dubois[\s\S]*Charged twice[\s\S]*waiting/);
+    await h.shot(advisor, 'message-arrived-live');
+  });
+
+  test('opening it shows the whole timeline across channels and cases', async () => {
+    await advisor.keyboard.press('j');
+    await advisor.waitForURL(`**/desk/c/${conversationId}`);
+    await advisor.getByRole('heading', { name: /Charged twice/ }).waitFor();
+    const timeline = advisor.locator('.timeline');
+    await timeline.getByText('I was charged twice for October.').waitFor();
+    await timeline.getByText('Is the 50 GB plan available for me?').waitFor();
+    await timeline.getByText('Yes, I moved you to it.').waitFor();
+    assert.equal(await advisor.locator('.card h2').innerText(), 'Inès Dubois');
+    assert.match(await advisor.locator('.card').innerText(), /ines\.dubois@example\.com/);
+    await h.shot(advisor, 'conversation-whole-timeline');
+  });
+
+  test('a reply is stored and shown as waiting for the channel, never as sent', async () => {
+    await advisor.keyboard.press('r');
+    const box = advisor.getByLabel('Message to Inès Dubois');
+    await box.fill('Hello Inès, I refunded the second payment today.');
+    await box.press('Control+Enter');
+    const entry = advisor.locator('.timeline .entry.outbound', {
+      hasText: 'I refunded the second payment',
+    });
+    await entry.waitFor();
+    assert.match(await entry.innerText(), /waiting for the channel/);
+    assert.doesNotMatch(await entry.innerText(), /\bsent\b/);
+    assert.match(await advisor.locator('.sent-status').innerText(), /waiting for the channel/);
+    await h.shot(advisor, 'reply-waiting-for-channel');
+  });
+
+  test("the customer's answer appears without reloading", async () => {
+    await h.inbound({
+      kind: 'email',
+      from: { email: 'ines.dubois@example.com' },
+      text: 'Thank you, that was quick!',
+      conversationId,
+    });
+    await advisor.locator('.timeline').getByText('Thank you, that was quick!').waitFor();
+    await h.shot(advisor, 'customer-answer-live');
+  });
+
+  test('the shortcuts are listed on ? and the case resolves with e', async () => {
+    await advisor.keyboard.press('Escape'); // leave the composer: shortcuts never fire while typing
+    await advisor.keyboard.press('?');
+    const dialog = advisor.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    assert.match(
+      await dialog.innerText(),
+      /Next item[\s\S]*Reply[\s\S]*note[\s\S]*Resolve[\s\S]*Search/,
+    );
+    await h.shot(advisor, 'shortcuts');
+    await advisor.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await advisor.keyboard.press('e');
+    await advisor.locator('.case-facts .status', { hasText: 'Resolved' }).waitFor();
+    const stored = await h.ctx.store.db
+      .selectFrom('conversations')
+      .select('status')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.status, 'resolved');
+    await h.shot(advisor, 'resolved');
+  });
+
+  test('at 200% zoom the conversation still fits without sideways scrolling', async () => {
+    const { page } = await h.openPage({
+      viewport: { width: 640, height: 430 },
+      deviceScaleFactor: 2,
+    });
+    await h.signIn(page, 'advisor');
+    await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
+    await page.locator('.timeline').getByText('Thank you, that was quick!').waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    await h.shot(page, 'zoom-200');
+  });
+
+  test('a supervisor sees the wall update live', async () => {
+    const { page } = await h.openPage();
+    await h.signIn(page, 'supervisor');
+    await page.getByRole('link', { name: 'Wall' }).click();
+    await page.getByRole('heading', { name: 'Service today, every channel' }).waitFor();
+    const chatWaiting = page.getByTestId('waiting-chat');
+    assert.equal((await chatWaiting.innerText()).trim(), '0');
+    await h.shot(page, 'wall-before');
+    await h.inbound({
+      kind: 'chat_message',
+      from: { email: 'bruno@example.com', name: 'Bruno Rossi' },
+      text: 'Is anyone there?',
+    });
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="waiting-chat"]')?.textContent?.trim().startsWith('1'),
+    );
+    await page.getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('link', { name: /Bruno Rossi/ }).waitFor();
+    await h.shot(page, 'wall-after-live-update');
+  });
+
+  test('the presence switch in the header tells the routing engine', async () => {
+    await advisor.goto(`${h.baseUrl}/desk/`);
+    const presence = advisor.getByLabel('Presence');
+    await advisor.waitForFunction(
+      () =>
+        (document.querySelector('.presence select') as HTMLSelectElement | null)?.disabled ===
+        false,
+    );
+    await presence.selectOption('break');
+    await advisor.waitForFunction(
+      () => (document.querySelector('.presence select') as HTMLSelectElement).value === 'break',
+    );
+    const state = await h.ctx.store.db
+      .selectFrom('advisor_states')
+      .select('presence')
+      .where('advisor_id', '=', h.people.advisor.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(state.presence, 'break');
+    await advisor.getByText(/^Queues:/).waitFor();
+    await h.shot(advisor, 'presence-break');
+  });
+
+  test('an advisor is refused the admin screens', async () => {
+    assert.equal(await advisor.getByRole('link', { name: 'Admin' }).count(), 0);
+    await advisor.goto(`${h.baseUrl}/desk/admin`);
+    await advisor.getByRole('heading', { name: 'Not for your role' }).waitFor();
+    const status = await advisor.evaluate(async () => (await fetch('/api/advisors')).status);
+    assert.equal(status, 403);
+    await h.shot(advisor, 'admin-refused');
+  });
+
+  test('an administrator manages people, service levels and macros', async () => {
+    const { page } = await h.openPage();
+    await h.signIn(page, 'admin');
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('cell', { name: /Léa Martin/ }).waitFor();
+    await h.shot(page, 'admin-people');
+    await page.getByRole('link', { name: 'Service levels' }).click();
+    await page.getByLabel('Chat: answer within, in seconds').fill('90');
+    await page.getByRole('row', { name: /Chat/ }).getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Chat: promise saved.').waitFor();
+    await page.getByRole('link', { name: 'Macros' }).click();
+    await page.getByLabel('Name').fill('Refund done');
+    await page
+      .getByLabel('Text')
+      .fill('Hello {{customer.firstName}}, the refund is on its way. {{advisor.name}}');
+    await page.getByRole('button', { name: 'Add macro' }).click();
+    await page.getByText('Macro “Refund done” saved.').waitFor();
+    await h.shot(page, 'admin-macros');
+    const policy = await h.ctx.store.db
+      .selectFrom('service_level_policies')
+      .selectAll()
+      .where('channel', '=', 'chat')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(policy.threshold_ms), 90_000);
+  });
+});

@@ -1,0 +1,93 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, messageOf, newKey } from '../api.ts';
+import type { Macro } from '../types.ts';
+
+/** Saved answers with variables such as {{customer.firstName}} and {{advisor.name}}. */
+export function MacrosAdmin() {
+  const [macros, setMacros] = useState<Macro[] | null>(null);
+  const [variables, setVariables] = useState<string[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Macro | null>(null);
+  const load = useCallback(() => {
+    api<{ items: Macro[]; variables: string[] }>('/api/macros').then(
+      (r) => {
+        setMacros(r.items);
+        setVariables(r.variables);
+      },
+      (e: unknown) => setMessage(messageOf(e)),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const body = { name: String(form.get('name')), body: String(form.get('body')) };
+    try {
+      if (editing) await api(`/api/macros/${editing.id}`, { method: 'PATCH', body });
+      else await api('/api/macros', { method: 'POST', body, idempotencyKey: newKey() });
+      setMessage(`Macro “${body.name}” saved.`);
+      setEditing(null);
+      formElement.reset();
+      load();
+    } catch (e) {
+      setMessage(messageOf(e));
+    }
+  };
+  const remove = async (macro: Macro) => {
+    try {
+      await api(`/api/macros/${macro.id}`, { method: 'DELETE' });
+      setMessage(`Macro “${macro.name}” deleted.`);
+      load();
+    } catch (e) {
+      setMessage(messageOf(e));
+    }
+  };
+
+  return (
+    <section aria-labelledby="macros-title">
+      <h2 id="macros-title">Macros</h2>
+      <p role="status">{message}</p>
+      <ul className="macro-list">
+        {(macros ?? []).map((m) => (
+          <li key={m.id}>
+            <strong>{m.name}</strong>
+            <p className="text">{m.body}</p>
+            <button type="button" onClick={() => setEditing(m)}>
+              Edit {m.name}
+            </button>{' '}
+            <button type="button" className="danger" onClick={() => void remove(m)}>
+              Delete {m.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        key={editing?.id ?? 'new'}
+        className="admin-form"
+        onSubmit={(e) => void submit(e)}
+        aria-labelledby="macro-form-title"
+      >
+        <h3 id="macro-form-title">{editing ? `Edit “${editing.name}”` : 'New macro'}</h3>
+        <label>
+          Name
+          <input name="name" required maxLength={120} defaultValue={editing?.name ?? ''} />
+        </label>
+        <label>
+          Text
+          <textarea name="body" required rows={5} defaultValue={editing?.body ?? ''} />
+        </label>
+        <p className="hint">Variables: {variables.map((v) => `{{${v}}}`).join(' ')}</p>
+        <button type="submit" className="primary">
+          {editing ? 'Save macro' : 'Add macro'}
+        </button>
+        {editing && (
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        )}
+      </form>
+    </section>
+  );
+}

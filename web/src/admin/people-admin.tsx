@@ -1,0 +1,271 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, messageOf, newKey } from '../api.ts';
+import type { Advisor, Role } from '../types.ts';
+import { useSession } from '../app.tsx';
+
+const roleOptions: ReadonlyArray<{ role: Role; name: string }> = [
+  { role: 'advisor', name: 'Advisor' },
+  { role: 'shop_advisor', name: 'Shop advisor' },
+  { role: 'supervisor', name: 'Supervisor' },
+  { role: 'admin', name: 'Administrator' },
+  { role: 'integration', name: 'Integration (API only)' },
+];
+
+interface Shop {
+  id: number;
+  name: string;
+}
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Users and roles, their team or shop, skills and languages. */
+export function PeopleAdmin() {
+  const { directory, refreshDirectory } = useSession();
+  const [people, setPeople] = useState<Advisor[] | null>(null);
+  const [shops, setShops] = useState<Shop[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api<{ items: Advisor[] }>('/api/advisors').then(
+      (r) => setPeople(r.items),
+      (e: unknown) => setMessage(messageOf(e)),
+    );
+    api<{ items: Shop[] }>('/api/shops').then(
+      (r) => setShops(r.items),
+      () => setShops([]),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  const add = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const teamId = String(form.get('teamId'));
+    const shopId = String(form.get('shopId'));
+    const password = String(form.get('password'));
+    try {
+      const created = await api<Advisor>('/api/advisors', {
+        method: 'POST',
+        idempotencyKey: newKey(),
+        body: {
+          name: String(form.get('name')),
+          email: String(form.get('email')),
+          role: String(form.get('role')),
+          teamId: teamId ? Number(teamId) : null,
+          shopId: shopId ? Number(shopId) : null,
+          skills: list(String(form.get('skills'))),
+          ...(password ? { password } : {}),
+        },
+      });
+      setMessage(`${created.name} was added as ${created.role}.`);
+      formElement.reset();
+      load();
+      refreshDirectory();
+    } catch (e) {
+      setMessage(messageOf(e));
+    }
+  };
+
+  return (
+    <section aria-labelledby="people-title">
+      <h2 id="people-title">People and roles</h2>
+      <p role="status">{message}</p>
+      {people === null ? (
+        <p>Loading…</p>
+      ) : (
+        <table className="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Team</th>
+              <th scope="col">Skills</th>
+              <th scope="col">Languages</th>
+              <th scope="col">Active</th>
+              <th scope="col">
+                <span className="visually-hidden">Save</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {people.map((p) => (
+              <PersonRow
+                key={p.id}
+                person={p}
+                teams={directory.teams}
+                onSaved={(m) => {
+                  setMessage(m);
+                  load();
+                  refreshDirectory();
+                }}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Teams</h3>
+      <ul>
+        {directory.teams.map((t) => (
+          <li key={t.id}>
+            {t.name} <small>({t.kind === 'shop' ? 'shop' : 'contact centre'})</small>
+          </li>
+        ))}
+      </ul>
+      <form className="admin-form" onSubmit={(e) => void add(e)} aria-labelledby="add-person-title">
+        <h3 id="add-person-title">Add a person</h3>
+        <label>
+          Name
+          <input name="name" required maxLength={120} />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" required />
+        </label>
+        <label>
+          Role
+          <select name="role" defaultValue="advisor">
+            {roleOptions.map((r) => (
+              <option key={r.role} value={r.role}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Team
+          <select name="teamId" defaultValue="">
+            <option value="">No team</option>
+            {directory.teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Shop (shop advisors)
+          <select name="shopId" defaultValue="">
+            <option value="">No shop</option>
+            {shops.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Skills (comma separated)
+          <input name="skills" />
+        </label>
+        <label>
+          First password (10 characters or more)
+          <input name="password" type="password" minLength={10} autoComplete="new-password" />
+        </label>
+        <button type="submit" className="primary">
+          Add person
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function PersonRow({
+  person,
+  teams,
+  onSaved,
+}: {
+  person: Advisor;
+  teams: ReadonlyArray<{ id: number; name: string }>;
+  onSaved: (message: string) => void;
+}) {
+  const [role, setRole] = useState(person.role);
+  const [teamId, setTeamId] = useState(person.teamId === null ? '' : String(person.teamId));
+  const [skills, setSkills] = useState(person.skills.join(', '));
+  const [languages, setLanguages] = useState(person.languages.join(', '));
+  const [active, setActive] = useState(person.active);
+  const save = async () => {
+    try {
+      await api(`/api/advisors/${person.id}`, {
+        method: 'PATCH',
+        body: {
+          role,
+          teamId: teamId ? Number(teamId) : null,
+          skills: list(skills),
+          languages: list(languages),
+          active,
+        },
+      });
+      onSaved(`${person.name} saved.`);
+    } catch (e) {
+      onSaved(`${person.name}: ${messageOf(e)}`);
+    }
+  };
+  return (
+    <tr>
+      <th scope="row">
+        {person.name}
+        <br />
+        <small>{person.email}</small>
+      </th>
+      <td>
+        <select
+          aria-label={`Role of ${person.name}`}
+          value={role}
+          onChange={(e) => setRole(e.target.value as Role)}
+        >
+          {roleOptions.map((r) => (
+            <option key={r.role} value={r.role}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <select
+          aria-label={`Team of ${person.name}`}
+          value={teamId}
+          onChange={(e) => setTeamId(e.target.value)}
+        >
+          <option value="">No team</option>
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <input
+          aria-label={`Skills of ${person.name}`}
+          value={skills}
+          onChange={(e) => setSkills(e.target.value)}
+        />
+      </td>
+      <td>
+        <input
+          aria-label={`Languages of ${person.name}`}
+          value={languages}
+          onChange={(e) => setLanguages(e.target.value)}
+          size={8}
+        />
+      </td>
+      <td>
+        <input
+          type="checkbox"
+          aria-label={`${person.name} is active`}
+          checked={active}
+          onChange={(e) => setActive(e.target.checked)}
+        />
+      </td>
+      <td>
+        <button type="button" onClick={() => void save()}>
+          Save
+        </button>
+      </td>
+    </tr>
+  );
+}

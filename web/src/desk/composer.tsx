@@ -1,0 +1,179 @@
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { api, messageOf, newKey } from '../api.ts';
+import { deliveryNames } from '../format.ts';
+import type { Consent, Customer, Interaction, InteractionKind, Macro } from '../types.ts';
+
+/** The kinds an advisor can answer with; a callback is an outbound call the voice channel places. */
+const replyKinds: ReadonlyArray<{ kind: InteractionKind; label: string; consent: keyof Consent }> =
+  [
+    { kind: 'email', label: 'Email', consent: 'email' },
+    { kind: 'chat_message', label: 'Chat', consent: 'chat' },
+    { kind: 'sms', label: 'SMS', consent: 'sms' },
+    { kind: 'social_dm', label: 'Social private message', consent: 'social' },
+    { kind: 'call', label: 'Callback (phone)', consent: 'phone' },
+  ];
+
+/** The reply kind matching the customer's last contact on this case. */
+export function replyKindFor(lastInbound: InteractionKind | undefined): InteractionKind {
+  if (lastInbound === 'social_post') return 'social_dm';
+  if (lastInbound && lastInbound !== 'shop_visit' && lastInbound !== 'note') return lastInbound;
+  return 'email';
+}
+
+export interface ComposerHandle {
+  focus(mode: 'reply' | 'note'): void;
+}
+
+/** Reply on any channel (keeping the case) or write an internal note; macros fill in the text. */
+export const Composer = forwardRef<
+  ComposerHandle,
+  { conversationId: number; customer: Customer; defaultKind: InteractionKind; onSent: () => void }
+>(function Composer({ conversationId, customer, defaultKind, onSent }, ref) {
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
+  const [kind, setKind] = useState<InteractionKind>(defaultKind);
+  const [text, setText] = useState('');
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [macros, setMacros] = useState<Macro[] | null>(null);
+  const key = useRef(newKey());
+  const area = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => setKind(defaultKind), [defaultKind]);
+  useImperativeHandle(ref, () => ({
+    focus(next) {
+      setMode(next);
+      window.setTimeout(() => area.current?.focus(), 0);
+    },
+  }));
+  useEffect(() => {
+    api<{ items: Macro[] }>('/api/macros').then(
+      (r) => setMacros(r.items),
+      () => setMacros([]),
+    );
+  }, []);
+
+  const chosen = replyKinds.find((k) => k.kind === kind);
+  const noConsent = mode === 'reply' && chosen && !customer.consent[chosen.consent];
+
+  const send = async () => {
+    if (!text.trim() || busy) return;
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const created = await api<Interaction>(`/api/conversations/${conversationId}/interactions`, {
+        method: 'POST',
+        body: { kind: mode === 'note' ? 'note' : kind, text },
+        idempotencyKey: key.current,
+      });
+      key.current = newKey();
+      setText('');
+      setStatus(
+        mode === 'note'
+          ? 'Note added to the case.'
+          : created.deliveryState === 'waiting_for_channel'
+            ? `Reply saved on the case, ${deliveryNames.waiting_for_channel}: no ${chosen?.label ?? kind} adapter has taken it yet.`
+            : `Reply ${deliveryNames[created.deliveryState] ?? created.deliveryState}.`,
+      );
+      onSent();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const insertMacro = async (id: string) => {
+    if (!id) return;
+    try {
+      const rendered = await api<{ text: string }>(
+        `/api/macros/${id}/render?conversationId=${conversationId}`,
+      );
+      setText((t) => (t.trim() ? `${t.trimEnd()}\n\n${rendered.text}` : rendered.text));
+      area.current?.focus();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  return (
+    <form
+      className={`composer ${mode}`}
+      aria-label={mode === 'reply' ? 'Reply' : 'Internal note'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <div className="modes" role="group" aria-label="Reply or note">
+        <button type="button" aria-pressed={mode === 'reply'} onClick={() => setMode('reply')}>
+          Reply <kbd>r</kbd>
+        </button>
+        <button type="button" aria-pressed={mode === 'note'} onClick={() => setMode('note')}>
+          Internal note <kbd>n</kbd>
+        </button>
+      </div>
+      <div className="row">
+        {mode === 'reply' && (
+          <label>
+            Reply on
+            <select value={kind} onChange={(e) => setKind(e.target.value as InteractionKind)}>
+              {replyKinds.map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {macros && macros.length > 0 && (
+          <label>
+            Macro
+            <select value="" onChange={(e) => void insertMacro(e.target.value)}>
+              <option value="">Insert a macro…</option>
+              {macros.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {noConsent && (
+        <p className="warning" role="note">
+          {customer.displayName} has not agreed to be contacted by {chosen?.label}. Choose another
+          channel.
+        </p>
+      )}
+      <label className="text-label">
+        {mode === 'reply'
+          ? `Message to ${customer.displayName}`
+          : 'Note for colleagues (never sent)'}
+        <textarea
+          ref={area}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          rows={4}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+      </label>
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy || !text.trim() || !!noConsent}>
+          {mode === 'reply' ? 'Send reply' : 'Add note'}
+        </button>
+        <small>Ctrl + Enter</small>
+      </div>
+      {error && <p role="alert">{error}</p>}
+      <p role="status" className="sent-status">
+        {status}
+      </p>
+    </form>
+  );
+});

@@ -1,0 +1,21 @@
+import { WorkList } from './work-list.tsx';
+import { ConversationView } from './conversation-view.tsx';
+
+/** The advisor's desk: the work list beside the open case. */
+export function DeskScreen({ conversationId }: { conversationId: number | null }) {
+  return (
+    <div className="desk">
+      <WorkList selectedId={conversationId} />
+      {conversationId ? (
+        <ConversationView key={conversationId} conversationId={conversationId} />
+      ) : (
+        <section className="placeholder">
+          <p>
+            Open a case from the list, or press <kbd>j</kbd> for the first one. Press <kbd>?</kbd>{' '}
+            for every shortcut.
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+import { clockTime, channelNames, deliveryNames, kindNames } from '../format.ts';
+import type { Customer, Interaction } from '../types.ts';
+import { useNameOf } from '../app.tsx';
+import { followLink, href } from '../router.ts';
+
+/**
+ * The customer's whole story across cases and channels, oldest first. Text only: customer HTML is
+ * sanitised on the server, and the plain text is what the desk shows.
+ */
+export function Timeline({
+  items,
+  customer,
+  currentConversationId,
+  hasOlder,
+  onOlder,
+}: {
+  items: Interaction[];
+  customer: Customer;
+  currentConversationId: number | null;
+  hasOlder: boolean;
+  onOlder: () => void;
+}) {
+  const nameOf = useNameOf();
+  const ordered = [...items].sort(
+    (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id,
+  );
+  return (
+    <section className="timeline" aria-labelledby="timeline-title">
+      <h2 id="timeline-title">Timeline, every channel</h2>
+      {hasOlder && (
+        <button type="button" className="older" onClick={onOlder}>
+          Show older
+        </button>
+      )}
+      <ol>
+        {ordered.map((item) => {
+          const other =
+            currentConversationId !== null && item.conversationId !== currentConversationId;
+          const who =
+            item.direction === 'inbound'
+              ? customer.displayName
+              : item.author.type === 'advisor'
+                ? nameOf(item.author.id)
+                : 'Rapport';
+          return (
+            <li
+              key={item.id}
+              className={`entry ${item.direction} ${other ? 'other-case' : ''}`}
+              data-interaction={item.id}
+            >
+              <div className="meta">
+                <span className={`channel ch-${item.channel}`}>
+                  {channelNames[item.channel] ?? item.channel}
+                </span>
+                <span>{kindNames[item.kind] ?? item.kind}</span>
+                <strong>{who}</strong>
+                <time dateTime={item.createdAt}>{clockTime(item.createdAt)}</time>
+                {item.direction === 'outbound' && (
+                  <span className={`delivery d-${item.deliveryState}`}>
+                    {deliveryNames[item.deliveryState] ?? item.deliveryState}
+                  </span>
+                )}
+                {item.direction === 'internal' && (
+                  <span className="delivery d-none">internal note</span>
+                )}
+                {other && (
+                  <a
+                    href={href(`/c/${item.conversationId}`)}
+                    onClick={(e) => followLink(e, `/c/${item.conversationId}`)}
+                  >
+                    case #{item.conversationId}
+                  </a>
+                )}
+              </div>
+              <p className="text">{item.text}</p>
+              {item.attachments.length > 0 && (
+                <ul className="attachments" aria-label="Attachments">
+                  {item.attachments.map((a, i) => (
+                    <li key={i}>
+                      {a.name} ({Math.ceil(a.size / 1024)} KB)
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
