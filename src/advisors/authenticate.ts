@@ -16,13 +16,50 @@ declare module 'fastify' {
 
 export const sessionCookie = 'rapport_session';
 
+interface TokenCache {
+  readonly entries: Map<string, { viewer: Viewer; until: number }>;
+}
+const tokenCaches = new WeakMap<Context, TokenCache>();
+const tokenCacheMs = 5_000;
+
+/**
+ * Integrations call many times a second with the same token: keep its account for a few seconds.
+ * Any revocation or account change heard on the bus empties the cache at once (on every node with
+ * NATS; without a shared bus another node notices within `tokenCacheMs`).
+ */
+function tokenCacheOf(ctx: Context): TokenCache {
+  let cache = tokenCaches.get(ctx);
+  if (!cache) {
+    const entries = new Map<string, { viewer: Viewer; until: number }>();
+    cache = { entries };
+    ctx.bus.subscribe((event) => {
+      if (
+        event.type === 'token.revoked' ||
+        event.type.startsWith('advisor.updated') ||
+        event.type === 'advisor.password-reset'
+      )
+        entries.clear();
+    });
+    tokenCaches.set(ctx, cache);
+  }
+  return cache;
+}
+
 /** Finds who a request acts for: the session cookie, or a bearer API token. */
 export async function identify(ctx: Context, request: FastifyRequest): Promise<Viewer | null> {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) {
-    const row = await advisorForToken(ctx.store.read, header.slice(7).trim());
+    const token = header.slice(7).trim();
+    const cache = tokenCacheOf(ctx);
+    const now = Date.now();
+    const hit = cache.entries.get(token);
+    if (hit && hit.until > now) return hit.viewer;
+    const row = await advisorForToken(ctx.store.read, token);
     if (!row) throw new Unauthenticated('the API token is not valid');
-    return viewerOf(row);
+    const viewer = viewerOf(row);
+    if (cache.entries.size > 1000) cache.entries.clear();
+    cache.entries.set(token, { viewer, until: now + tokenCacheMs });
+    return viewer;
   }
   const token = request.cookies[sessionCookie];
   if (!token) return null;
