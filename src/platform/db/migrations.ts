@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import type { Dialect } from './connect.ts';
 import { routingMigration } from './migrations/0002-routing.ts';
 import { deskMigration } from './migrations/0003_desk.ts';
+import { adminAndSnoozeMigration } from './migrations/0004_admin-and-snooze.ts';
 
 // Migrations receive Kysely<any> by design: they describe tables that the typed schema does not know yet.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -225,7 +226,9 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .execute();
 
       if (dialect === 'sqlite') {
-        await sql`create virtual table interactions_fts using fts5(text, content='interactions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+        // Prefix indexes: the last word a person types is matched as a prefix, and short prefixes
+        // would otherwise expand to thousands of terms.
+        await sql`create virtual table interactions_fts using fts5(text, content='interactions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(
           db,
         );
         await sql`create trigger interactions_fts_insert after insert on interactions begin
@@ -237,7 +240,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await sql`create trigger interactions_fts_update after update of text on interactions begin
           insert into interactions_fts(interactions_fts, rowid, text) values ('delete', old.id, old.text);
           insert into interactions_fts(rowid, text) values (new.id, new.text); end`.execute(db);
-        await sql`create virtual table customers_fts using fts5(search_text, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+        await sql`create virtual table customers_fts using fts5(search_text, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(
           db,
         );
         await sql`create trigger customers_fts_insert after insert on customers begin
@@ -270,6 +273,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0001_initial': initial,
     '0002_routing': routingMigration(dialect),
     '0003_desk': deskMigration(dialect),
+    '0004_admin_and_snooze': adminAndSnoozeMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
