@@ -119,10 +119,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         .addColumn('last_interaction_at', big, (c) => c.notNull())
         .addColumn('resolved_at', big)
         .execute();
+      // A customer's cases newest first: finding their active case scans only their own cases.
       await db.schema
         .createIndex('conversations_by_customer')
         .on('conversations')
-        .columns(['customer_id', 'status'])
+        .columns(['customer_id', 'last_interaction_at'])
         .execute();
       await db.schema
         .createIndex('conversations_by_status')

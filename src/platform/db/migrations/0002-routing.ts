@@ -54,6 +54,12 @@ export function routingMigration(dialect: Dialect): Migration {
         .on('work_items')
         .columns(['advisor_id', 'status'])
         .execute();
+      // A plain index too: the partial one below cannot serve lookups whose statuses are parameters.
+      await db.schema
+        .createIndex('work_items_by_conversation')
+        .on('work_items')
+        .column('conversation_id')
+        .execute();
       // At most one live work item per case: a second message on the same case joins the first.
       await sql`create unique index work_items_one_live_per_conversation on work_items (conversation_id) where status in ('waiting', 'offered', 'assigned')`.execute(
         db,
