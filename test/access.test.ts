@@ -32,6 +32,8 @@ interface Records {
   readonly conversationId: number;
   readonly macroId: number;
   readonly workItemId: number;
+  readonly teamId: number;
+  readonly shopId: number;
 }
 
 interface Rule {
@@ -78,7 +80,40 @@ const table: Record<string, Rule> = {
     body: () => ({ name: 'Renamed' }),
   },
   'GET /api/teams': { allow: staff },
+  'POST /api/teams': {
+    allow: admins,
+    body: (_r, n) => ({ name: `Team ${n}`, kind: 'contact_centre' }),
+  },
+  'PATCH /api/teams/:id': {
+    allow: admins,
+    record: 'teamId',
+    body: (_r, n) => ({ name: `Renamed team ${n}` }),
+  },
   'GET /api/shops': { allow: staff },
+  'POST /api/shops': {
+    allow: admins,
+    body: (_r, n) => ({
+      name: `Shop ${n}`,
+      city: 'Nantes',
+      address: '2 quai de la Fosse',
+      timeZone: 'Europe/Paris',
+    }),
+  },
+  'PATCH /api/shops/:id': {
+    allow: admins,
+    record: 'shopId',
+    body: () => ({ city: 'Lyon' }),
+  },
+  'PUT /api/shops/:id/hours': {
+    allow: admins,
+    record: 'shopId',
+    body: () => ({ hours: [{ weekday: 1, opens: '09:00', closes: '18:00' }] }),
+  },
+  'GET /api/channels': { allow: staff },
+  'PUT /api/channels/:channel': {
+    allow: admins,
+    body: () => ({ enabled: true, displayName: 'Email', signature: true }),
+  },
   'GET /api/tokens': { allow: admins },
   'POST /api/tokens': {
     allow: admins,
@@ -150,6 +185,8 @@ const table: Record<string, Rule> = {
   'GET /api/events': { allow: leads },
 
   'GET /api/routing/me': { allow: staff },
+  'GET /api/routing/advisors': { allow: leads },
+  'GET /api/routing/advisors/:id': { allow: leads, record: 'advisorId' },
   'GET /api/routing/queues': { allow: [...staff, 'integration'] },
   'PUT /api/routing/presence': { allow: staff, body: () => ({ presence: 'offline' }) },
   'PUT /api/routing/advisors/:id/capacity': {
@@ -326,6 +363,8 @@ for (const db of databases) {
         customerId: cases.care.customerId,
         otherCustomerId: cases.tech.customerId,
         conversationId: cases.care.conversationId,
+        teamId: teams.tech,
+        shopId,
       };
     });
     after(() => h?.close());

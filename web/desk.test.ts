@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
+import { dispatchWork } from '../src/routing/work-queue.ts';
+import { isOpenAt } from '../src/shops/shop-hours.ts';
 
 describe('the desk in Chromium', () => {
   let h: DeskHarness;
@@ -112,6 +114,40 @@ describe('the desk in Chromium', () => {
     await h.shot(advisor, 'customer-answer-live');
   });
 
+  test('a snoozed case leaves the waiting list until the customer writes again', async () => {
+    await advisor.keyboard.press('Escape');
+    const row = advisor.locator(`.items li[data-conversation="${conversationId}"]`);
+    await row.waitFor();
+    await advisor
+      .getByRole('group', { name: 'Snooze this case' })
+      .getByRole('combobox')
+      .selectOption('4h');
+    await advisor.getByRole('button', { name: 'Snooze case' }).click();
+    await advisor.getByText(/Case snoozed until/).waitFor();
+    await advisor.locator('.case-facts .snoozed').waitFor();
+    await row.waitFor({ state: 'detached' });
+    const stored = await h.ctx.store.db
+      .selectFrom('conversations')
+      .select(['snoozed_until', 'snoozed_at'])
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    const hours = (Number(stored.snoozed_until) - Number(stored.snoozed_at)) / 3_600_000;
+    assert.ok(Math.abs(hours - 4) < 0.01, `snoozed for ${hours} h`);
+    await h.shot(advisor, 'snoozed-out-of-waiting-list');
+    // The customer writes again: the case wakes and comes back without a reload.
+    await h.inbound({
+      kind: 'email',
+      from: { email: 'ines.dubois@example.com' },
+      text: 'One more question about the refund.',
+      conversationId,
+    });
+    await row.waitFor();
+    await advisor.locator('.timeline').getByText('One more question about the refund.').waitFor();
+    await advisor.getByRole('button', { name: 'Snooze case' }).waitFor();
+    assert.equal(await advisor.locator('.case-facts .snoozed').count(), 0);
+    await h.shot(advisor, 'woken-by-customer');
+  });
+
   test('the shortcuts are listed on ? and the case resolves with e', async () => {
     await advisor.keyboard.press('Escape'); // leave the composer: shortcuts never fire while typing
     await advisor.keyboard.press('?');
@@ -193,6 +229,42 @@ describe('the desk in Chromium', () => {
     await h.shot(advisor, 'presence-break');
   });
 
+  test("the wall shows advisors' states and occupancy, marks those above the cap, and drills in", async () => {
+    const { page } = await h.openPage();
+    await h.signIn(page, 'supervisor');
+    await page.goto(`${h.baseUrl}/desk/wall`);
+    const lea = page.locator(`tr[data-advisor="${h.people.advisor.id}"]`);
+    await lea.getByText('On a break').waitFor();
+    await h.shot(page, 'wall-advisors-on-break');
+    // Léa comes back: the wall hears it live.
+    await advisor.getByLabel('Presence').selectOption('available');
+    await lea.getByText('Available').waitFor();
+    const call = await h.inbound({
+      kind: 'call',
+      from: { phone: '+33612345678', name: 'Hugo Petit' },
+      text: 'Call about my line',
+    });
+    await h.ctx.writer.run((unit) => dispatchWork(unit, h.ctx.store.dialect));
+    // Time travel for the test: the call was offered 55 minutes ago, so the last hour is 55/60 busy.
+    await h.ctx.store.db
+      .updateTable('work_items')
+      .set({ offered_at: Date.now() - 55 * 60_000 })
+      .where('conversation_id', '=', call.conversationId)
+      .execute();
+    const offer = advisor.getByRole('alertdialog', { name: 'New work for you' });
+    await offer.waitFor();
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await lea.getByText('above cap').waitFor();
+    assert.match(await lea.innerText(), /Phone 1\/1/);
+    assert.match(await page.getByTestId('above-cap').innerText(), /Above the cap: Léa Martin/);
+    assert.equal(await page.locator('.advisors .chart-alert').count(), 1);
+    await h.shot(page, 'wall-advisor-above-cap');
+    await lea.getByRole('button', { name: 'Léa Martin' }).click();
+    const drill = page.getByRole('region', { name: 'Work held by Léa Martin' });
+    await drill.getByRole('link', { name: /Hugo Petit/ }).waitFor();
+    await h.shot(page, 'wall-advisor-drill-down');
+  });
+
   test('an advisor is refused the admin screens', async () => {
     assert.equal(await advisor.getByRole('link', { name: 'Admin' }).count(), 0);
     await advisor.goto(`${h.baseUrl}/desk/admin`);
@@ -226,5 +298,78 @@ describe('the desk in Chromium', () => {
       .where('channel', '=', 'chat')
       .executeTakeFirstOrThrow();
     assert.equal(Number(policy.threshold_ms), 90_000);
+
+    // Teams: create one, then rename it.
+    await page.getByRole('link', { name: 'Teams' }).click();
+    await page.getByLabel('Team name').fill('Billing');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByText('Team “Billing” created.').waitFor();
+    await page.getByLabel('Name of team Billing').fill('Billing and refunds');
+    await page
+      .getByRole('row', { name: /Contact centre/ })
+      .filter({ has: page.getByLabel('Name of team Billing') })
+      .getByRole('button', { name: 'Rename' })
+      .click();
+    await page.getByText('Team renamed to “Billing and refunds”.').waitFor();
+    await h.shot(page, 'admin-teams');
+
+    // Shops: open one in its time zone and give it weekday hours; "open now" follows its clock.
+    await page.getByRole('link', { name: 'Shops and hours' }).click();
+    await page.getByLabel('Shop name').fill('Montréal');
+    await page.getByLabel('City').fill('Montréal');
+    await page.getByLabel('Address').fill('1 rue Sainte-Catherine');
+    await page.getByLabel('Time zone', { exact: true }).fill('America/Toronto');
+    await page.getByRole('button', { name: 'Open shop' }).click();
+    await page.getByText(/Shop “Montréal” opened in America\/Toronto/).waitFor();
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) {
+      await page.getByLabel(`Open on ${day}`).check();
+      await page.getByLabel(`${day} opens`).fill('09:00');
+      await page.getByLabel(`${day} closes`).fill('17:30');
+    }
+    await page.getByRole('button', { name: 'Save hours' }).click();
+    await page.getByText('Montréal: hours saved.').waitFor();
+    const shop = await h.ctx.store.db
+      .selectFrom('shops')
+      .select('id')
+      .where('name', '=', 'Montréal')
+      .executeTakeFirstOrThrow();
+    const hours = [1, 2, 3, 4, 5].map((weekday) => ({
+      weekday: weekday as 1,
+      opens: '09:00',
+      closes: '17:30',
+    }));
+    const expected = isOpenAt('America/Toronto', hours, Date.now()) ? 'Open' : 'Closed';
+    await page.waitForFunction(
+      ([id, text]) => document.querySelector(`[data-testid="open-${id}"]`)?.textContent === text,
+      [shop.id, expected] as const,
+    );
+    assert.match(
+      await page.locator(`tr[data-shop="${shop.id}"]`).innerText(),
+      /Mon 09:00–17:30, Tue/,
+    );
+    await h.shot(page, 'admin-shops-hours');
+
+    // Channels: rename chat and switch SMS replies off; the composer follows at once.
+    await page.getByRole('link', { name: 'Channels' }).click();
+    await page.getByLabel('Display name of chat').fill('Live chat');
+    await page.locator('tr[data-channel="chat"]').getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Live chat: settings saved.').waitFor();
+    await page.getByLabel('Replies on sms', { exact: true }).uncheck();
+    await page.locator('tr[data-channel="sms"]').getByRole('button', { name: 'Save' }).click();
+    await page.getByText('SMS: settings saved.').waitFor();
+    await h.shot(page, 'admin-channels');
+    const sms = await h.ctx.store.db
+      .selectFrom('channel_settings')
+      .selectAll()
+      .where('channel', '=', 'sms')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(sms.enabled), 0);
+    await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
+    const replyOn = page.getByLabel('Reply on');
+    await replyOn.waitFor();
+    const options = await replyOn.locator('option').allInnerTexts();
+    assert.ok(options.includes('Live chat'), options.join(', '));
+    assert.ok(options.includes('SMS (switched off)'), options.join(', '));
+    await h.shot(page, 'composer-follows-channel-settings');
   });
 });

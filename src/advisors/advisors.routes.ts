@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
-import { NotFound } from '../platform/errors.ts';
+import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
+import type { Unit } from '../platform/db/writer.ts';
+import type { Actor } from '../platform/events/event.ts';
+import { registerShopRoutes } from '../shops/shops.routes.ts';
 import { roles } from './access.ts';
 import {
   checkPassword,
@@ -47,10 +50,75 @@ const AdvisorChangesBody = Strict({
   skills: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 50 })),
   active: Type.Optional(Type.Boolean()),
 });
+const teamKinds = ['contact_centre', 'shop'] as const;
+const TeamName = Type.String({ minLength: 1, maxLength: 120 });
+const NewTeamBody = Strict({ name: TeamName, kind: StringEnum(teamKinds) });
+const TeamChangesBody = Strict({ name: TeamName });
 const NewToken = Strict({
   name: Type.String({ minLength: 1, maxLength: 120 }),
   advisorId: Type.Integer({ minimum: 1 }),
 });
+
+interface Team {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: (typeof teamKinds)[number];
+}
+
+async function teamNameTaken(unit: Unit, name: string, except: number | null): Promise<boolean> {
+  let query = unit.db.selectFrom('teams').select('id').where('name', '=', name);
+  if (except !== null) query = query.where('id', '!=', except);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/** Creates a team; names are unique (also in the database). */
+async function createTeam(
+  unit: Unit,
+  input: { readonly name: string; readonly kind: Team['kind'] },
+  actor: Actor,
+): Promise<Team> {
+  const name = input.name.trim();
+  if (!name) throw new Invalid('name', 'must not be blank');
+  if (await teamNameTaken(unit, name, null))
+    throw new Conflict(`a team named "${name}" already exists`);
+  const row = await unit.db
+    .insertInto('teams')
+    .values({ name, kind: input.kind, created_at: unit.now })
+    .returning(['id', 'name', 'kind'])
+    .executeTakeFirstOrThrow();
+  await unit.record({
+    type: 'team.created',
+    actor,
+    entity: { type: 'team', id: row.id },
+    scope: { teamId: row.id },
+    after: { name: row.name, kind: row.kind },
+  });
+  return { id: row.id, name: row.name, kind: row.kind as Team['kind'] };
+}
+
+/** Renames a team. */
+async function renameTeam(unit: Unit, id: number, newName: string, actor: Actor): Promise<Team> {
+  const before = await unit.db
+    .selectFrom('teams')
+    .select(['id', 'name', 'kind'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!before) throw new NotFound('team');
+  const name = newName.trim();
+  if (!name) throw new Invalid('name', 'must not be blank');
+  if (await teamNameTaken(unit, name, id))
+    throw new Conflict(`a team named "${name}" already exists`);
+  await unit.db.updateTable('teams').set({ name }).where('id', '=', id).execute();
+  await unit.record({
+    type: 'team.renamed',
+    actor,
+    entity: { type: 'team', id },
+    scope: { teamId: id },
+    before: { name: before.name },
+    after: { name },
+  });
+  return { id, name, kind: before.kind as Team['kind'] };
+}
 
 /** Sign-in, people, teams, shops and API tokens. */
 export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void {
@@ -175,20 +243,41 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     }),
   );
 
-  app.get(
-    '/api/shops',
-    { schema: { tags: ['shops'], summary: 'Shops' }, config: { allow: staff } },
-    async () => ({
-      items: (await db.selectFrom('shops').selectAll().orderBy('id').execute()).map((s) => ({
-        id: s.id,
-        name: s.name,
-        city: s.city,
-        timeZone: s.time_zone,
-        address: s.address,
-        teamId: s.team_id,
-      })),
-    }),
+  app.post<{ Body: Static<typeof NewTeamBody> }>(
+    '/api/teams',
+    {
+      schema: { tags: ['advisors'], summary: 'Create a team', body: NewTeamBody },
+      config: { allow: admins },
+    },
+    async (request, reply) => {
+      const me = viewer(request);
+      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => ({
+        status: 201,
+        body: await createTeam(unit, request.body, { type: 'advisor', id: me.id }),
+      }));
+    },
   );
+
+  app.patch<{ Params: IdParams; Body: Static<typeof TeamChangesBody> }>(
+    '/api/teams/:id',
+    {
+      schema: {
+        tags: ['advisors'],
+        summary: 'Rename a team',
+        params: IdParams,
+        body: TeamChangesBody,
+      },
+      config: { allow: admins },
+    },
+    async (request) => {
+      const me = viewer(request);
+      return ctx.writer.run((unit) =>
+        renameTeam(unit, request.params.id, request.body.name, { type: 'advisor', id: me.id }),
+      );
+    },
+  );
+
+  registerShopRoutes(app, ctx);
 
   app.get(
     '/api/tokens',

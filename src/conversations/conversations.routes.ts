@@ -18,8 +18,13 @@ import {
   updateConversation,
 } from './conversations.ts';
 import { completeWork, queueWork } from '../routing/work-queue.ts';
+import { Invalid } from '../platform/errors.ts';
+import type { Unit } from '../platform/db/writer.ts';
+import { isServedChannel } from '../insights/service-levels.ts';
+import { loadChannelSettings, signReply } from '../desk/channel-settings.ts';
 import {
   addAdvisorInteraction,
+  channelOfKind,
   ingestInbound,
   interactionKinds,
   listInteractions,
@@ -65,6 +70,7 @@ const ChangesBody = Strict({
   teamId: Type.Optional(NullableId),
   priority: Type.Optional(PrioritySchema),
   subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  snoozedUntil: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
 });
 const TagsBody = Strict({
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 30 }),
@@ -109,6 +115,23 @@ const ingestResponse = {
   },
 } as const;
 
+/**
+ * A reply as its channel's settings shape it: refused on a channel switched off, signed with the
+ * advisor's name where the channel signs replies. Notes pass unchanged.
+ */
+async function asChannelSays(
+  unit: Unit,
+  message: Static<typeof AdvisorMessageBody>,
+  advisorName: string,
+): Promise<Static<typeof AdvisorMessageBody>> {
+  const channel = channelOfKind[message.kind];
+  if (message.kind === 'note' || !isServedChannel(channel)) return message;
+  const setting = (await loadChannelSettings(unit.db))[channel];
+  if (!setting.enabled)
+    throw new Invalid('kind', `replies on ${setting.displayName} are switched off`);
+  return { ...message, ...signReply(message, advisorName, setting) };
+}
+
 /** Cases, their interactions, inbound contacts from any channel, and search. */
 export function registerConversationRoutes(app: FastifyInstance, ctx: Context): void {
   const { db, dialect } = ctx.store;
@@ -125,10 +148,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
       config: { allow: staff },
     },
     async (request) => ({
-      items: await listConversations(db, viewer(request), {
-        ...request.query,
-        sort: request.query.sort ?? 'last_interaction_desc',
-      }),
+      items: await listConversations(
+        db,
+        viewer(request),
+        { ...request.query, sort: request.query.sort ?? 'last_interaction_desc' },
+        ctx.clock.now(),
+      ),
     }),
   );
 
@@ -146,7 +171,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
         const row = await openConversation(unit, request.body, actorOf(me.id));
-        return { status: 201, body: await getConversation(unit.db, row.id, null) };
+        return { status: 201, body: await getConversation(unit.db, row.id, null, unit.now) };
       });
     },
   );
@@ -154,7 +179,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
   app.get<{ Params: IdParams }>(
     '/api/conversations/:id',
     { schema: { tags: ['conversations'], params: IdParams }, config: { allow: staff } },
-    async (request) => getConversation(db, request.params.id, viewer(request)),
+    async (request) => getConversation(db, request.params.id, viewer(request), ctx.clock.now()),
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(
@@ -162,7 +187,8 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     {
       schema: {
         tags: ['conversations'],
-        summary: 'Change status, owner, team, priority or subject',
+        summary:
+          'Change status, owner, team, priority or subject; snooze until a future time (null wakes the case)',
         params: IdParams,
         body: ChangesBody,
       },
@@ -170,11 +196,18 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     },
     async (request) => {
       const me = viewer(request);
+      const { snoozedUntil, ...rest } = request.body;
+      const changes = {
+        ...rest,
+        ...(snoozedUntil !== undefined
+          ? { snoozedUntil: snoozedUntil === null ? null : Date.parse(snoozedUntil) }
+          : {}),
+      };
       return ctx.writer.run(async (unit) => {
-        await updateConversation(unit, request.params.id, request.body, me, actorOf(me.id));
+        await updateConversation(unit, request.params.id, changes, me, actorOf(me.id));
         if (request.body.status === 'resolved' || request.body.status === 'closed')
           await completeWork(unit, request.params.id, actorOf(me.id));
-        return getConversation(unit.db, request.params.id, null);
+        return getConversation(unit.db, request.params.id, null, unit.now);
       });
     },
   );
@@ -215,10 +248,11 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     async (request, reply) => {
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        const message = await asChannelSays(unit, request.body, me.name);
         const row = await addAdvisorInteraction(
           unit,
           request.params.id,
-          request.body,
+          message,
           me,
           actorOf(me.id),
         );

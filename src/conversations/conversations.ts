@@ -1,9 +1,18 @@
-import { type Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { ConversationRow, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import { canSeeConversation, conversationScope, type Viewer } from '../advisors/access.ts';
+
+declare module '../platform/db/schema.ts' {
+  interface ConversationsTable {
+    /** The case stays out of the waiting list until then… */
+    snoozed_until: number | null;
+    /** …unless the customer writes after this moment (when the snooze was set). */
+    snoozed_at: number | null;
+  }
+}
 
 export const statuses = ['open', 'pending_customer', 'pending_us', 'resolved', 'closed'] as const;
 export type Status = (typeof statuses)[number];
@@ -31,9 +40,75 @@ export interface Conversation {
   readonly updatedAt: string;
   readonly lastInteractionAt: string;
   readonly resolvedAt: string | null;
+  /** Set only while a snooze is in force: the time has not come and the customer has not written since. */
+  readonly snoozedUntil: string | null;
 }
 
-function toConversation(row: ConversationRow, tags: string[]): Conversation {
+/** Longest snooze: a case put aside for more than a year is better closed. */
+export const maxSnoozeMs = 366 * 86_400_000;
+
+/**
+ * The snooze rule (pure): a case is snoozed while `snoozed_until` is ahead of `now` and no inbound
+ * contact arrived after the snooze was set. The customer writing again wakes the case; so does time.
+ */
+export function snoozeInForce(
+  row: { readonly snoozed_until: number | null; readonly snoozed_at: number | null },
+  lastInboundAt: number | null,
+  now: number,
+): boolean {
+  if (row.snoozed_until === null || Number(row.snoozed_until) <= now) return false;
+  return lastInboundAt === null || lastInboundAt <= Number(row.snoozed_at ?? 0);
+}
+
+/** The snooze rule as a SQL condition on `conversations`: true for cases NOT snoozed at `now`. */
+export function notSnoozed(now: number) {
+  return (eb: ExpressionBuilder<Database, 'conversations'>): Expression<SqlBool> =>
+    eb.or([
+      eb('conversations.snoozed_until', 'is', null),
+      eb('conversations.snoozed_until', '<=', now),
+      eb.exists(
+        eb
+          .selectFrom('interactions as woke')
+          .select('woke.id')
+          .whereRef('woke.conversation_id', '=', 'conversations.id')
+          .where('woke.direction', '=', 'inbound')
+          .whereRef('woke.created_at', '>', 'conversations.snoozed_at'),
+      ),
+    ]);
+}
+
+/** Of these cases, the ones snoozed at `now`, with the time each wakes. */
+export async function snoozesInForce(
+  db: Kysely<Database>,
+  rows: ReadonlyArray<Pick<ConversationRow, 'id' | 'snoozed_until' | 'snoozed_at'>>,
+  now: number,
+): Promise<Map<number, number>> {
+  const candidates = rows.filter((r) => r.snoozed_until !== null && Number(r.snoozed_until) > now);
+  const found = new Map<number, number>();
+  if (candidates.length === 0) return found;
+  const latest = await db
+    .selectFrom('interactions')
+    .select(['conversation_id', (eb) => eb.fn.max('created_at').as('last')])
+    .where(
+      'conversation_id',
+      'in',
+      candidates.map((r) => r.id),
+    )
+    .where('direction', '=', 'inbound')
+    .groupBy('conversation_id')
+    .execute();
+  const lastInbound = new Map(latest.map((l) => [Number(l.conversation_id), Number(l.last)]));
+  for (const row of candidates)
+    if (snoozeInForce(row, lastInbound.get(row.id) ?? null, now))
+      found.set(row.id, Number(row.snoozed_until));
+  return found;
+}
+
+function toConversation(
+  row: ConversationRow,
+  tags: string[],
+  snoozedUntil: number | undefined,
+): Conversation {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -49,6 +124,7 @@ function toConversation(row: ConversationRow, tags: string[]): Conversation {
     updatedAt: new Date(row.updated_at).toISOString(),
     lastInteractionAt: new Date(row.last_interaction_at).toISOString(),
     resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at).toISOString(),
+    snoozedUntil: snoozedUntil === undefined ? null : new Date(snoozedUntil).toISOString(),
   };
 }
 
@@ -69,11 +145,12 @@ async function tagsFor(
   return map;
 }
 
-/** Loads a case the viewer may see; a case out of scope is NotFound, exactly like a missing one. */
+/** Loads a case the viewer may see, as of `now`; a case out of scope is NotFound, exactly like a missing one. */
 export async function getConversation(
   db: Kysely<Database>,
   id: number,
   viewer: Viewer | null,
+  now: number,
 ): Promise<Conversation> {
   const row = await db
     .selectFrom('conversations')
@@ -81,7 +158,8 @@ export async function getConversation(
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row || (viewer && !canSeeConversation(viewer, row))) throw new NotFound('conversation');
-  return toConversation(row, (await tagsFor(db, [id])).get(id) ?? []);
+  const snoozes = await snoozesInForce(db, [row], now);
+  return toConversation(row, (await tagsFor(db, [id])).get(id) ?? [], snoozes.get(id));
 }
 
 export const conversationSorts = [
@@ -109,6 +187,7 @@ export async function listConversations(
   db: Kysely<Database>,
   viewer: Viewer,
   filter: ConversationFilter,
+  now: number,
 ): Promise<Conversation[]> {
   let query = db
     .selectFrom('conversations')
@@ -168,7 +247,8 @@ export async function listConversations(
     db,
     rows.map((r) => r.id),
   );
-  return rows.map((r) => toConversation(r, tags.get(r.id) ?? []));
+  const snoozes = await snoozesInForce(db, rows, now);
+  return rows.map((r) => toConversation(r, tags.get(r.id) ?? [], snoozes.get(r.id)));
 }
 
 export interface NewConversation {
@@ -270,9 +350,11 @@ export interface ConversationChanges {
   readonly teamId?: number | null | undefined;
   readonly priority?: Priority | undefined;
   readonly subject?: string | undefined;
+  /** Snooze until this time (UTC ms, in the future), or null to wake the case now. */
+  readonly snoozedUntil?: number | null | undefined;
 }
 
-/** Changes status, owner, team, priority or subject of a case the viewer may see. */
+/** Changes status, owner, team, priority, subject or snooze of a case the viewer may see. */
 export async function updateConversation(
   unit: Unit,
   id: number,
@@ -303,6 +385,22 @@ export async function updateConversation(
     if (!team) throw new Invalid('teamId', 'no such team');
   }
   const resolvedNow = changes.status === 'resolved' || changes.status === 'closed';
+  if (changes.snoozedUntil != null) {
+    if (changes.snoozedUntil <= unit.now)
+      throw new Invalid('snoozedUntil', 'must be in the future');
+    if (changes.snoozedUntil > unit.now + maxSnoozeMs)
+      throw new Invalid('snoozedUntil', 'must be within a year');
+    const status = changes.status ?? (before.status as Status);
+    if (!activeStatuses.includes(status))
+      throw new Invalid('snoozedUntil', 'a resolved or closed case cannot be snoozed');
+  }
+  // Resolving a case ends its snooze; so does an explicit null.
+  const snooze =
+    changes.snoozedUntil != null
+      ? { snoozed_until: changes.snoozedUntil, snoozed_at: unit.now }
+      : changes.snoozedUntil === null || resolvedNow
+        ? { snoozed_until: null, snoozed_at: null }
+        : {};
   const after = await unit.db
     .updateTable('conversations')
     .set({
@@ -316,6 +414,7 @@ export async function updateConversation(
       ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
       ...(changes.priority !== undefined ? { priority: changes.priority } : {}),
       ...(changes.subject !== undefined ? { subject: changes.subject } : {}),
+      ...snooze,
       updated_at: unit.now,
     })
     .where('id', '=', id)
@@ -345,6 +444,9 @@ function pick(row: ConversationRow, changes: ConversationChanges): Record<string
   if (changes.teamId !== undefined) out.teamId = row.team_id;
   if (changes.priority !== undefined) out.priority = row.priority;
   if (changes.subject !== undefined) out.subject = row.subject;
+  if (changes.snoozedUntil !== undefined)
+    out.snoozedUntil =
+      row.snoozed_until === null ? null : new Date(Number(row.snoozed_until)).toISOString();
   return out;
 }
 

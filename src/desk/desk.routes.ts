@@ -9,6 +9,8 @@ import { staff, viewer } from '../advisors/authenticate.ts';
 import { channels, statuses } from '../conversations/conversations.ts';
 import { registerInsightsRoutes } from '../insights/insights.routes.ts';
 import { registerMacroRoutes } from '../macros/macros.routes.ts';
+import { registerAdvisorStateRoutes } from '../routing/advisor-states.routes.ts';
+import { registerChannelSettingsRoutes } from './channel-settings.routes.ts';
 import { listWork, workViews } from './work-list.ts';
 
 const literals = <T extends string>(values: readonly T[]) =>
@@ -40,7 +42,8 @@ const contentSecurityPolicy =
 
 /**
  * The desk's web app at /desk/ (built by Vite into web/dist), the read models its first screen needs,
- * and the areas only the desk uses so far: the supervisor's wall (insights) and macros.
+ * and the areas only the desk uses so far: the supervisor's wall (insights and advisors' states),
+ * macros and channels' settings.
  */
 export function registerDeskRoutes(
   app: FastifyInstance,
@@ -50,6 +53,8 @@ export function registerDeskRoutes(
   const { read } = ctx.store;
   registerInsightsRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
+  registerAdvisorStateRoutes(app, ctx);
+  registerChannelSettingsRoutes(app, ctx);
   const distDir = path.resolve(options.distDir ?? path.join(import.meta.dirname, '../../web/dist'));
 
   app.get<{ Querystring: Static<typeof WorkQuery> }>(
@@ -64,7 +69,7 @@ export function registerDeskRoutes(
       config: { allow: staff },
     },
     async (request) => ({
-      ...(await listWork(read, viewer(request), request.query)),
+      ...(await listWork(read, viewer(request), request.query, ctx.clock.now())),
       at: new Date(ctx.clock.now()).toISOString(),
     }),
   );

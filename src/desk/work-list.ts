@@ -3,6 +3,8 @@ import type { Database } from '../platform/db/schema.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
 import {
   activeStatuses,
+  notSnoozed,
+  snoozesInForce,
   type Channel,
   type Priority,
   type Status,
@@ -31,6 +33,8 @@ export interface WorkItem {
   /** When the channel's service-level threshold runs out for this wait. */
   readonly deadline: string | null;
   readonly lastInteractionAt: string;
+  /** Set while the case is snoozed (only "mine" lists snoozed cases). */
+  readonly snoozedUntil: string | null;
 }
 
 export const workViews = ['mine', 'waiting'] as const;
@@ -78,29 +82,45 @@ function deadlineOf(wait: Wait, policies: ServiceLevelPolicies): number {
   );
 }
 
+/** The earliest time a snoozed case in the viewer's scope wakes, so the desk can refresh then. */
+async function nextWake(db: Kysely<Database>, viewer: Viewer, now: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('conversations')
+    .select((eb) => eb.fn.min('conversations.snoozed_until').as('wake'))
+    .where('conversations.snoozed_until', '>', now)
+    .where('conversations.status', 'in', activeStatuses)
+    .where(conversationScope(viewer))
+    .executeTakeFirst();
+  return row?.wake == null ? null : Number(row.wake);
+}
+
 /**
- * The advisor's work: "mine" is every active case they own; "waiting" is every case in their scope
- * whose customer waits for an answer. Waiting cases come first, earliest deadline first, whatever
- * the channel.
+ * The advisor's work as of `now`: "mine" is every active case they own; "waiting" is every case in
+ * their scope whose customer waits for an answer, except snoozed ones. Waiting cases come first,
+ * earliest deadline first, whatever the channel; a snoozed case of mine is listed with the rest.
  */
 export async function listWork(
   db: Kysely<Database>,
   viewer: Viewer,
   filter: WorkFilter,
-): Promise<{ items: WorkItem[]; total: number }> {
+  now: number,
+): Promise<{ items: WorkItem[]; total: number; nextWakeAt: string | null }> {
   const where = conditions(viewer, filter);
+  const awake = notSnoozed(now);
   const statusFilter = filter.status;
   const statusCondition: Condition = statusFilter
     ? (eb) => eb('conversations.status', '=', statusFilter)
     : (eb) => eb('conversations.status', 'in', activeStatuses);
   const [waits, policies] = await Promise.all([
     findWaits(db, {
-      where: statusFilter ? [...where, statusCondition] : where,
+      where: statusFilter ? [...where, statusCondition, awake] : [...where, awake],
       visibleTo: viewer,
       channel: filter.channel,
     }),
     loadPolicies(db),
   ]);
+  const wake = await nextWake(db, viewer, now);
+  const nextWakeAt = wake === null ? null : new Date(wake).toISOString();
 
   let ids: number[];
   let total: number;
@@ -136,7 +156,7 @@ export async function listWork(
     total = matching.length;
     ids = [...waiting, ...rest].slice(0, filter.limit).map((c) => c.id);
   }
-  if (ids.length === 0) return { items: [], total };
+  if (ids.length === 0) return { items: [], total, nextWakeAt };
 
   const rows = await db
     .selectFrom('conversations')
@@ -155,6 +175,7 @@ export async function listWork(
   for (const t of tags)
     tagsById.set(t.conversation_id, [...(tagsById.get(t.conversation_id) ?? []), t.tag]);
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const snoozes = await snoozesInForce(db, rows, now);
   const items = ids.flatMap((id): WorkItem[] => {
     const row = byId.get(id);
     if (!row) return [];
@@ -174,8 +195,9 @@ export async function listWork(
         waitingSince: wait ? new Date(wait.since).toISOString() : null,
         deadline: wait ? new Date(deadlineOf(wait, policies)).toISOString() : null,
         lastInteractionAt: new Date(row.last_interaction_at).toISOString(),
+        snoozedUntil: snoozes.has(id) ? new Date(snoozes.get(id)!).toISOString() : null,
       },
     ];
   });
-  return { items, total };
+  return { items, total, nextWakeAt };
 }

@@ -3,7 +3,8 @@ import { api, ApiError, messageOf, onSignedOut } from './api.ts';
 import { live, useLiveState } from './live.ts';
 import { followLink, href, navigate, useLocation } from './router.ts';
 import { ShortcutsDialog, useShortcut } from './shortcuts.tsx';
-import type { Advisor, Directory, Features } from './types.ts';
+import type { Advisor, ChannelSetting, Directory, Features } from './types.ts';
+import { applyChannelNames } from './format.ts';
 import { DeskScreen } from './desk/desk-screen.tsx';
 import { prefetchWork } from './desk/work-list.tsx';
 import { CustomerScreen } from './desk/customer-screen.tsx';
@@ -18,7 +19,10 @@ export interface Session {
   readonly me: Advisor;
   readonly directory: Directory;
   readonly features: Features;
+  /** Channels' settings: names, on or off, signature. */
+  readonly channels: ChannelSetting[];
   refreshDirectory(): void;
+  refreshChannels(): void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -47,7 +51,13 @@ type State =
   | { kind: 'loading' }
   | { kind: 'signed-out' }
   | { kind: 'failed'; message: string }
-  | { kind: 'in'; me: Advisor; directory: Directory; features: Features };
+  | {
+      kind: 'in';
+      me: Advisor;
+      directory: Directory;
+      features: Features;
+      channels: ChannelSetting[];
+    };
 
 export function App() {
   const [state, setState] = useState<State>({ kind: 'loading' });
@@ -57,13 +67,15 @@ export function App() {
       // One round trip for the first screen: it waits on the slowest request, not on their sum.
       if (location.pathname === '/desk/' || location.pathname.startsWith('/desk/c/'))
         prefetchWork();
-      const [{ advisor }, directory, features] = await Promise.all([
+      const [{ advisor }, directory, features, channels] = await Promise.all([
         api<{ advisor: Advisor }>('/api/auth/me'),
         api<Directory>('/api/desk/directory'),
         api<Features>('/api/desk/features'),
+        api<{ items: ChannelSetting[] }>('/api/channels'),
       ]);
+      applyChannelNames(channels.items);
       live.start();
-      setState({ kind: 'in', me: advisor, directory, features });
+      setState({ kind: 'in', me: advisor, directory, features, channels: channels.items });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403))
         setState({ kind: 'signed-out' });
@@ -94,10 +106,16 @@ export function App() {
     me: state.me,
     directory: state.directory,
     features: state.features,
+    channels: state.channels,
     refreshDirectory: () =>
       void api<Directory>('/api/desk/directory').then((directory) =>
         setState((s) => (s.kind === 'in' ? { ...s, directory } : s)),
       ),
+    refreshChannels: () =>
+      void api<{ items: ChannelSetting[] }>('/api/channels').then(({ items }) => {
+        applyChannelNames(items);
+        setState((s) => (s.kind === 'in' ? { ...s, channels: items } : s));
+      }),
   };
   return (
     <SessionContext.Provider value={session}>

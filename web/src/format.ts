@@ -34,6 +34,13 @@ export const channelNames: Record<string, string> = {
   internal: 'Internal',
 };
 
+/** Uses the administrator's display names for channels everywhere the desk names one. */
+export function applyChannelNames(
+  settings: ReadonlyArray<{ channel: string; displayName: string }>,
+): void {
+  for (const s of settings) channelNames[s.channel] = s.displayName;
+}
+
 export const kindNames: Record<string, string> = {
   email: 'Email',
   chat_message: 'Chat',

@@ -18,6 +18,14 @@ export type { Wall, ChannelFigures } from '../../src/insights/wall.ts';
 export type { ServiceLevelPolicy } from '../../src/insights/service-levels.ts';
 export type { Macro } from '../../src/macros/macros.ts';
 export type { DomainEvent } from '../../src/platform/events/event.ts';
+export type {
+  AdvisorStates,
+  AdvisorStateView,
+  HeldWork,
+} from '../../src/routing/advisor-states.ts';
+export type { Shop } from '../../src/shops/shops.ts';
+export type { DayHours } from '../../src/shops/shop-hours.ts';
+export type { ChannelSetting } from '../../src/desk/channel-settings.ts';
 
 export interface DirectoryPerson {
   readonly id: number;

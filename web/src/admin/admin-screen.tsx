@@ -2,14 +2,20 @@ import { followLink, href } from '../router.ts';
 import { PeopleAdmin } from './people-admin.tsx';
 import { ServiceLevelsAdmin } from './service-levels-admin.tsx';
 import { MacrosAdmin } from './macros-admin.tsx';
+import { TeamsAdmin } from './teams-admin.tsx';
+import { ShopsAdmin } from './shops-admin.tsx';
+import { ChannelsAdmin } from './channels-admin.tsx';
 
 const sections = [
   { id: 'people', name: 'People and roles' },
+  { id: 'teams', name: 'Teams' },
+  { id: 'shops', name: 'Shops and hours' },
+  { id: 'channels', name: 'Channels' },
   { id: 'service-levels', name: 'Service levels' },
   { id: 'macros', name: 'Macros' },
 ] as const;
 
-/** Administration: people, roles, teams and skills; channels' service-level promises; macros. */
+/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros. */
 export function AdminScreen({ section }: { section: string }) {
   return (
     <div className="admin">
@@ -27,6 +33,9 @@ export function AdminScreen({ section }: { section: string }) {
         ))}
       </nav>
       {section === 'people' && <PeopleAdmin />}
+      {section === 'teams' && <TeamsAdmin />}
+      {section === 'shops' && <ShopsAdmin />}
+      {section === 'channels' && <ChannelsAdmin />}
       {section === 'service-levels' && <ServiceLevelsAdmin />}
       {section === 'macros' && <MacrosAdmin />}
     </div>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import type { Advisor, Role } from '../types.ts';
 import { useSession } from '../app.tsx';
+import { followLink, href } from '../router.ts';
 
 const roleOptions: ReadonlyArray<{ role: Role; name: string }> = [
   { role: 'advisor', name: 'Advisor' },
@@ -107,14 +108,13 @@ export function PeopleAdmin() {
           </tbody>
         </table>
       )}
-      <h3>Teams</h3>
-      <ul>
-        {directory.teams.map((t) => (
-          <li key={t.id}>
-            {t.name} <small>({t.kind === 'shop' ? 'shop' : 'contact centre'})</small>
-          </li>
-        ))}
-      </ul>
+      <p>
+        Teams are created and renamed under{' '}
+        <a href={href('/admin/teams')} onClick={(e) => followLink(e, '/admin/teams')}>
+          Teams
+        </a>
+        ; each person’s team and skills are saved in the table above.
+      </p>
       <form className="admin-form" onSubmit={(e) => void add(e)} aria-labelledby="add-person-title">
         <h3 id="add-person-title">Add a person</h3>
         <label>

@@ -1,17 +1,30 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
-import { deliveryNames } from '../format.ts';
+import { channelNames, deliveryNames } from '../format.ts';
+import { useSession } from '../app.tsx';
 import type { Consent, Customer, Interaction, InteractionKind, Macro } from '../types.ts';
 
 /** The kinds an advisor can answer with; a callback is an outbound call the voice channel places. */
-const replyKinds: ReadonlyArray<{ kind: InteractionKind; label: string; consent: keyof Consent }> =
-  [
-    { kind: 'email', label: 'Email', consent: 'email' },
-    { kind: 'chat_message', label: 'Chat', consent: 'chat' },
-    { kind: 'sms', label: 'SMS', consent: 'sms' },
-    { kind: 'social_dm', label: 'Social private message', consent: 'social' },
-    { kind: 'call', label: 'Callback (phone)', consent: 'phone' },
-  ];
+const replyKinds: ReadonlyArray<{
+  kind: InteractionKind;
+  label: string;
+  consent: keyof Consent;
+  channel: string;
+}> = [
+  { kind: 'email', label: 'Email', consent: 'email', channel: 'email' },
+  { kind: 'chat_message', label: 'Chat', consent: 'chat', channel: 'chat' },
+  { kind: 'sms', label: 'SMS', consent: 'sms', channel: 'sms' },
+  { kind: 'social_dm', label: 'Social private message', consent: 'social', channel: 'social' },
+  { kind: 'call', label: 'Callback (phone)', consent: 'phone', channel: 'voice' },
+];
+
+/** A reply kind's name, with the administrator's name for its channel where one was chosen. */
+function labelOf(k: (typeof replyKinds)[number]): string {
+  const name = channelNames[k.channel];
+  if (k.kind === 'social_dm') return `${name ?? 'Social'} private message`;
+  if (k.kind === 'call') return `Callback (${name ?? 'phone'})`;
+  return name ?? k.label;
+}
 
 /** The reply kind matching the customer's last contact on this case. */
 export function replyKindFor(lastInbound: InteractionKind | undefined): InteractionKind {
@@ -29,6 +42,7 @@ export const Composer = forwardRef<
   ComposerHandle,
   { conversationId: number; customer: Customer; defaultKind: InteractionKind; onSent: () => void }
 >(function Composer({ conversationId, customer, defaultKind, onSent }, ref) {
+  const { channels } = useSession();
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [kind, setKind] = useState<InteractionKind>(defaultKind);
   const [text, setText] = useState('');
@@ -55,6 +69,9 @@ export const Composer = forwardRef<
 
   const chosen = replyKinds.find((k) => k.kind === kind);
   const noConsent = mode === 'reply' && chosen && !customer.consent[chosen.consent];
+  const settingOf = (channel: string | undefined) => channels.find((c) => c.channel === channel);
+  const switchedOff = mode === 'reply' && settingOf(chosen?.channel)?.enabled === false;
+  const signed = mode === 'reply' && settingOf(chosen?.channel)?.signature === true;
 
   const send = async () => {
     if (!text.trim() || busy) return;
@@ -73,7 +90,7 @@ export const Composer = forwardRef<
         mode === 'note'
           ? 'Note added to the case.'
           : created.deliveryState === 'waiting_for_channel'
-            ? `Reply saved on the case, ${deliveryNames.waiting_for_channel}: no ${chosen?.label ?? kind} adapter has taken it yet.`
+            ? `Reply saved on the case, ${deliveryNames.waiting_for_channel}: no ${chosen ? labelOf(chosen) : kind} adapter has taken it yet.`
             : `Reply ${deliveryNames[created.deliveryState] ?? created.deliveryState}.`,
       );
       onSent();
@@ -120,8 +137,9 @@ export const Composer = forwardRef<
             Reply on
             <select value={kind} onChange={(e) => setKind(e.target.value as InteractionKind)}>
               {replyKinds.map((k) => (
-                <option key={k.kind} value={k.kind}>
-                  {k.label}
+                <option key={k.kind} value={k.kind} disabled={!settingOf(k.channel)?.enabled}>
+                  {labelOf(k)}
+                  {settingOf(k.channel)?.enabled === false ? ' (switched off)' : ''}
                 </option>
               ))}
             </select>
@@ -141,6 +159,11 @@ export const Composer = forwardRef<
           </label>
         )}
       </div>
+      {switchedOff && (
+        <p className="warning" role="note">
+          Replies on {chosen ? labelOf(chosen) : kind} are switched off. Choose another channel.
+        </p>
+      )}
       {noConsent && (
         <p className="warning" role="note">
           {customer.displayName} has not agreed to be contacted by {chosen?.label}. Choose another
@@ -165,10 +188,14 @@ export const Composer = forwardRef<
         />
       </label>
       <div className="row">
-        <button type="submit" className="primary" disabled={busy || !text.trim() || !!noConsent}>
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || !text.trim() || !!noConsent || switchedOff}
+        >
           {mode === 'reply' ? 'Send reply' : 'Add note'}
         </button>
-        <small>Ctrl + Enter</small>
+        <small>Ctrl + Enter{signed ? ' · signed with your name' : ''}</small>
       </div>
       {error && <p role="alert">{error}</p>}
       <p role="status" className="sent-status">

@@ -82,6 +82,7 @@ export function ConversationView({ conversationId }: { conversationId: number })
     status?: Status;
     priority?: Priority;
     ownerId?: number | null;
+    snoozedUntil?: string | null;
   }) => {
     try {
       const conversation = await api<Conversation>(`/api/conversations/${conversationId}`, {
@@ -91,6 +92,12 @@ export function ConversationView({ conversationId }: { conversationId: number })
       setData((d) => (d ? { ...d, conversation } : d));
       if (changes.status) setNotice(`Case marked ${statusNames[changes.status]?.toLowerCase()}.`);
       if (changes.ownerId !== undefined) setNotice(`Case owner is now ${nameOf(changes.ownerId)}.`);
+      if (changes.snoozedUntil !== undefined)
+        setNotice(
+          conversation.snoozedUntil
+            ? `Case snoozed until ${new Date(conversation.snoozedUntil).toLocaleString()}.`
+            : 'Case woken: it is back in the waiting list.',
+        );
     } catch (e) {
       setNotice(messageOf(e));
     }
@@ -132,6 +139,15 @@ export function ConversationView({ conversationId }: { conversationId: number })
             </span>{' '}
             began on {channelNames[conversation.originChannel]} · owner{' '}
             <strong>{nameOf(conversation.ownerId)}</strong>
+            {conversation.snoozedUntil && (
+              <span className="snoozed">
+                {' '}
+                · snoozed until{' '}
+                <time dateTime={conversation.snoozedUntil}>
+                  {new Date(conversation.snoozedUntil).toLocaleString()}
+                </time>
+              </span>
+            )}
           </p>
           <div className="actions">
             {closed ? (
@@ -162,6 +178,12 @@ export function ConversationView({ conversationId }: { conversationId: number })
                   Pending us
                 </button>
               </>
+            )}
+            {!closed && (
+              <SnoozeControl
+                snoozedUntil={conversation.snoozedUntil}
+                onSnooze={(until) => void change({ snoozedUntil: until })}
+              />
             )}
             {conversation.ownerId !== me.id && (
               <button type="button" onClick={() => void change({ ownerId: me.id })}>
@@ -231,6 +253,87 @@ export function ConversationView({ conversationId }: { conversationId: number })
         onChanged={() => void load()}
       />
     </div>
+  );
+}
+
+/** Local "yyyy-MM-ddTHH:mm" for a datetime-local input. */
+function localInput(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+const snoozeChoices = [
+  { id: '1h', name: 'For 1 hour' },
+  { id: '4h', name: 'For 4 hours' },
+  { id: 'tomorrow', name: 'Tomorrow 9:00' },
+  { id: 'custom', name: 'Until…' },
+] as const;
+
+/** When a preset ends, in the advisor's own time zone. */
+function snoozeEnd(choice: string, custom: string): Date | null {
+  const now = new Date();
+  if (choice === '1h') return new Date(now.getTime() + 3_600_000);
+  if (choice === '4h') return new Date(now.getTime() + 4 * 3_600_000);
+  if (choice === 'tomorrow') {
+    const d = new Date(now);
+    d.setDate(d.getDate() + 1);
+    d.setHours(9, 0, 0, 0);
+    return d;
+  }
+  // datetime-local holds the advisor's wall-clock time: Date reads it in the browser's time zone.
+  const d = custom ? new Date(custom) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+/** Puts the case aside until a time; it comes back then, or as soon as the customer writes. */
+function SnoozeControl({
+  snoozedUntil,
+  onSnooze,
+}: {
+  snoozedUntil: string | null;
+  onSnooze: (until: string | null) => void;
+}) {
+  const [choice, setChoice] = useState<string>('1h');
+  const [custom, setCustom] = useState(() => localInput(new Date(Date.now() + 86_400_000)));
+  if (snoozedUntil)
+    return (
+      <button type="button" onClick={() => onSnooze(null)}>
+        Wake now
+      </button>
+    );
+  const end = snoozeEnd(choice, custom);
+  return (
+    <span className="snooze" role="group" aria-label="Snooze this case">
+      <label>
+        Snooze
+        <select value={choice} onChange={(e) => setChoice(e.target.value)}>
+          {snoozeChoices.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {choice === 'custom' && (
+        <label>
+          Snooze until
+          <input
+            type="datetime-local"
+            value={custom}
+            min={localInput(new Date())}
+            onChange={(e) => setCustom(e.target.value)}
+          />
+        </label>
+      )}
+      <button
+        type="button"
+        disabled={!end}
+        onClick={() => end && onSnooze(end.toISOString())}
+        title="The case leaves the waiting list until then, or until the customer writes again"
+      >
+        Snooze case
+      </button>
+    </span>
   );
 }
 

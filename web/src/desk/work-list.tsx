@@ -22,6 +22,8 @@ interface Filters {
 interface WorkResult {
   items: WorkItem[];
   total: number;
+  /** When the next snoozed case wakes: the list reloads then. */
+  nextWakeAt: string | null;
 }
 
 const defaultFilters: Filters = { view: 'waiting', channel: '', status: '', tag: '', teamId: '' };
@@ -45,6 +47,7 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
   const [items, setItems] = useState<WorkItem[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [nextWakeAt, setNextWakeAt] = useState<string | null>(null);
   const now = useNow();
 
   const load = useCallback(async () => {
@@ -54,6 +57,7 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
       const result = await (early ?? api<WorkResult>(workUrl(filters)));
       setItems(result.items);
       setTotal(result.total);
+      setNextWakeAt(result.nextWakeAt);
       setError(null);
     } catch (e) {
       setError(messageOf(e));
@@ -63,6 +67,13 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
   useEffect(() => {
     void load();
   }, [load]);
+  // A snoozed case comes back when its time comes, with no event to announce it.
+  useEffect(() => {
+    if (!nextWakeAt) return;
+    const wait = Math.min(Math.max(0, Date.parse(nextWakeAt) - Date.now()) + 500, 3_600_000);
+    const timer = window.setTimeout(() => void load(), wait);
+    return () => window.clearTimeout(timer);
+  }, [nextWakeAt, load]);
   useLiveRefresh(
     (event) =>
       event.type.startsWith('interaction.') ||
@@ -217,7 +228,13 @@ function WorkRow({ item, now, selected }: { item: WorkItem; now: number; selecte
           )}
         </span>
         <span className="subject">{item.subject}</span>
-        {wait ?? <span className="wait">{statusNames[item.status]}</span>}
+        {wait ?? (
+          <span className="wait">
+            {statusNames[item.status]}
+            {item.snoozedUntil &&
+              ` · snoozed until ${new Date(item.snoozedUntil).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}`}
+          </span>
+        )}
         {item.tags.length > 0 && (
           <span className="tags">{item.tags.map((t) => `#${t}`).join(' ')}</span>
         )}

@@ -8,6 +8,8 @@ export interface Bar {
   /** A tick across the bar (e.g. the service-level target). */
   readonly target?: number;
   readonly text: string;
+  /** Drawn in the warning colour (e.g. above the occupancy cap). */
+  readonly alert?: boolean;
 }
 
 /** Horizontal bars scaled to `max`, one row per channel. */
@@ -35,7 +37,7 @@ export function BarChart({
       {bars.map((bar, i) => {
         const y = i * row + 4;
         return (
-          <g key={bar.label}>
+          <g key={`${i}-${bar.label}`}>
             <text x={labelWidth - 6} y={y + 15} textAnchor="end" className="chart-label">
               {bar.label}
             </text>
@@ -46,7 +48,7 @@ export function BarChart({
                 y={y + 3}
                 width={scale(bar.value)}
                 height={row - 10}
-                className="chart-bar"
+                className={bar.alert ? 'chart-bar chart-alert' : 'chart-bar'}
               />
             )}
             {bar.part !== undefined && bar.part > 0 && (

@@ -5,6 +5,7 @@ import { followLink, href } from '../router.ts';
 import { channelNames, duration, percent } from '../format.ts';
 import type { ChannelFigures, Wall, WorkItem } from '../types.ts';
 import { BarChart, ParityDial, Sparkline } from './charts.tsx';
+import { AdvisorsPanel } from './advisors-panel.tsx';
 
 const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -111,10 +112,7 @@ export function WallScreen() {
         </tbody>
       </table>
       {drill && <WaitingOn channel={drill} />}
-      <section className="advisors-note" aria-labelledby="advisors-title">
-        <h2 id="advisors-title">Advisors</h2>
-        <p>Advisors' states and occupancy appear here once the routing engine reports presence.</p>
-      </section>
+      <AdvisorsPanel />
     </div>
   );
 }

@@ -1,0 +1,239 @@
+/**
+ * The supervisor's view of advisors: presence, capacity, load now and occupancy over the last hour,
+ * read from advisor_states and work_items. Read-only: routing itself lives in work-queue.ts.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/schema.ts';
+import { NotFound } from '../platform/errors.ts';
+import { defaultCapacity } from './work-queue.ts';
+import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts, type Presence } from './types.ts';
+
+/** A stretch of time an advisor held one item, weighted by the share of their capacity it takes. */
+export interface BusyStretch {
+  readonly start: number;
+  /** Null while the item is still held. */
+  readonly end: number | null;
+  readonly weight: number;
+}
+
+/**
+ * Occupancy between `from` and `to` (pure): at each moment the advisor's utilisation is the sum of
+ * the weights of the items held, capped at 1; occupancy is its average over the window.
+ */
+export function occupancyBetween(stretches: readonly BusyStretch[], from: number, to: number) {
+  if (to <= from) return 0;
+  const changes: Array<{ at: number; delta: number }> = [];
+  for (const s of stretches) {
+    const start = Math.max(s.start, from);
+    const end = Math.min(s.end ?? to, to);
+    if (end <= start) continue;
+    changes.push({ at: start, delta: s.weight }, { at: end, delta: -s.weight });
+  }
+  changes.sort((a, b) => a.at - b.at);
+  let level = 0;
+  let last = from;
+  let busy = 0;
+  for (const change of changes) {
+    busy += Math.min(1, Math.max(0, level)) * (change.at - last);
+    level += change.delta;
+    last = change.at;
+  }
+  busy += Math.min(1, Math.max(0, level)) * (to - last);
+  return busy / (to - from);
+}
+
+/** One routed item as the occupancy rule needs it. */
+export interface HeldItem {
+  readonly channel: string;
+  readonly offeredAt: number | null;
+  readonly acceptedAt: number | null;
+  readonly completedAt: number | null;
+}
+
+/**
+ * Busy stretches from work items: an item occupies its advisor from the offer (or the acceptance,
+ * when there was no offer) until it is completed, weighted 1 / capacity of its channel (pure).
+ */
+export function stretchesOf(items: readonly HeldItem[], capacity: ChannelCounts): BusyStretch[] {
+  return items.flatMap((item) => {
+    const start = item.offeredAt ?? item.acceptedAt;
+    if (start === null) return [];
+    const slots = capacity[item.channel as keyof ChannelCounts] ?? 0;
+    return [{ start, end: item.completedAt, weight: slots > 0 ? 1 / slots : 1 }];
+  });
+}
+
+/** An advisor on the supervisor's wall. */
+export interface AdvisorStateView {
+  readonly id: number;
+  readonly name: string;
+  readonly role: string;
+  readonly teamId: number | null;
+  readonly shopId: number | null;
+  readonly presence: Presence;
+  /** When the presence last changed; null for someone who never set one. */
+  readonly presenceSince: string | null;
+  readonly capacity: ChannelCounts;
+  /** Items offered or assigned now, per channel. */
+  readonly load: ChannelCounts;
+  /** Occupancy over the last hour, 0..1. */
+  readonly occupancy: number;
+  /** Occupancy in each twelfth of the last hour (five-minute steps), oldest first. */
+  readonly occupancySeries: number[];
+  readonly aboveCap: boolean;
+}
+
+export interface AdvisorStates {
+  readonly at: string;
+  readonly windowMs: number;
+  readonly occupancyCap: number;
+  readonly advisors: AdvisorStateView[];
+}
+
+const steps = 12;
+const liveStatuses = ['offered', 'assigned'];
+
+async function loadStates(
+  db: Kysely<Database>,
+  now: number,
+  only: number | null,
+): Promise<AdvisorStates> {
+  const windowMs = DEFAULT_ROUTING_OPTIONS.occupancyWindowMs;
+  const cap = DEFAULT_ROUTING_OPTIONS.occupancyCap;
+  const from = now - windowMs;
+  let people = db
+    .selectFrom('advisors')
+    .leftJoin('advisor_states', 'advisor_states.advisor_id', 'advisors.id')
+    .select([
+      'advisors.id',
+      'advisors.name',
+      'advisors.role',
+      'advisors.team_id',
+      'advisors.shop_id',
+      'advisor_states.presence',
+      'advisor_states.capacity',
+      'advisor_states.updated_at',
+    ])
+    .where('advisors.active', '=', 1)
+    .where('advisors.role', '!=', 'integration')
+    // Those who serve customers, and anyone else who ever set a presence.
+    .where((eb) =>
+      eb.or([
+        eb('advisors.role', 'in', ['advisor', 'shop_advisor', 'supervisor']),
+        eb('advisor_states.advisor_id', 'is not', null),
+      ]),
+    );
+  if (only !== null) people = people.where('advisors.id', '=', only);
+  const rows = await people.orderBy('advisors.name').orderBy('advisors.id').execute();
+  const ids = rows.map((r) => r.id);
+  const work =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('work_items')
+          .select(['advisor_id', 'channel', 'status', 'offered_at', 'accepted_at', 'completed_at'])
+          .where('advisor_id', 'in', ids)
+          .where((eb) => eb.or([eb('status', 'in', liveStatuses), eb('completed_at', '>', from)]))
+          .execute();
+  const advisors = rows.map((row): AdvisorStateView => {
+    const capacity = row.capacity
+      ? (JSON.parse(row.capacity) as ChannelCounts)
+      : defaultCapacity(row.role);
+    const mine = work.filter((w) => Number(w.advisor_id) === row.id);
+    const load = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as ChannelCounts;
+    for (const item of mine)
+      if (liveStatuses.includes(item.status) && item.channel in load)
+        load[item.channel as keyof ChannelCounts]++;
+    const stretches = stretchesOf(
+      mine.map((w) => ({
+        channel: w.channel,
+        offeredAt: w.offered_at === null ? null : Number(w.offered_at),
+        acceptedAt: w.accepted_at === null ? null : Number(w.accepted_at),
+        completedAt: w.completed_at === null ? null : Number(w.completed_at),
+      })),
+      capacity,
+    );
+    const occupancy = occupancyBetween(stretches, from, now);
+    const step = windowMs / steps;
+    return {
+      id: row.id,
+      name: row.name,
+      role: row.role,
+      teamId: row.team_id,
+      shopId: row.shop_id,
+      presence: (row.presence ?? 'offline') as Presence,
+      presenceSince: row.updated_at == null ? null : new Date(Number(row.updated_at)).toISOString(),
+      capacity,
+      load,
+      occupancy,
+      occupancySeries: Array.from({ length: steps }, (_, i) =>
+        occupancyBetween(stretches, from + i * step, from + (i + 1) * step),
+      ),
+      aboveCap: occupancy > cap,
+    };
+  });
+  return { at: new Date(now).toISOString(), windowMs, occupancyCap: cap, advisors };
+}
+
+/** Every active advisor's presence, load and occupancy over the last hour, as of `now`. */
+export function listAdvisorStates(db: Kysely<Database>, now: number): Promise<AdvisorStates> {
+  return loadStates(db, now, null);
+}
+
+/** One item an advisor holds now, for the wall's drill-down. */
+export interface HeldWork {
+  readonly id: number;
+  readonly kind: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly conversationId: number;
+  readonly customerName: string;
+  readonly subject: string;
+  readonly since: string;
+  readonly deadlineAt: string;
+}
+
+/** One advisor's state and the items they hold now. */
+export async function advisorStateDetail(
+  db: Kysely<Database>,
+  advisorId: number,
+  now: number,
+): Promise<AdvisorStateView & { readonly items: HeldWork[] }> {
+  const state = (await loadStates(db, now, advisorId)).advisors[0];
+  if (!state) throw new NotFound('advisor');
+  const items = await db
+    .selectFrom('work_items')
+    .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
+    .innerJoin('customers', 'customers.id', 'work_items.customer_id')
+    .select([
+      'work_items.id',
+      'work_items.kind',
+      'work_items.channel',
+      'work_items.status',
+      'work_items.conversation_id',
+      'work_items.offered_at',
+      'work_items.accepted_at',
+      'work_items.created_at',
+      'work_items.deadline_at',
+      'conversations.subject',
+      'customers.display_name',
+    ])
+    .where('work_items.advisor_id', '=', advisorId)
+    .where('work_items.status', 'in', liveStatuses)
+    .orderBy('work_items.deadline_at')
+    .execute();
+  return {
+    ...state,
+    items: items.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      channel: i.channel,
+      status: i.status,
+      conversationId: i.conversation_id,
+      customerName: i.display_name,
+      subject: i.subject,
+      since: new Date(Number(i.accepted_at ?? i.offered_at ?? i.created_at)).toISOString(),
+      deadlineAt: new Date(Number(i.deadline_at)).toISOString(),
+    })),
+  };
+}
