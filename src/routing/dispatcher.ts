@@ -11,14 +11,21 @@ const triggers = new Set([
   'capacity.changed',
 ]);
 
+/** How soon a node tries again when another node held the dispatch lock. */
+const busyRetryMs = 25;
+
 /**
  * Runs routing rounds: right after anything that can free an advisor or add work, and every
- * `intervalMs` for offer timeouts and ending affinity holds. Rounds never overlap within a node.
- * Returns a stop function.
+ * `intervalMs` for offer timeouts and ending affinity holds. Rounds never overlap within a node; when
+ * another node is dispatching, the round is tried again shortly, so work it did not see is not left
+ * for the next tick. Returns a stop function.
  */
 export function startDispatcher(
   ctx: Context,
-  options: { readonly intervalMs?: number; readonly routing?: Partial<RoutingOptions> } = {},
+  options: {
+    readonly intervalMs?: number;
+    readonly routing?: Partial<RoutingOptions> & { readonly missedOfferPauseMs?: number };
+  } = {},
 ): () => Promise<void> {
   let running: Promise<void> | null = null;
   let again = false;
@@ -33,7 +40,9 @@ export function startDispatcher(
     running = ctx.writer
       .run((unit) => dispatchWork(unit, ctx.store.dialect, options.routing))
       .then(
-        () => undefined,
+        (result) => {
+          if (result.busy && !stopped) setTimeout(round, busyRetryMs).unref();
+        },
         (error: unknown) => ctx.logger.error({ err: error }, 'routing round failed'),
       )
       .finally(() => {

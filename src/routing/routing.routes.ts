@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict } from '../platform/http/schemas.ts';
 import { leads, staff, viewer } from '../advisors/authenticate.ts';
+import { canSeeConversation } from '../advisors/access.ts';
+import { NotFound } from '../platform/errors.ts';
 import { normalisePhone } from '../customers/identities.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts } from './types.ts';
 import {
@@ -188,9 +190,19 @@ export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void 
     async (request) => {
       const me = viewer(request);
       const phone = normalisePhone(request.body.phone, ctx.config.defaultPhoneRegion);
-      await ctx.writer.run((unit) =>
-        requestCallback(unit, request.params.id, phone, { type: 'advisor', id: me.id }),
-      );
+      await ctx.writer.run(async (unit) => {
+        // Staff may turn only items of cases they can see; another team's answers like a missing one.
+        if (me.role !== 'integration') {
+          const item = await unit.db
+            .selectFrom('work_items')
+            .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
+            .select(['conversations.team_id', 'conversations.shop_id', 'conversations.owner_id'])
+            .where('work_items.id', '=', request.params.id)
+            .executeTakeFirst();
+          if (!item || !canSeeConversation(me, item)) throw new NotFound('work item');
+        }
+        await requestCallback(unit, request.params.id, phone, { type: 'advisor', id: me.id });
+      });
       return { status: 'waiting', kind: 'callback', phone };
     },
   );

@@ -9,7 +9,7 @@ import type { Database, WorkItemRow } from '../platform/db/schema.ts';
 import type { Dialect } from '../platform/db/connect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
+import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { chooseAssignments } from './assign-work.ts';
 import { createOccupancyLedger, recordUtilization } from './occupancy-ledger.ts';
 import { estimateWait, shouldOfferCallback } from './estimate.ts';
@@ -31,6 +31,8 @@ export const presences: readonly Presence[] = ['available', 'busy', 'wrap_up', '
 export type WorkStatus = 'waiting' | 'offered' | 'assigned' | 'done' | 'withdrawn';
 const live: WorkStatus[] = ['waiting', 'offered', 'assigned'];
 const dispatchLockKey = 72_431;
+/** An advisor who lets an offer time out is probably away: no new offers for this long (as the simulator assumes). */
+export const missedOfferPauseMs = 30_000;
 
 /** Capacity an advisor starts with: one call, three chats, five written messages; shop advisors serve the desk. */
 export function defaultCapacity(role: string): ChannelCounts {
@@ -128,8 +130,16 @@ export async function queueWork(
       callback_number: null,
       updated_at: unit.now,
     })
+    // A concurrent inbound on the same case may have queued it since we looked: the index keeps one.
+    .onConflict((oc) =>
+      oc
+        .column('conversation_id')
+        .where(sql<boolean>`status in ('waiting', 'offered', 'assigned')`)
+        .doNothing(),
+    )
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) throw new RetryableConflict('work item queued concurrently');
   await unit.record({
     type: 'work-item.queued',
     actor: { type: 'system', id: null },
@@ -173,6 +183,7 @@ export async function completeWork(
       hard: options.hard ? 1 : item.hard,
     })
     .where('id', '=', item.id)
+    .where('status', 'in', live)
     .execute();
   if (item.advisor_id !== null && (options.hard || item.hard)) {
     await unit.db
@@ -239,18 +250,22 @@ export async function setPresence(
       .execute();
   }
   if (presence === 'break' || presence === 'offline') {
-    await unit.db
-      .updateTable('work_items')
-      .set({
-        status: 'waiting',
-        advisor_id: null,
-        offered_at: null,
-        offer_expires_at: null,
-        updated_at: unit.now,
-      })
+    const offers = await unit.db
+      .selectFrom('work_items')
+      .selectAll()
       .where('advisor_id', '=', advisorId)
       .where('status', '=', 'offered')
       .execute();
+    for (const item of offers) {
+      // The advisor is still the customer's preferred one: holds resume when they are back in time.
+      if (!(await returnToQueue(unit, item, { keepPreference: true }))) continue;
+      await unit.record({
+        type: 'work-item.handed-back',
+        actor,
+        entity: { type: 'work_item', id: item.id },
+        scope: scopeOf(item),
+      });
+    }
   }
   await unit.record({
     type: 'presence.changed',
@@ -331,7 +346,8 @@ async function liveItemOf(
 /** The advisor takes the offered item: it is theirs and the case gets them as owner if it had none. */
 export async function acceptOffer(unit: Unit, itemId: number, advisorId: number): Promise<void> {
   const item = await liveItemOf(unit, itemId, advisorId, 'offered');
-  await unit.db
+  // Guarded: a routing round on another node may be taking the expired offer back right now.
+  const result = await unit.db
     .updateTable('work_items')
     .set({
       status: 'assigned',
@@ -340,7 +356,10 @@ export async function acceptOffer(unit: Unit, itemId: number, advisorId: number)
       updated_at: unit.now,
     })
     .where('id', '=', itemId)
-    .execute();
+    .where('status', '=', 'offered')
+    .where('advisor_id', '=', advisorId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new Conflict('the offer has moved on');
   await unit.db
     .updateTable('conversations')
     .set({ owner_id: advisorId, updated_at: unit.now })
@@ -358,7 +377,7 @@ export async function acceptOffer(unit: Unit, itemId: number, advisorId: number)
 /** The advisor lets the offer go: the item returns to its place in the ordering, no longer held for them. */
 export async function declineOffer(unit: Unit, itemId: number, advisorId: number): Promise<void> {
   const item = await liveItemOf(unit, itemId, advisorId, 'offered');
-  await returnToQueue(unit, item);
+  if (!(await returnToQueue(unit, item))) throw new Conflict('the offer has moved on');
   await unit.record({
     type: 'work-item.declined',
     actor: { type: 'advisor', id: advisorId },
@@ -367,9 +386,14 @@ export async function declineOffer(unit: Unit, itemId: number, advisorId: number
   });
 }
 
-async function returnToQueue(unit: Unit, item: WorkItemRow): Promise<void> {
-  const wasPreferred = item.preferred_advisor_id === item.advisor_id;
-  await unit.db
+/** Puts an offered item back in the queue; false when it is no longer this offer (accepted, moved on). */
+async function returnToQueue(
+  unit: Unit,
+  item: WorkItemRow,
+  options: { readonly keepPreference?: boolean } = {},
+): Promise<boolean> {
+  const forget = !options.keepPreference && item.preferred_advisor_id === item.advisor_id;
+  const result = await unit.db
     .updateTable('work_items')
     .set({
       status: 'waiting',
@@ -377,10 +401,13 @@ async function returnToQueue(unit: Unit, item: WorkItemRow): Promise<void> {
       offered_at: null,
       offer_expires_at: null,
       updated_at: unit.now,
-      ...(wasPreferred ? { preferred_advisor_id: null, affinity_until: null } : {}),
+      ...(forget ? { preferred_advisor_id: null, affinity_until: null } : {}),
     })
     .where('id', '=', item.id)
-    .execute();
+    .where('status', '=', 'offered')
+    .where('advisor_id', '=', item.advisor_id ?? -1)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /**
@@ -504,36 +531,38 @@ async function loadAdvisors(
   });
 }
 
+/** What one routing round did. */
+export interface DispatchRound {
+  /** The offers made, in the order the engine chose them. */
+  readonly offers: Assignment[];
+  /** Offers that timed out and went back to the queue. */
+  readonly expired: number;
+  /** Another node was dispatching (PostgreSQL): nothing was done; run the round again shortly. */
+  readonly busy: boolean;
+}
+
 /**
  * One routing round, as one transaction: expired offers return to the queue, then every assignment the
- * engine finds is written as an offer. Guarded updates (`status = 'waiting'`) and, on PostgreSQL, an
- * advisory lock make concurrent rounds on several nodes safe.
+ * engine finds is written as an offer. On PostgreSQL a transaction-scoped advisory lock lets one node
+ * dispatch at a time; a node that finds it taken does nothing and says so (`busy`), rather than wait
+ * while holding the row locks of the other units in its batch. Guarded updates (`status = 'waiting'`)
+ * keep the round safe against accepts, declines and completions running alongside.
  */
 export async function dispatchWork(
   unit: Unit,
   dialect: Dialect,
-  options: Partial<RoutingOptions> = {},
-): Promise<Assignment[]> {
+  options: Partial<RoutingOptions> & { readonly missedOfferPauseMs?: number } = {},
+): Promise<DispatchRound> {
   const settings: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...options };
-  if (dialect === 'postgres')
-    await sql`select pg_advisory_xact_lock(${dispatchLockKey})`.execute(unit.db);
-  const expired = await unit.db
-    .selectFrom('work_items')
-    .selectAll()
-    .where('status', '=', 'offered')
-    .where('offer_expires_at', '<=', unit.now)
-    .execute();
-  for (const item of expired) {
-    await returnToQueue(unit, item);
-    await unit.record({
-      type: 'work-item.offer-expired',
-      actor: { type: 'system', id: null },
-      entity: { type: 'work_item', id: item.id },
-      scope: scopeOf(item),
-    });
+  if (dialect === 'postgres') {
+    const lock = await sql<{
+      locked: boolean;
+    }>`select pg_try_advisory_xact_lock(${dispatchLockKey}) as locked`.execute(unit.db);
+    if (!lock.rows[0]?.locked) return { offers: [], expired: 0, busy: true };
   }
+  const expired = await expireOffers(unit, options.missedOfferPauseMs ?? missedOfferPauseMs);
   const advisors = await loadAdvisors(unit.db, unit.now, settings.occupancyWindowMs);
-  if (advisors.length === 0) return [];
+  if (advisors.length === 0) return { offers: [], expired, busy: false };
   const waiting = await unit.db
     .selectFrom('work_items')
     .selectAll()
@@ -541,57 +570,104 @@ export async function dispatchWork(
     .orderBy('deadline_at')
     .limit(20_000)
     .execute();
-  if (waiting.length === 0) return [];
+  if (waiting.length === 0) return { offers: [], expired, busy: false };
   const assignments = chooseAssignments(
     { items: waiting.map(toEngineItem), advisors },
     unit.now,
     settings,
   );
   const byId = new Map(waiting.map((w) => [String(w.id), w]));
-  const made: Assignment[] = [];
+  const offers: Assignment[] = [];
   for (const assignment of assignments) {
     const item = byId.get(assignment.itemId)!;
-    const advisorId = Number(assignment.advisorId);
-    const timeout = settings.serviceLevels[item.channel as Channel].offerTimeoutMs;
-    const result = await unit.db
-      .updateTable('work_items')
-      .set({
-        status: 'offered',
-        advisor_id: advisorId,
-        offered_at: unit.now,
-        offer_expires_at: unit.now + timeout,
-        updated_at: unit.now,
-      })
-      .where('id', '=', item.id)
-      .where('status', '=', 'waiting')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) continue;
-    made.push(assignment);
-    await unit.db
-      .updateTable('advisor_states')
-      .set({ idle_since: unit.now, updated_at: unit.now })
-      .where('advisor_id', '=', advisorId)
-      .execute();
+    if (await offer(unit, item, Number(assignment.advisorId), assignment, settings))
+      offers.push(assignment);
+  }
+  return { offers, expired, busy: false };
+}
+
+/**
+ * Offers not accepted in time go back to the queue; their advisor, probably away from the desk, gets
+ * no new offer for `pauseMs` so the item moves on to someone else.
+ */
+async function expireOffers(unit: Unit, pauseMs: number): Promise<number> {
+  const expired = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('status', '=', 'offered')
+    .where('offer_expires_at', '<=', unit.now)
+    .execute();
+  let count = 0;
+  for (const item of expired) {
+    if (!(await returnToQueue(unit, item))) continue;
+    count++;
+    if (item.advisor_id !== null) {
+      const pauseUntil = unit.now + pauseMs;
+      await unit.db
+        .updateTable('advisor_states')
+        .set({ recovery_until: pauseUntil, updated_at: unit.now })
+        .where('advisor_id', '=', item.advisor_id)
+        .where((eb) =>
+          eb.or([eb('recovery_until', 'is', null), eb('recovery_until', '<', pauseUntil)]),
+        )
+        .execute();
+    }
     await unit.record({
-      type: 'work-item.offered',
+      type: 'work-item.offer-expired',
       actor: { type: 'system', id: null },
       entity: { type: 'work_item', id: item.id },
-      // Only the advisor offered (and supervisors) hear of the offer.
-      scope: {
-        conversationId: item.conversation_id,
-        customerId: item.customer_id,
-        ownerId: advisorId,
-      },
-      after: {
-        advisorId,
-        channel: item.channel,
-        kind: item.kind,
-        reason: assignment.reason,
-        expiresAt: new Date(unit.now + timeout).toISOString(),
-      },
+      scope: scopeOf(item),
     });
   }
-  return made;
+  return count;
+}
+
+/** Writes one offer if the item still waits; false when something else took it first. */
+async function offer(
+  unit: Unit,
+  item: WorkItemRow,
+  advisorId: number,
+  assignment: Assignment,
+  settings: RoutingOptions,
+): Promise<boolean> {
+  const timeout = settings.serviceLevels[item.channel as Channel].offerTimeoutMs;
+  const result = await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'offered',
+      advisor_id: advisorId,
+      offered_at: unit.now,
+      offer_expires_at: unit.now + timeout,
+      updated_at: unit.now,
+    })
+    .where('id', '=', item.id)
+    .where('status', '=', 'waiting')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await unit.db
+    .updateTable('advisor_states')
+    .set({ idle_since: unit.now, updated_at: unit.now })
+    .where('advisor_id', '=', advisorId)
+    .execute();
+  await unit.record({
+    type: 'work-item.offered',
+    actor: { type: 'system', id: null },
+    entity: { type: 'work_item', id: item.id },
+    // Only the advisor offered (and supervisors) hear of the offer.
+    scope: {
+      conversationId: item.conversation_id,
+      customerId: item.customer_id,
+      ownerId: advisorId,
+    },
+    after: {
+      advisorId,
+      channel: item.channel,
+      kind: item.kind,
+      reason: assignment.reason,
+      expiresAt: new Date(unit.now + timeout).toISOString(),
+    },
+  });
+  return true;
 }
 
 export interface QueueFigures {
