@@ -94,6 +94,28 @@ for (const database of databases) {
       assert.equal(unpublished.length, 0);
     });
 
+    test('a unit that lost a deadlock runs again in a later batch, after the locks are gone', async () => {
+      const writer = createWriter(store.db, inProcessBus(), systemClock);
+      let attempts = 0;
+      const value = await writer.run(async (unit) => {
+        attempts++;
+        await addTeam(`Deadlocked ${attempts}`)(unit);
+        if (attempts === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        return 'done';
+      });
+      assert.equal(value, 'done');
+      assert.equal(attempts, 2);
+      const names = (
+        await store.db
+          .selectFrom('teams')
+          .select('name')
+          .where('name', 'like', 'Deadlocked%')
+          .execute()
+      ).map((t) => t.name);
+      assert.deepEqual(names, ['Deadlocked 2']);
+      assert.equal(writer.stats().transactions, 2);
+    });
+
     test('a unit that lost a race is retried from the start', async () => {
       const writer = createWriter(store.db, inProcessBus(), systemClock);
       let attempts = 0;

@@ -17,6 +17,8 @@ export type Work<T> = (unit: Unit) => Promise<T>;
 
 interface Job {
   work: Work<unknown>;
+  /** How many times a transient database failure (deadlock, serialization) sent it to a later batch. */
+  deferred: number;
   at: number | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -32,7 +34,16 @@ export interface Writer {
   stats(): { readonly transactions: number; readonly units: number };
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; defer: boolean };
+
 const maxBatch = 512;
+const maxDeferrals = 5;
+
+/** PostgreSQL's deadlock and serialization failures: the same work succeeds when run again. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
 const maxAttempts = 3;
 
 /**
@@ -50,7 +61,7 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
 
   async function runBatch(batch: Job[]): Promise<void> {
     const published: DomainEvent[] = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const outcomes: Outcome[] = [];
     const marking = toMark;
     toMark = [];
     try {
@@ -70,25 +81,31 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
       units += batch.length;
     } catch (error) {
       toMark = marking.concat(toMark);
-      for (const job of batch) job.reject(error);
+      const again = batch.filter((job) => isTransient(error) && job.deferred++ < maxDeferrals);
+      for (const job of batch) if (!again.includes(job)) job.reject(error);
+      queue = again.concat(queue);
       return;
     }
     if (published.length > 0) {
       await bus.publish(published);
       for (const event of published) toMark.push(event.id);
     }
+    const deferred: Job[] = [];
     batch.forEach((job, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) job.resolve(outcome.value);
+      else if (outcome.defer) deferred.push(job);
       else job.reject(outcome.error);
     });
+    // Units that lost a deadlock to another node run again in the next batch, once our locks are gone.
+    queue = deferred.concat(queue);
   }
 
   async function runInSavepoint(
     trx: Transaction<Database>,
     job: Job,
     published: DomainEvent[],
-  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  ): Promise<Outcome> {
     for (let attempt = 1; ; attempt++) {
       const events: DomainEvent[] = [];
       const now = Math.round(job.at ?? clock.now());
@@ -111,7 +128,9 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
         await sql`rollback to savepoint unit_of_work`.execute(trx);
         await sql`release savepoint unit_of_work`.execute(trx);
         if (error instanceof RetryableConflict && attempt < maxAttempts) continue;
-        return { ok: false, error };
+        if (isTransient(error) && job.deferred++ < maxDeferrals)
+          return { ok: false, error, defer: true };
+        return { ok: false, error, defer: false };
       }
     }
   }
@@ -145,6 +164,7 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
       return new Promise<T>((resolve, reject) => {
         queue.push({
           work: work as Work<unknown>,
+          deferred: 0,
           at: options.at,
           resolve: resolve as (v: unknown) => void,
           reject,
