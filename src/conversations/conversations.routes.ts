@@ -17,7 +17,16 @@ import {
   statuses,
   updateConversation,
 } from './conversations.ts';
-import { completeWork, queueWork } from '../routing/work-queue.ts';
+import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
+
+const kindOfChannel: Record<string, string> = {
+  email: 'email',
+  chat: 'chat_message',
+  voice: 'call',
+  sms: 'sms',
+  social: 'social_dm',
+  shop: 'shop_visit',
+};
 import { Invalid } from '../platform/errors.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { isServedChannel } from '../insights/service-levels.ts';
@@ -207,7 +216,17 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
         await updateConversation(unit, request.params.id, changes, me, actorOf(me.id));
         if (request.body.status === 'resolved' || request.body.status === 'closed')
           await completeWork(unit, request.params.id, actorOf(me.id));
-        return getConversation(unit.db, request.params.id, null, unit.now);
+        const after = await getConversation(unit.db, request.params.id, null, unit.now);
+        // A snoozed case leaves the routing queue; woken early, it comes back if it still waits on us.
+        if (typeof changes.snoozedUntil === 'number')
+          await withdrawWork(unit, request.params.id, actorOf(me.id));
+        if (
+          changes.snoozedUntil === null &&
+          (after.status === 'open' || after.status === 'pending_us')
+        ) {
+          await queueWork(unit, request.params.id, kindOfChannel[after.originChannel] ?? 'email');
+        }
+        return after;
       });
     },
   );

@@ -454,6 +454,36 @@ for (const database of databases) {
       assert.equal(tooLate.statusCode, 409, 'only a waiting item becomes a callback');
     });
 
+    test('a snoozed case leaves the queue and comes back when the snooze runs out', async () => {
+      const team = await newTeam();
+      const contact = await inbound(team, `snooze${++serial}@example.com`, 'email');
+      assert.equal((await liveItemOf(contact.conversationId)).status, 'waiting');
+      const cookie = await h.signIn(h.fixture.people.supervisor.email);
+      const until = new Date(h.clock.now() + 3_600_000).toISOString();
+      const snoozed = await h.app.inject({
+        method: 'PATCH',
+        url: `/api/conversations/${contact.conversationId}`,
+        headers: { cookie },
+        payload: { snoozedUntil: until },
+      });
+      assert.equal(snoozed.statusCode, 200, snoozed.body);
+      assert.deepEqual(
+        (await itemsOf(contact.conversationId)).map((i) => i.status),
+        ['withdrawn'],
+      );
+      await newAdvisor(team);
+      await dispatch();
+      assert.deepEqual(
+        (await itemsOf(contact.conversationId)).map((i) => i.status),
+        ['withdrawn'],
+        'nobody is offered a snoozed case',
+      );
+      h.clock.advance(3_600_000 + SECOND);
+      await dispatch();
+      const back = await liveItemOf(contact.conversationId);
+      assert.equal(back.status, 'offered');
+    });
+
     test('queue figures give who waits, the longest wait, an estimate and callback advice', async () => {
       const team = await newTeam();
       const member = await newAdvisor(team, 'available', { voice: 1, chat: 0 });

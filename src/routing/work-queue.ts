@@ -561,6 +561,7 @@ export async function dispatchWork(
     if (!lock.rows[0]?.locked) return { offers: [], expired: 0, busy: true };
   }
   const expired = await expireOffers(unit, options.missedOfferPauseMs ?? missedOfferPauseMs);
+  await wakeSnoozedCases(unit, options);
   const advisors = await loadAdvisors(unit.db, unit.now, settings.occupancyWindowMs);
   if (advisors.length === 0) return { offers: [], expired, busy: false };
   const waiting = await unit.db
@@ -741,4 +742,70 @@ export async function queueFigures(
         ),
     };
   });
+}
+
+const kindOfOriginChannel: Record<string, string> = {
+  email: 'email',
+  chat: 'chat_message',
+  voice: 'call',
+  sms: 'sms',
+  social: 'social_dm',
+  shop: 'shop_visit',
+};
+
+/** A snoozed case leaves the queue: its live work item is withdrawn and the advisor's capacity frees up. */
+export async function withdrawWork(
+  unit: Unit,
+  conversationId: number,
+  actor: Actor,
+): Promise<void> {
+  const items = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', 'in', live)
+    .execute();
+  for (const item of items) {
+    await unit.db
+      .updateTable('work_items')
+      .set({ status: 'withdrawn', completed_at: unit.now, updated_at: unit.now })
+      .where('id', '=', item.id)
+      .where('status', '=', item.status)
+      .execute();
+    await unit.record({
+      type: 'work-item.withdrawn',
+      actor,
+      entity: { type: 'work_item', id: item.id },
+      scope: scopeOf(item),
+    });
+  }
+}
+
+/**
+ * Cases whose snooze ran out come back: the snooze is cleared and, if the case still waits on us,
+ * it is queued again (a customer who wrote meanwhile already queued it).
+ */
+async function wakeSnoozedCases(unit: Unit, options: Partial<RoutingOptions>): Promise<void> {
+  const due = await unit.db
+    .selectFrom('conversations')
+    .select(['id', 'status', 'origin_channel'])
+    .where('snoozed_until', 'is not', null)
+    .where('snoozed_until', '<=', unit.now)
+    .limit(500)
+    .execute();
+  for (const conversation of due) {
+    await unit.db
+      .updateTable('conversations')
+      .set({ snoozed_until: null, snoozed_at: null })
+      .where('id', '=', conversation.id)
+      .execute();
+    if (conversation.status === 'open' || conversation.status === 'pending_us') {
+      await queueWork(
+        unit,
+        conversation.id,
+        kindOfOriginChannel[conversation.origin_channel] ?? 'email',
+        options,
+      );
+    }
+  }
 }
