@@ -19,20 +19,13 @@ import {
 } from './conversations.ts';
 import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
 
-const kindOfChannel: Record<string, string> = {
-  email: 'email',
-  chat: 'chat_message',
-  voice: 'call',
-  sms: 'sms',
-  social: 'social_dm',
-  shop: 'shop_visit',
-};
 import { Invalid } from '../platform/errors.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { isServedChannel } from '../insights/service-levels.ts';
 import { loadChannelSettings, signReply } from '../desk/channel-settings.ts';
 import {
   addAdvisorInteraction,
+  kindOfChannel,
   channelOfKind,
   ingestInbound,
   interactionKinds,
@@ -224,7 +217,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
           changes.snoozedUntil === null &&
           (after.status === 'open' || after.status === 'pending_us')
         ) {
-          await queueWork(unit, request.params.id, kindOfChannel[after.originChannel] ?? 'email');
+          await queueWork(unit, request.params.id, kindOfChannel[after.originChannel]);
         }
         return after;
       });

@@ -162,6 +162,21 @@ export async function getConversation(
   return toConversation(row, (await tagsFor(db, [id])).get(id) ?? [], snoozes.get(id));
 }
 
+/** Loads a case row the viewer may see; out of scope is NotFound, exactly like a missing case. */
+export async function visibleConversation(
+  db: Kysely<Database>,
+  id: number,
+  viewer: Viewer,
+): Promise<ConversationRow> {
+  const row = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row || !canSeeConversation(viewer, row)) throw new NotFound('conversation');
+  return row;
+}
+
 export const conversationSorts = [
   'last_interaction_desc',
   'last_interaction_asc',
@@ -362,12 +377,7 @@ export async function updateConversation(
   viewer: Viewer,
   actor: Actor,
 ): Promise<void> {
-  const before = await unit.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!before || !canSeeConversation(viewer, before)) throw new NotFound('conversation');
+  const before = await visibleConversation(unit.db, id, viewer);
   if (changes.ownerId != null) {
     const owner = await unit.db
       .selectFrom('advisors')
@@ -458,12 +468,7 @@ export async function setTags(
   viewer: Viewer,
   actor: Actor,
 ): Promise<string[]> {
-  const row = await unit.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row || !canSeeConversation(viewer, row)) throw new NotFound('conversation');
+  const row = await visibleConversation(unit.db, id, viewer);
   const clean = [
     ...new Set(tags.map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0)),
   ].sort();

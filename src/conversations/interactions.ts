@@ -3,12 +3,18 @@ import type { Database, InteractionRow } from '../platform/db/schema.ts';
 import type { Dialect } from '../platform/db/connect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
+import { Invalid, RetryableConflict } from '../platform/errors.ts';
 import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
-import { canSeeConversation, conversationScope, type Viewer } from '../advisors/access.ts';
+import { conversationScope, type Viewer } from '../advisors/access.ts';
 import { resolveCustomer } from '../customers/customers.ts';
 import type { ContactPoints } from '../customers/identities.ts';
-import { activeStatuses, openConversation, scopeOf, type Channel } from './conversations.ts';
+import {
+  activeStatuses,
+  openConversation,
+  scopeOf,
+  visibleConversation,
+  type Channel,
+} from './conversations.ts';
 import { sanitiseHtml, textOfHtml } from './sanitise.ts';
 
 export const interactionKinds = [
@@ -33,6 +39,17 @@ export const channelOfKind: Record<InteractionKind, Channel> = {
   social_post: 'social',
   social_dm: 'social',
   note: 'internal',
+};
+
+/** The interaction kind a case's channel of origin usually carries (for re-queuing a case). */
+export const kindOfChannel: Record<Channel, InteractionKind> = {
+  email: 'email',
+  chat: 'chat_message',
+  voice: 'call',
+  sms: 'sms',
+  shop: 'shop_visit',
+  social: 'social_dm',
+  internal: 'note',
 };
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
@@ -267,13 +284,7 @@ export async function addAdvisorInteraction(
   viewer: Viewer,
   actor: Actor,
 ): Promise<InteractionRow> {
-  const conversation = await unit.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', conversationId)
-    .executeTakeFirst();
-  if (!conversation || !canSeeConversation(viewer, conversation))
-    throw new NotFound('conversation');
+  const conversation = await visibleConversation(unit.db, conversationId, viewer);
   const isNote = message.kind === 'note';
   const html = message.html ? sanitiseHtml(message.html) : null;
   const row = await unit.db
@@ -342,13 +353,7 @@ export async function listInteractions(
   conversationId: number,
   viewer: Viewer,
 ): Promise<Interaction[]> {
-  const conversation = await db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', conversationId)
-    .executeTakeFirst();
-  if (!conversation || !canSeeConversation(viewer, conversation))
-    throw new NotFound('conversation');
+  await visibleConversation(db, conversationId, viewer);
   const rows = await db
     .selectFrom('interactions')
     .selectAll()

@@ -7,9 +7,10 @@ import type { Role } from '../advisors/access.ts';
 import {
   ingestInbound,
   addAdvisorInteraction,
+  kindOfChannel,
   type InboundContact,
 } from '../conversations/interactions.ts';
-import { updateConversation } from '../conversations/conversations.ts';
+import { updateConversation, type Channel } from '../conversations/conversations.ts';
 import { queueWork } from '../routing/work-queue.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
@@ -556,17 +557,11 @@ export async function loadDemoCompany(
     .select(['id', 'origin_channel'])
     .where('status', 'in', ['open', 'pending_us'])
     .execute();
-  const kindOfChannel: Record<string, string> = {
-    email: 'email',
-    chat: 'chat_message',
-    voice: 'call',
-    sms: 'sms',
-    social: 'social_dm',
-    shop: 'shop_visit',
-  };
   await Promise.all(
     waiting.map((c) =>
-      ctx.writer.run((unit) => queueWork(unit, c.id, kindOfChannel[c.origin_channel] ?? 'email')),
+      ctx.writer.run((unit) =>
+        queueWork(unit, c.id, kindOfChannel[c.origin_channel as Channel] ?? 'email'),
+      ),
     ),
   );
   // Demo history is imported as already delivered: those replies were "sent" before Rapport existed.

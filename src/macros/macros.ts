@@ -3,7 +3,8 @@ import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
-import { canSeeConversation, type Viewer } from '../advisors/access.ts';
+import type { Viewer } from '../advisors/access.ts';
+import { visibleConversation } from '../conversations/conversations.ts';
 
 export interface MacrosTable {
   id: Generated<number>;
@@ -190,13 +191,7 @@ export async function renderMacro(
 ): Promise<{ macroId: number; text: string }> {
   const macro = await db.selectFrom('macros').selectAll().where('id', '=', id).executeTakeFirst();
   if (!macro) throw new NotFound('macro');
-  const conversation = await db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', conversationId)
-    .executeTakeFirst();
-  if (!conversation || !canSeeConversation(viewer, conversation))
-    throw new NotFound('conversation');
+  const conversation = await visibleConversation(db, conversationId, viewer);
   const customer = await db
     .selectFrom('customers')
     .select('display_name')

@@ -11,6 +11,7 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { chooseAssignments } from './assign-work.ts';
+import { kindOfChannel } from '../conversations/interactions.ts';
 import { createOccupancyLedger, recordUtilization } from './occupancy-ledger.ts';
 import { estimateWait, shouldOfferCallback } from './estimate.ts';
 import { deadlineFor, affinityUntilFor } from './policy.ts';
@@ -744,15 +745,6 @@ export async function queueFigures(
   });
 }
 
-const kindOfOriginChannel: Record<string, string> = {
-  email: 'email',
-  chat: 'chat_message',
-  voice: 'call',
-  sms: 'sms',
-  social: 'social_dm',
-  shop: 'shop_visit',
-};
-
 /** A snoozed case leaves the queue: its live work item is withdrawn and the advisor's capacity frees up. */
 export async function withdrawWork(
   unit: Unit,
@@ -803,7 +795,7 @@ async function wakeSnoozedCases(unit: Unit, options: Partial<RoutingOptions>): P
       await queueWork(
         unit,
         conversation.id,
-        kindOfOriginChannel[conversation.origin_channel] ?? 'email',
+        kindOfChannel[conversation.origin_channel as Channel] ?? 'email',
         options,
       );
     }
