@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Dependencies point one way: platform <- domain areas <- channels and routes <- server.ts / main.ts.
-const domainAreas = ['customers', 'conversations', 'routing', 'shops', 'advisors', 'knowledge', 'insights', 'audit'];
+const domainAreas = [
+  'customers',
+  'conversations',
+  'routing',
+  'shops',
+  'advisors',
+  'knowledge',
+  'insights',
+  'audit',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'test-artifacts', 'web/dist', '**/*.d.ts'] },
@@ -14,7 +23,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
@@ -26,7 +38,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [...domainAreas, 'channels', 'demo'].map((area) => `**/${area}/**`).concat(['**/server.ts', '**/main.ts']),
+              group: [...domainAreas, 'channels', 'demo']
+                .map((area) => `**/${area}/**`)
+                .concat(['**/server.ts', '**/main.ts']),
               message: 'platform/ is used by the domain, never the other way round',
             },
           ],
@@ -42,7 +56,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/channels/**', '**/demo/**', '**/server.ts', '**/main.ts'], message: 'a domain area never imports a channel, the demo or the server' },
+            {
+              group: ['**/channels/**', '**/demo/**', '**/server.ts', '**/main.ts'],
+              message: 'a domain area never imports a channel, the demo or the server',
+            },
             { group: ['**/*.routes.ts'], message: 'domain code does not depend on HTTP routes' },
           ],
         },
