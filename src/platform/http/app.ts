@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -23,15 +25,30 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
     }),
     trustProxy: false,
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        useDefaults: true,
-        coerceTypes: 'array',
-        allErrors: true,
-      },
-    },
   });
+  // Query strings and path parameters arrive as text and are coerced to their schema types; JSON
+  // bodies are not: a number where the schema wants a string is refused, not silently converted.
+  const validators = {
+    body: new Ajv({
+      removeAdditional: false,
+      useDefaults: true,
+      coerceTypes: false,
+      allErrors: true,
+      strict: false,
+    }),
+    other: new Ajv({
+      removeAdditional: false,
+      useDefaults: true,
+      coerceTypes: 'array',
+      allErrors: true,
+      strict: false,
+    }),
+  };
+  addFormats.default(validators.body);
+  addFormats.default(validators.other);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? validators.body : validators.other).compile(schema),
+  );
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook('onSend', async (request, reply) => {
