@@ -246,6 +246,41 @@ for (const database of databases) {
       );
     });
 
+    test('an advisor with a narrow scope still finds an older match behind many newer ones of other teams', async () => {
+      const old = await ingest({
+        kind: 'email',
+        from: { email: 'oldcare@example.com' },
+        text: 'gyroscope calibration',
+        teamId: h.fixture.teams.care,
+      });
+      for (let i = 0; i < 120; i++) {
+        await ingest({
+          kind: 'email',
+          from: { email: `tech${i}@example.com` },
+          text: `gyroscope noise ${i}`,
+          teamId: h.fixture.teams.tech,
+        });
+      }
+      const advisor: Viewer = {
+        id: h.fixture.people.advisor.id,
+        role: 'advisor',
+        teamId: h.fixture.teams.care,
+        shopId: null,
+        name: 'Advisor',
+      };
+      const found = await searchInteractions(
+        h.ctx.store.db,
+        h.ctx.store.dialect,
+        'gyroscope',
+        advisor,
+        1,
+      );
+      assert.deepEqual(
+        found.map((i) => i.id),
+        [old.interactionId],
+      );
+    });
+
     test('over HTTP: an advisor replies, the case waits for the customer, and the reply says it waits for the channel', async () => {
       const r = await ingest({
         kind: 'email',

@@ -438,17 +438,43 @@ export async function searchInteractions(
   const words = searchWords(query);
   if (words.length === 0) return [];
   const expression = matchExpression(dialect, words);
-  let select = db
-    .selectFrom('interactions')
-    .innerJoin('conversations', 'conversations.id', 'interactions.conversation_id')
-    .selectAll('interactions')
-    .where(conversationScope(viewer));
-  select =
-    dialect === 'sqlite'
-      ? select.where(
-          sql<boolean>`interactions.id in (select rowid from interactions_fts where interactions_fts match ${expression} order by rowid desc limit ${limit * 50})`,
-        )
-      : select.where(pgMatches('interactions', expression));
-  const rows = await select.orderBy('interactions.id', 'desc').limit(limit).execute();
+  const visible = () =>
+    db
+      .selectFrom('interactions')
+      .innerJoin('conversations', 'conversations.id', 'interactions.conversation_id')
+      .selectAll('interactions')
+      .where(conversationScope(viewer));
+  if (dialect === 'postgres') {
+    const rows = await visible()
+      .where(pgMatches('interactions', expression))
+      .orderBy('interactions.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toInteraction);
+  }
+  // SQLite: walk the full-text matches newest first, a chunk at a time, keeping those in the
+  // viewer's scope, so a narrow scope still finds older matches without materialising them all.
+  const chunk = 2000;
+  const rows: InteractionRow[] = [];
+  let below = Number.MAX_SAFE_INTEGER;
+  for (let round = 0; round < 100 && rows.length < limit; round++) {
+    const candidates = (
+      await sql<{
+        id: number;
+      }>`select rowid as id from interactions_fts where interactions_fts match ${expression} and rowid < ${below} order by rowid desc limit ${chunk}`.execute(
+        db,
+      )
+    ).rows.map((r) => r.id);
+    if (candidates.length === 0) break;
+    below = candidates[candidates.length - 1]!;
+    rows.push(
+      ...(await visible()
+        .where('interactions.id', 'in', candidates)
+        .orderBy('interactions.id', 'desc')
+        .limit(limit - rows.length)
+        .execute()),
+    );
+    if (candidates.length < chunk) break;
+  }
   return rows.map(toInteraction);
 }
