@@ -454,10 +454,11 @@ export async function searchInteractions(
   }
   // SQLite: walk the full-text matches newest first, a chunk at a time, keeping those in the
   // viewer's scope, so a narrow scope still finds older matches without materialising them all.
-  const chunk = 2000;
+  // Chunks start small (a wide scope is served by the first) and grow for narrow scopes.
+  let chunk = Math.max(100, limit * 5);
   const rows: InteractionRow[] = [];
   let below = Number.MAX_SAFE_INTEGER;
-  for (let round = 0; round < 100 && rows.length < limit; round++) {
+  for (let round = 0; round < 60 && rows.length < limit; round++) {
     const candidates = (
       await sql<{
         id: number;
@@ -475,6 +476,7 @@ export async function searchInteractions(
         .execute()),
     );
     if (candidates.length < chunk) break;
+    chunk = Math.min(chunk * 4, 5000);
   }
   return rows.map(toInteraction);
 }
