@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import { NotFound } from '../platform/errors.ts';
-import { defaultCapacity } from './work-queue.ts';
+import { defaultCapacity, heldWork } from './work-queue.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts, type Presence } from './types.ts';
 
 /** A stretch of time an advisor held one item, weighted by the share of their capacity it takes. */
@@ -201,27 +201,7 @@ export async function advisorStateDetail(
 ): Promise<AdvisorStateView & { readonly items: HeldWork[] }> {
   const state = (await loadStates(db, now, advisorId)).advisors[0];
   if (!state) throw new NotFound('advisor');
-  const items = await db
-    .selectFrom('work_items')
-    .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
-    .innerJoin('customers', 'customers.id', 'work_items.customer_id')
-    .select([
-      'work_items.id',
-      'work_items.kind',
-      'work_items.channel',
-      'work_items.status',
-      'work_items.conversation_id',
-      'work_items.offered_at',
-      'work_items.accepted_at',
-      'work_items.created_at',
-      'work_items.deadline_at',
-      'conversations.subject',
-      'customers.display_name',
-    ])
-    .where('work_items.advisor_id', '=', advisorId)
-    .where('work_items.status', 'in', liveStatuses)
-    .orderBy('work_items.deadline_at')
-    .execute();
+  const items = await heldWork(db, advisorId);
   return {
     ...state,
     items: items.map((i) => ({

@@ -16,6 +16,7 @@ import {
   requestCallback,
   setCapacity,
   setPresence,
+  heldWork,
 } from './work-queue.ts';
 
 const PresenceBody = Strict({ presence: Type.Union(presences.map((p) => Type.Literal(p))) });
@@ -43,29 +44,7 @@ export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void 
         .selectAll()
         .where('advisor_id', '=', me.id)
         .executeTakeFirst();
-      const items = await read
-        .selectFrom('work_items')
-        .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
-        .innerJoin('customers', 'customers.id', 'work_items.customer_id')
-        .select([
-          'work_items.id',
-          'work_items.kind',
-          'work_items.channel',
-          'work_items.status',
-          'work_items.conversation_id',
-          'work_items.customer_id',
-          'work_items.created_at',
-          'work_items.deadline_at',
-          'work_items.offer_expires_at',
-          'work_items.priority',
-          'work_items.callback_number',
-          'conversations.subject',
-          'customers.display_name',
-        ])
-        .where('work_items.advisor_id', '=', me.id)
-        .where('work_items.status', 'in', ['offered', 'assigned'])
-        .orderBy('work_items.deadline_at')
-        .execute();
+      const items = await heldWork(read, me.id);
       return {
         presence: state?.presence ?? 'offline',
         capacity: state ? (JSON.parse(state.capacity) as ChannelCounts) : defaultCapacity(me.role),

@@ -801,3 +801,32 @@ async function wakeSnoozedCases(unit: Unit, options: Partial<RoutingOptions>): P
     }
   }
 }
+
+/** The items an advisor holds now (offered or assigned), with their case and customer, by deadline. */
+export function heldWork(db: Kysely<Database>, advisorId: number) {
+  return db
+    .selectFrom('work_items')
+    .innerJoin('conversations', 'conversations.id', 'work_items.conversation_id')
+    .innerJoin('customers', 'customers.id', 'work_items.customer_id')
+    .select([
+      'work_items.id',
+      'work_items.kind',
+      'work_items.channel',
+      'work_items.status',
+      'work_items.conversation_id',
+      'work_items.customer_id',
+      'work_items.created_at',
+      'work_items.deadline_at',
+      'work_items.offered_at',
+      'work_items.accepted_at',
+      'work_items.offer_expires_at',
+      'work_items.priority',
+      'work_items.callback_number',
+      'conversations.subject',
+      'customers.display_name',
+    ])
+    .where('work_items.advisor_id', '=', advisorId)
+    .where('work_items.status', 'in', ['offered', 'assigned'])
+    .orderBy('work_items.deadline_at')
+    .execute();
+}
