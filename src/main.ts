@@ -76,20 +76,22 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stopDispatcher = startDispatcher(ctx);
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
-  console.log(
+  // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
+  // person, a test, a supervisor script) sees it whole once the last line arrives.
+  const banner = [
     `\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`,
-  );
-  console.log(`  Open ${base}/desk/  (API: ${base}/api/docs)`);
-  if (demo) {
-    console.log(`  Demo company: ${demo.customers} customers, ${demo.interactions} interactions.`);
-    console.log(
-      `  Sign in as admin@demo.rapport.test, supervisor@demo.rapport.test or lea@demo.rapport.test`,
-    );
-    console.log(
-      `  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`,
-    );
-    console.log(`  Channel gateway API token (shown once): ${demo.integrationToken}`);
-  }
+    `  Open ${base}/desk/  (API: ${base}/api/docs)`,
+    ...(demo
+      ? [
+          `  Demo company: ${demo.customers} customers, ${demo.interactions} interactions.`,
+          `  Sign in as admin@demo.rapport.test, supervisor@demo.rapport.test or lea@demo.rapport.test`,
+          `  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`,
+          `  Channel gateway API token (shown once): ${demo.integrationToken}`,
+        ]
+      : []),
+    `  Press Ctrl+C to stop.`,
+  ];
+  process.stdout.write(`${banner.join('\n')}\n`);
   const stop = async () => {
     await stopDispatcher();
     await app.close();

@@ -303,7 +303,8 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
           await new Promise<void>((resolve, reject) => {
             started.stdout!.on('data', (chunk: Buffer) => {
               output += chunk.toString();
-              if (/\/desk\/.*\n/.test(output)) resolve();
+              // Wait for the whole banner: its last line says how to stop.
+              if (/Press Ctrl\+C to stop\.\n/.test(output)) resolve();
             });
             started.once('exit', (code) =>
               reject(
