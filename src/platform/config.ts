@@ -20,6 +20,8 @@ export interface Config {
   readonly demoPassword: string;
   readonly bodyLimitBytes: number;
   readonly publicRateLimitPerMinute: number;
+  /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
+  readonly secretKey: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
+    secretKey: env.RAPPORT_SECRET_KEY || undefined,
     ...overrides,
   };
   return Object.freeze(config);
