@@ -186,7 +186,7 @@ async function customerCommand(
     return 1;
   }
   if (sub === 'export') {
-    console.log(JSON.stringify(await exportCustomer(ctx.store.db, id), null, 2));
+    console.log(JSON.stringify(await exportCustomer(ctx.store.db, id, ctx.clock.now()), null, 2));
     return 0;
   }
   if (sub === 'erase') {

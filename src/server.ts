@@ -8,13 +8,20 @@ import { inProcessBus, natsBus, type EventBus } from './platform/events/bus.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { buildHttpApp } from './platform/http/app.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
+import { registerWebAppRoutes } from './platform/http/web-app.routes.ts';
+import { registerChannelSettingsRoutes } from './channels/channel-settings.routes.ts';
 import { enforceAccess } from './advisors/authenticate.ts';
 import { registerAdvisorRoutes } from './advisors/advisors.routes.ts';
+import { registerShopRoutes } from './shops/shops.routes.ts';
 import { registerCustomerRoutes } from './customers/customers.routes.ts';
 import { registerConversationRoutes } from './conversations/conversations.routes.ts';
-import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerRoutingRoutes } from './routing/routing.routes.ts';
-import { registerDeskRoutes } from './desk/desk.routes.ts';
+import { registerAdvisorStateRoutes } from './routing/advisor-states.routes.ts';
+import { registerWaitingCaseRoutes } from './routing/waiting-cases.routes.ts';
+import { registerInsightsRoutes } from './insights/insights.routes.ts';
+import { registerMacroRoutes } from './macros/macros.routes.ts';
+import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { registerContactRoutes } from './contacts/contacts.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -37,17 +44,27 @@ export async function createContext(
   return { config, store, writer, bus, clock, logger };
 }
 
-/** The whole HTTP surface of Rapport, ready for `inject` in tests or `listen` in `serve`. */
+/**
+ * The whole HTTP surface of Rapport, ready for `inject` in tests or `listen` in `serve`. Every route
+ * set is registered here and nowhere else, in the order of the areas' layering.
+ */
 export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   const app = await buildHttpApp(ctx);
   enforceAccess(app, ctx);
   registerHealthRoutes(app, ctx);
+  registerWebAppRoutes(app);
+  registerChannelSettingsRoutes(app, ctx);
   registerAdvisorRoutes(app, ctx);
+  registerShopRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
   registerRoutingRoutes(app, ctx);
-  registerDeskRoutes(app, ctx);
+  registerAdvisorStateRoutes(app, ctx);
+  registerWaitingCaseRoutes(app, ctx);
+  registerInsightsRoutes(app, ctx);
+  registerMacroRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  registerContactRoutes(app, ctx);
   return app;
 }
 

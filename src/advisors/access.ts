@@ -2,8 +2,16 @@ import type { ExpressionBuilder, Expression, SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 
-export const roles = ['advisor', 'shop_advisor', 'supervisor', 'admin', 'integration'] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from '../api-types/people.ts';
+
+export const roles = [
+  'advisor',
+  'shop_advisor',
+  'supervisor',
+  'admin',
+  'integration',
+] as const satisfies readonly Role[];
+export type { Role };
 
 /** The signed-in person (or integration) a request acts for. */
 export interface Viewer {

@@ -3,10 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
-import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
-import type { Unit } from '../platform/db/writer.ts';
-import type { Actor } from '../platform/events/event.ts';
-import { registerShopRoutes } from '../shops/shops.routes.ts';
+import { NotFound } from '../platform/errors.ts';
 import { roles } from './access.ts';
 import {
   checkPassword,
@@ -21,6 +18,7 @@ import {
   updateAdvisor,
 } from './advisors.ts';
 import { admins, leads, sessionCookie, staff, viewer } from './authenticate.ts';
+import { createTeam, loadDirectory, renameTeam, teamKinds } from './teams.ts';
 
 const Login = Strict({
   email: Type.String({ minLength: 3, maxLength: 254 }),
@@ -50,7 +48,6 @@ const AdvisorChangesBody = Strict({
   skills: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 50 })),
   active: Type.Optional(Type.Boolean()),
 });
-const teamKinds = ['contact_centre', 'shop'] as const;
 const TeamName = Type.String({ minLength: 1, maxLength: 120 });
 const NewTeamBody = Strict({ name: TeamName, kind: StringEnum(teamKinds) });
 const TeamChangesBody = Strict({ name: TeamName });
@@ -59,68 +56,7 @@ const NewToken = Strict({
   advisorId: Type.Integer({ minimum: 1 }),
 });
 
-interface Team {
-  readonly id: number;
-  readonly name: string;
-  readonly kind: (typeof teamKinds)[number];
-}
-
-async function teamNameTaken(unit: Unit, name: string, except: number | null): Promise<boolean> {
-  let query = unit.db.selectFrom('teams').select('id').where('name', '=', name);
-  if (except !== null) query = query.where('id', '!=', except);
-  return (await query.executeTakeFirst()) !== undefined;
-}
-
-/** Creates a team; names are unique (also in the database). */
-async function createTeam(
-  unit: Unit,
-  input: { readonly name: string; readonly kind: Team['kind'] },
-  actor: Actor,
-): Promise<Team> {
-  const name = input.name.trim();
-  if (!name) throw new Invalid('name', 'must not be blank');
-  if (await teamNameTaken(unit, name, null))
-    throw new Conflict(`a team named "${name}" already exists`);
-  const row = await unit.db
-    .insertInto('teams')
-    .values({ name, kind: input.kind, created_at: unit.now })
-    .returning(['id', 'name', 'kind'])
-    .executeTakeFirstOrThrow();
-  await unit.record({
-    type: 'team.created',
-    actor,
-    entity: { type: 'team', id: row.id },
-    scope: { teamId: row.id },
-    after: { name: row.name, kind: row.kind },
-  });
-  return { id: row.id, name: row.name, kind: row.kind as Team['kind'] };
-}
-
-/** Renames a team. */
-async function renameTeam(unit: Unit, id: number, newName: string, actor: Actor): Promise<Team> {
-  const before = await unit.db
-    .selectFrom('teams')
-    .select(['id', 'name', 'kind'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!before) throw new NotFound('team');
-  const name = newName.trim();
-  if (!name) throw new Invalid('name', 'must not be blank');
-  if (await teamNameTaken(unit, name, id))
-    throw new Conflict(`a team named "${name}" already exists`);
-  await unit.db.updateTable('teams').set({ name }).where('id', '=', id).execute();
-  await unit.record({
-    type: 'team.renamed',
-    actor,
-    entity: { type: 'team', id },
-    scope: { teamId: id },
-    before: { name: before.name },
-    after: { name },
-  });
-  return { id, name, kind: before.kind as Team['kind'] };
-}
-
-/** Sign-in, people, teams, shops and API tokens. */
+/** Sign-in, people, teams, the directory of colleagues, and API tokens. */
 export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void {
   const { db } = ctx.store;
 
@@ -277,7 +213,18 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     },
   );
 
-  registerShopRoutes(app, ctx);
+  app.get(
+    '/api/desk/directory',
+    {
+      schema: {
+        tags: ['desk'],
+        summary: 'Names of colleagues and teams, to show who owns and who wrote',
+        querystring: Strict({}),
+      },
+      config: { allow: staff },
+    },
+    async () => loadDirectory(ctx.store.read),
+  );
 
   app.get(
     '/api/tokens',

@@ -5,21 +5,9 @@ import type { AdvisorRow, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
-import { normaliseEmail } from '../customers/identities.ts';
+import { normaliseEmail } from '../channels/addresses.ts';
 import type { Role, Viewer } from './access.ts';
-
-/** An advisor as the API shows it; never the password hash. */
-export interface Advisor {
-  readonly id: number;
-  readonly name: string;
-  readonly email: string;
-  readonly role: Role;
-  readonly teamId: number | null;
-  readonly shopId: number | null;
-  readonly languages: string[];
-  readonly skills: string[];
-  readonly active: boolean;
-}
+import type { Advisor } from '../api-types/people.ts';
 
 export function toAdvisor(row: AdvisorRow): Advisor {
   return {
@@ -335,3 +323,5 @@ export async function revokeToken(unit: Unit, id: number, actor: Actor): Promise
   if (Number(result.numUpdatedRows) === 0) throw new NotFound('token');
   await unit.record({ type: 'token.revoked', actor, entity: { type: 'api_token', id } });
 }
+
+export type { Advisor };

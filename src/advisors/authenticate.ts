@@ -51,7 +51,7 @@ export async function identify(ctx: Context, request: FastifyRequest): Promise<V
   if (header?.startsWith('Bearer ')) {
     const token = header.slice(7).trim();
     const cache = tokenCacheOf(ctx);
-    const now = Date.now();
+    const now = ctx.clock.now();
     const hit = cache.entries.get(token);
     if (hit && hit.until > now) return hit.viewer;
     const row = await advisorForToken(ctx.store.read, token);

@@ -5,6 +5,7 @@ import { Limit, Strict } from '../platform/http/schemas.ts';
 import { canSeeEvent } from '../advisors/access.ts';
 import { identify, leads, staff } from '../advisors/authenticate.ts';
 import type { DomainEvent } from '../platform/events/event.ts';
+import type { LiveEvent } from '../api-types/events.ts';
 
 const AuditQuery = Strict({
   entityType: Type.Optional(Type.String({ maxLength: 40 })),
@@ -87,8 +88,10 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
           void recheck();
           return;
         }
+        // The browser reads it as the shared wire type: the compiler keeps the two in step.
+        const message: LiveEvent = event;
         if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope))
-          socket.send(JSON.stringify(event));
+          socket.send(JSON.stringify(message));
       });
       const timer = setInterval(() => void recheck(), 60_000);
       socket.on('close', () => {

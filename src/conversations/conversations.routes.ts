@@ -3,48 +3,26 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Limit, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
+import { decodeCursor } from '../platform/http/cursor.ts';
 import { staff, viewer } from '../advisors/authenticate.ts';
-import { searchCustomers } from '../customers/customers.ts';
-import { ContactPointsSchema } from '../customers/customers.routes.ts';
+import { getCustomer, searchCustomers } from '../customers/customers.ts';
 import {
-  channels,
   conversationSorts,
   getConversation,
+  interactionChannels,
   listConversations,
   openConversation,
   priorities,
   setTags,
   statuses,
-  updateConversation,
 } from './conversations.ts';
-import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
-
-import { Invalid } from '../platform/errors.ts';
-import type { Unit } from '../platform/db/writer.ts';
-import { isServedChannel } from '../insights/service-levels.ts';
-import { loadChannelSettings, signReply } from '../desk/channel-settings.ts';
-import {
-  addAdvisorInteraction,
-  kindOfChannel,
-  channelOfKind,
-  ingestInbound,
-  interactionKinds,
-  listInteractions,
-  searchInteractions,
-  toInteraction,
-} from './interactions.ts';
+import { customerTimeline, listInteractions, searchInteractions } from './interactions.ts';
 
 const literals = StringEnum;
 const StatusSchema = literals(statuses);
 const PrioritySchema = literals(priorities);
-const ChannelSchema = literals(channels);
+const ChannelSchema = literals(interactionChannels);
 const NullableId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
-const AttachmentSchema = Strict({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  contentType: Type.String({ minLength: 3, maxLength: 120 }),
-  size: Type.Integer({ minimum: 0 }),
-  url: Type.Optional(Type.String({ maxLength: 2000 })),
-});
 
 const ListQuery = Strict({
   status: Type.Optional(StatusSchema),
@@ -66,75 +44,19 @@ const NewConversationBody = Strict({
   ownerId: Type.Optional(NullableId),
   priority: Type.Optional(PrioritySchema),
 });
-const ChangesBody = Strict({
-  status: Type.Optional(StatusSchema),
-  ownerId: Type.Optional(NullableId),
-  teamId: Type.Optional(NullableId),
-  priority: Type.Optional(PrioritySchema),
-  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  snoozedUntil: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-});
 const TagsBody = Strict({
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 30 }),
 });
-const AdvisorMessageBody = Strict({
-  kind: literals(interactionKinds),
-  text: Type.String({ minLength: 1, maxLength: 100_000 }),
-  html: Type.Optional(Type.String({ maxLength: 500_000 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
-});
-const InboundBody = Strict({
-  kind: literals(interactionKinds.filter((k) => k !== 'note')),
-  from: Strict({
-    ...ContactPointsSchema.properties,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  }),
-  text: Type.Optional(Type.String({ maxLength: 100_000 })),
-  html: Type.Optional(Type.String({ maxLength: 500_000 })),
-  subject: Type.Optional(Type.String({ maxLength: 200 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
-  provider: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-  providerId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-  conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
-  shopId: Type.Optional(Type.Integer({ minimum: 1 })),
-  teamId: Type.Optional(Type.Integer({ minimum: 1 })),
-  occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+const TimelineQuery = Strict({
+  limit: Limit(50, 200),
+  cursor: Type.Optional(Type.String({ maxLength: 100 })),
 });
 const SearchQuery = Strict({
   q: Type.String({ minLength: 1, maxLength: 200 }),
   limit: Limit(20, 100),
 });
 
-const ingestResponse = {
-  type: 'object',
-  properties: {
-    interactionId: { type: 'integer' },
-    conversationId: { type: 'integer' },
-    customerId: { type: 'integer' },
-    duplicate: { type: 'boolean' },
-    customerCreated: { type: 'boolean' },
-    conversationOpened: { type: 'boolean' },
-  },
-} as const;
-
-/**
- * A reply as its channel's settings shape it: refused on a channel switched off, signed with the
- * advisor's name where the channel signs replies. Notes pass unchanged.
- */
-async function asChannelSays(
-  unit: Unit,
-  message: Static<typeof AdvisorMessageBody>,
-  advisorName: string,
-): Promise<Static<typeof AdvisorMessageBody>> {
-  const channel = channelOfKind[message.kind];
-  if (message.kind === 'note' || !isServedChannel(channel)) return message;
-  const setting = (await loadChannelSettings(unit.db))[channel];
-  if (!setting.enabled)
-    throw new Invalid('kind', `replies on ${setting.displayName} are switched off`);
-  return { ...message, ...signReply(message, advisorName, setting) };
-}
-
-/** Cases, their interactions, inbound contacts from any channel, and search. */
+/** Cases, their interactions, the customer timeline, and search. */
 export function registerConversationRoutes(app: FastifyInstance, ctx: Context): void {
   const { db, dialect } = ctx.store;
   const actorOf = (id: number) => ({ type: 'advisor' as const, id });
@@ -184,46 +106,6 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     async (request) => getConversation(db, request.params.id, viewer(request), ctx.clock.now()),
   );
 
-  app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(
-    '/api/conversations/:id',
-    {
-      schema: {
-        tags: ['conversations'],
-        summary:
-          'Change status, owner, team, priority or subject; snooze until a future time (null wakes the case)',
-        params: IdParams,
-        body: ChangesBody,
-      },
-      config: { allow: staff },
-    },
-    async (request) => {
-      const me = viewer(request);
-      const { snoozedUntil, ...rest } = request.body;
-      const changes = {
-        ...rest,
-        ...(snoozedUntil !== undefined
-          ? { snoozedUntil: snoozedUntil === null ? null : Date.parse(snoozedUntil) }
-          : {}),
-      };
-      return ctx.writer.run(async (unit) => {
-        await updateConversation(unit, request.params.id, changes, me, actorOf(me.id));
-        if (request.body.status === 'resolved' || request.body.status === 'closed')
-          await completeWork(unit, request.params.id, actorOf(me.id));
-        const after = await getConversation(unit.db, request.params.id, null, unit.now);
-        // A snoozed case leaves the routing queue; woken early, it comes back if it still waits on us.
-        if (typeof changes.snoozedUntil === 'number')
-          await withdrawWork(unit, request.params.id, actorOf(me.id));
-        if (
-          changes.snoozedUntil === null &&
-          (after.status === 'open' || after.status === 'pending_us')
-        ) {
-          await queueWork(unit, request.params.id, kindOfChannel[after.originChannel]);
-        }
-        return after;
-      });
-    },
-  );
-
   app.put<{ Params: IdParams; Body: Static<typeof TagsBody> }>(
     '/api/conversations/:id/tags',
     {
@@ -246,61 +128,22 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     async (request) => ({ items: await listInteractions(db, request.params.id, viewer(request)) }),
   );
 
-  app.post<{ Params: IdParams; Body: Static<typeof AdvisorMessageBody> }>(
-    '/api/conversations/:id/interactions',
+  app.get<{ Params: IdParams; Querystring: Static<typeof TimelineQuery> }>(
+    '/api/customers/:id/timeline',
     {
       schema: {
-        tags: ['conversations'],
-        summary: 'Reply on a channel (signed by you) or add an internal note',
+        tags: ['customers'],
+        summary: "The customer's interactions across cases and channels, newest first",
         params: IdParams,
-        body: AdvisorMessageBody,
+        querystring: TimelineQuery,
       },
       config: { allow: staff },
     },
-    async (request, reply) => {
-      const me = viewer(request);
-      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const message = await asChannelSays(unit, request.body, me.name);
-        const row = await addAdvisorInteraction(
-          unit,
-          request.params.id,
-          message,
-          me,
-          actorOf(me.id),
-        );
-        // An answer to the customer finishes the routed work on this case; a note does not.
-        if (request.body.kind !== 'note')
-          await completeWork(unit, request.params.id, actorOf(me.id));
-        return { status: 201, body: toInteraction(row) };
-      });
-    },
-  );
-
-  app.post<{ Body: Static<typeof InboundBody> }>(
-    '/api/interactions/inbound',
-    {
-      schema: {
-        tags: ['interactions'],
-        summary: 'Take in a contact from any channel: match the customer, append or open the case',
-        body: InboundBody,
-        response: { 200: ingestResponse, 201: ingestResponse },
-      },
-      config: { allow: ['integration', 'admin'] },
-    },
-    async (request, reply) => {
-      const me = viewer(request);
-      const { occurredAt, ...rest } = request.body;
-      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const result = await ingestInbound(
-          unit,
-          { ...rest, ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}) },
-          {
-            defaultRegion: ctx.config.defaultPhoneRegion,
-            actor: { type: 'channel', id: me.id },
-          },
-        );
-        if (!result.duplicate) await queueWork(unit, result.conversationId, rest.kind);
-        return { status: result.duplicate ? 200 : 201, body: result };
+    async (request) => {
+      await getCustomer(db, request.params.id);
+      return customerTimeline(db, request.params.id, viewer(request), {
+        limit: request.query.limit,
+        cursor: request.query.cursor ? decodeCursor(request.query.cursor) : undefined,
       });
     },
   );

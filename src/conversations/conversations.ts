@@ -4,6 +4,13 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import { canSeeConversation, conversationScope, type Viewer } from '../advisors/access.ts';
+import { channels } from '../channels/channel.ts';
+import type {
+  Conversation,
+  InteractionChannel,
+  Priority,
+  Status,
+} from '../api-types/conversations.ts';
 
 declare module '../platform/db/schema.ts' {
   interface ConversationsTable {
@@ -14,35 +21,27 @@ declare module '../platform/db/schema.ts' {
   }
 }
 
-export const statuses = ['open', 'pending_customer', 'pending_us', 'resolved', 'closed'] as const;
-export type Status = (typeof statuses)[number];
-export const priorities = ['low', 'normal', 'high', 'urgent'] as const;
-export type Priority = (typeof priorities)[number];
-export const channels = ['email', 'chat', 'voice', 'sms', 'shop', 'social', 'internal'] as const;
-export type Channel = (typeof channels)[number];
+export const statuses = [
+  'open',
+  'pending_customer',
+  'pending_us',
+  'resolved',
+  'closed',
+] as const satisfies readonly Status[];
+export const priorities = [
+  'low',
+  'normal',
+  'high',
+  'urgent',
+] as const satisfies readonly Priority[];
+/** Where an interaction travels: a customer's channel, or `internal` for notes that never leave. */
+export const interactionChannels = [
+  ...channels,
+  'internal',
+] as const satisfies readonly InteractionChannel[];
 
 /** Statuses in which a case still needs someone; a new contact appends to such a case. */
 export const activeStatuses: readonly Status[] = ['open', 'pending_customer', 'pending_us'];
-
-/** A case as the API shows it. */
-export interface Conversation {
-  readonly id: number;
-  readonly customerId: number;
-  readonly subject: string;
-  readonly status: Status;
-  readonly ownerId: number | null;
-  readonly teamId: number | null;
-  readonly shopId: number | null;
-  readonly priority: Priority;
-  readonly originChannel: Channel;
-  readonly tags: string[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly lastInteractionAt: string;
-  readonly resolvedAt: string | null;
-  /** Set only while a snooze is in force: the time has not come and the customer has not written since. */
-  readonly snoozedUntil: string | null;
-}
 
 /** Longest snooze: a case put aside for more than a year is better closed. */
 export const maxSnoozeMs = 366 * 86_400_000;
@@ -118,7 +117,7 @@ function toConversation(
     teamId: row.team_id,
     shopId: row.shop_id,
     priority: row.priority as Priority,
-    originChannel: row.origin_channel as Channel,
+    originChannel: row.origin_channel as InteractionChannel,
     tags,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
@@ -187,7 +186,7 @@ export type ConversationSort = (typeof conversationSorts)[number];
 
 export interface ConversationFilter {
   readonly status?: Status | undefined;
-  readonly channel?: Channel | undefined;
+  readonly channel?: InteractionChannel | undefined;
   readonly teamId?: number | undefined;
   readonly ownerId?: number | undefined;
   readonly customerId?: number | undefined;
@@ -269,7 +268,7 @@ export async function listConversations(
 export interface NewConversation {
   readonly customerId: number;
   readonly subject: string;
-  readonly channel: Channel;
+  readonly channel: InteractionChannel;
   readonly teamId?: number | null | undefined;
   readonly shopId?: number | null | undefined;
   readonly ownerId?: number | null | undefined;
@@ -494,3 +493,5 @@ export async function setTags(
   });
   return clean;
 }
+
+export type { Conversation, InteractionChannel, Priority, Status };

@@ -4,12 +4,12 @@ import { testDatabases } from '../../test/databases.ts';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import {
   customerTimeline,
-  decodeCursor,
   ingestInbound,
   searchInteractions,
   type InboundContact,
 } from './interactions.ts';
 import type { Viewer } from '../advisors/access.ts';
+import { decodeCursor } from '../platform/http/cursor.ts';
 
 const databases = await testDatabases();
 const channel = { type: 'channel' as const, id: null };

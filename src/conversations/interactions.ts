@@ -5,6 +5,7 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid, RetryableConflict } from '../platform/errors.ts';
 import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
+import { encodeCursor, type PageCursor } from '../platform/http/cursor.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
 import { resolveCustomer } from '../customers/customers.ts';
 import type { ContactPoints } from '../customers/identities.ts';
@@ -13,9 +14,17 @@ import {
   openConversation,
   scopeOf,
   visibleConversation,
-  type Channel,
+  type InteractionChannel,
 } from './conversations.ts';
 import { sanitiseHtml, textOfHtml } from './sanitise.ts';
+import type {
+  Attachment,
+  DeliveryState,
+  Direction,
+  Interaction,
+  InteractionKind,
+  TimelinePage,
+} from '../api-types/conversations.ts';
 
 export const interactionKinds = [
   'email',
@@ -26,11 +35,10 @@ export const interactionKinds = [
   'social_post',
   'social_dm',
   'note',
-] as const;
-export type InteractionKind = (typeof interactionKinds)[number];
+] as const satisfies readonly InteractionKind[];
 
-/** The channel each kind of interaction travels on. */
-export const channelOfKind: Record<InteractionKind, Channel> = {
+/** The channel each kind of interaction travels on: the one map, with its inverse below. */
+export const channelOfKind: Record<InteractionKind, InteractionChannel> = {
   email: 'email',
   chat_message: 'chat',
   call: 'voice',
@@ -42,7 +50,7 @@ export const channelOfKind: Record<InteractionKind, Channel> = {
 };
 
 /** The interaction kind a case's channel of origin usually carries (for re-queuing a case). */
-export const kindOfChannel: Record<Channel, InteractionKind> = {
+export const kindOfChannel: Record<InteractionChannel, InteractionKind> = {
   email: 'email',
   chat: 'chat_message',
   voice: 'call',
@@ -52,43 +60,12 @@ export const kindOfChannel: Record<Channel, InteractionKind> = {
   internal: 'note',
 };
 
-export type Direction = 'inbound' | 'outbound' | 'internal';
-/** Delivery of an outbound interaction: until a channel's adapter exists it waits, and says so. */
-export type DeliveryState =
-  'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
-
-export interface Attachment {
-  readonly name: string;
-  readonly contentType: string;
-  readonly size: number;
-  readonly url?: string | undefined;
-}
-
-/** One message, call, visit or post as the API shows it. */
-export interface Interaction {
-  readonly id: number;
-  readonly conversationId: number;
-  readonly customerId: number;
-  readonly channel: Channel;
-  readonly kind: InteractionKind;
-  readonly direction: Direction;
-  readonly author: { readonly type: string; readonly id: number | null };
-  readonly text: string;
-  readonly html: string | null;
-  readonly attachments: Attachment[];
-  readonly provider: string | null;
-  readonly providerId: string | null;
-  readonly private: boolean;
-  readonly deliveryState: DeliveryState;
-  readonly createdAt: string;
-}
-
 export function toInteraction(row: InteractionRow): Interaction {
   return {
     id: row.id,
     conversationId: row.conversation_id,
     customerId: row.customer_id,
-    channel: row.channel as Channel,
+    channel: row.channel as InteractionChannel,
     kind: row.kind as InteractionKind,
     direction: row.direction as Direction,
     author: { type: row.author_type, id: row.author_id },
@@ -364,34 +341,12 @@ export async function listInteractions(
   return rows.map(toInteraction);
 }
 
-export interface TimelineCursor {
-  readonly at: number;
-  readonly id: number;
-}
-
-/** Encodes where a timeline page ended, opaque to clients. */
-export function encodeCursor(cursor: TimelineCursor): string {
-  return Buffer.from(`${cursor.at}.${cursor.id}`).toString('base64url');
-}
-
-/** Reads a cursor back; a malformed one is an Invalid naming the field. */
-export function decodeCursor(raw: string, field = 'cursor'): TimelineCursor {
-  const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(raw, 'base64url').toString());
-  if (!match) throw new Invalid(field, 'is not a cursor this server gave out');
-  return { at: Number(match[1]), id: Number(match[2]) };
-}
-
-export interface TimelinePage {
-  readonly items: Interaction[];
-  readonly nextCursor: string | null;
-}
-
 /** A customer's whole story across cases and channels, newest first, a page at a time. */
 export async function customerTimeline(
   db: Kysely<Database>,
   customerId: number,
   viewer: Viewer,
-  options: { readonly limit: number; readonly cursor?: TimelineCursor | undefined },
+  options: { readonly limit: number; readonly cursor?: PageCursor | undefined },
 ): Promise<TimelinePage> {
   let query = db
     .selectFrom('interactions')
@@ -480,3 +435,5 @@ export async function searchInteractions(
   }
   return rows.map(toInteraction);
 }
+
+export type { Attachment, DeliveryState, Direction, Interaction, InteractionKind, TimelinePage };

@@ -18,25 +18,8 @@ import {
   setConsent,
   updateCustomer,
 } from './customers.ts';
-import { identitiesOf, socialNetworks } from './identities.ts';
-import { customerTimeline, decodeCursor, encodeCursor } from '../conversations/interactions.ts';
-
-export const ContactPointsSchema = Strict({
-  email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
-  phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40 })),
-  social: Type.Optional(
-    Strict({
-      network: StringEnum(socialNetworks),
-      handle: Type.String({ minLength: 1, maxLength: 200 }),
-    }),
-  ),
-  external: Type.Optional(
-    Strict({
-      system: Type.String({ minLength: 1, maxLength: 60 }),
-      id: Type.String({ minLength: 1, maxLength: 200 }),
-    }),
-  ),
-});
+import { ContactPointsSchema, identitiesOf } from './identities.ts';
+import { decodeCursor, encodeCursor } from '../platform/http/cursor.ts';
 
 const NewCustomerBody = Strict({
   displayName: Type.String({ minLength: 1, maxLength: 200 }),
@@ -56,12 +39,7 @@ const ListQuery = Strict({
   limit: Limit(50, 200),
   cursor: Type.Optional(Type.String({ maxLength: 100 })),
 });
-const TimelineQuery = Strict({
-  limit: Limit(50, 200),
-  cursor: Type.Optional(Type.String({ maxLength: 100 })),
-});
-
-/** Customers: find, create, change, identities, consent, merge, timeline, export and erase. */
+/** Customers: find, create, change, identities, consent, merge, export and erase. */
 export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void {
   const { db, dialect } = ctx.store;
   const actorOf = (id: number) => ({ type: 'advisor' as const, id });
@@ -210,26 +188,6 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: Static<typeof TimelineQuery> }>(
-    '/api/customers/:id/timeline',
-    {
-      schema: {
-        tags: ['customers'],
-        summary: "The customer's interactions across cases and channels, newest first",
-        params: IdParams,
-        querystring: TimelineQuery,
-      },
-      config: { allow: staff },
-    },
-    async (request) => {
-      await getCustomer(db, request.params.id);
-      return customerTimeline(db, request.params.id, viewer(request), {
-        limit: request.query.limit,
-        cursor: request.query.cursor ? decodeCursor(request.query.cursor) : undefined,
-      });
-    },
-  );
-
   app.get<{ Params: IdParams }>(
     '/api/customers/:id/export',
     {
@@ -241,7 +199,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       config: { allow: admins },
     },
     async (request, reply) => {
-      const data = await exportCustomer(db, request.params.id);
+      const data = await exportCustomer(db, request.params.id, ctx.clock.now());
       return reply
         .header('content-disposition', `attachment; filename="customer-${request.params.id}.json"`)
         .send(data);

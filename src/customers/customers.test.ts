@@ -186,11 +186,13 @@ for (const database of databases) {
           { defaultRegion: 'FR', actor: channel },
         ),
       );
-      const exported = await exportCustomer(h.ctx.store.db, r.customerId);
+      const exported = await exportCustomer(h.ctx.store.db, r.customerId, h.ctx.clock.now());
       assert.match(JSON.stringify(exported), /3 rue Secrète/);
       assert.match(JSON.stringify(exported), /zoe@private\.example/);
       await h.ctx.writer.run((unit) => eraseCustomer(unit, r.customerId, systemActor));
-      const after = JSON.stringify(await exportCustomer(h.ctx.store.db, r.customerId));
+      const after = JSON.stringify(
+        await exportCustomer(h.ctx.store.db, r.customerId, h.ctx.clock.now()),
+      );
       assert.doesNotMatch(after, /rue Secrète|zoe@private|Zoé/);
       assert.equal((await getCustomer(h.ctx.store.db, r.customerId)).erased, true);
       assert.equal(

@@ -6,10 +6,16 @@ import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
 import { searchTextOf, type ContactPoints, type Identity, identitiesOf } from './identities.ts';
+import type { Consent, ConsentChannel, Customer } from '../api-types/customers.ts';
 
-export const consentChannels = ['email', 'sms', 'phone', 'chat', 'social', 'marketing'] as const;
-export type ConsentChannel = (typeof consentChannels)[number];
-export type Consent = Record<ConsentChannel, boolean>;
+export const consentChannels = [
+  'email',
+  'sms',
+  'phone',
+  'chat',
+  'social',
+  'marketing',
+] as const satisfies readonly ConsentChannel[];
 
 /** Service contact on the channel the customer used is allowed; marketing needs an explicit yes. */
 export const defaultConsent: Consent = {
@@ -20,21 +26,6 @@ export const defaultConsent: Consent = {
   social: true,
   marketing: false,
 };
-
-/** A customer as the API shows it. */
-export interface Customer {
-  readonly id: number;
-  readonly displayName: string;
-  readonly language: string | null;
-  readonly consent: Consent;
-  readonly ownerId: number | null;
-  readonly lastAdvisorId: number | null;
-  readonly mergedIntoId: number | null;
-  readonly erased: boolean;
-  readonly identities: Identity[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
 
 function toCustomer(row: CustomerRow, identities: Identity[]): Customer {
   return {
@@ -442,6 +433,7 @@ export async function mergeCustomers(
 export async function exportCustomer(
   db: Kysely<Database>,
   id: number,
+  now: number,
 ): Promise<Record<string, unknown>> {
   const customer = await getCustomer(db, id);
   const conversations = await db
@@ -463,7 +455,7 @@ export async function exportCustomer(
     .orderBy('id')
     .execute();
   return {
-    exportedAt: new Date().toISOString(),
+    exportedAt: new Date(now).toISOString(),
     customer,
     conversations,
     interactions: interactions.map((i) => ({
@@ -587,3 +579,5 @@ export async function listCustomers(
     rows.map((r) => r.id),
   );
 }
+
+export type { Consent, ConsentChannel, Customer };

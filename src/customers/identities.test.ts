@@ -1,37 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identitiesOf, normaliseEmail, normalisePhone } from './identities.ts';
+import { identitiesOf } from './identities.ts';
 import { Invalid } from '../platform/errors.ts';
-
-test('an email address is trimmed and lower-cased', () => {
-  assert.equal(normaliseEmail('  Alice.Dubois@Example.COM '), 'alice.dubois@example.com');
-});
-
-test('something that is not an email address is refused, naming the field', () => {
-  assert.throws(
-    () => normaliseEmail('alice at example', 'from.email'),
-    (error: unknown) => {
-      assert.ok(error instanceof Invalid);
-      assert.deepEqual(error.problems[0], {
-        field: 'from.email',
-        reason: 'is not an email address',
-      });
-      return true;
-    },
-  );
-});
-
-test('a local phone number is read in the default region and stored as E.164', () => {
-  assert.equal(normalisePhone('06 12 34 56 78', 'FR'), '+33612345678');
-  assert.equal(
-    normalisePhone('+1 (212) 555-0199'.replace('555-0199', '736-0100'), 'FR'),
-    '+12127360100',
-  );
-});
-
-test('an impossible phone number is refused', () => {
-  assert.throws(() => normalisePhone('12', 'FR'), Invalid);
-});
 
 test('contact points come out strongest first: phone, email, social, external', () => {
   const identities = identitiesOf(

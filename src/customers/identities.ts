@@ -1,16 +1,11 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { Type } from '@sinclair/typebox';
 import { Invalid } from '../platform/errors.ts';
+import { Strict, StringEnum } from '../platform/http/schemas.ts';
+import { normaliseEmail, normalisePhone } from '../channels/addresses.ts';
+import type { IdentityKind, Identity } from '../api-types/customers.ts';
 
-export type IdentityKind = 'email' | 'phone' | 'social' | 'external';
 export const socialNetworks = ['facebook', 'instagram', 'whatsapp', 'x'] as const;
 export type SocialNetwork = (typeof socialNetworks)[number];
-
-/** One way to recognise a customer; `network` is '' except for social handles and external systems. */
-export interface Identity {
-  readonly kind: IdentityKind;
-  readonly network: string;
-  readonly value: string;
-}
 
 /** What an inbound contact tells us about who sent it, before normalising. */
 export interface ContactPoints {
@@ -20,22 +15,23 @@ export interface ContactPoints {
   readonly external?: { readonly system: string; readonly id: string } | undefined;
 }
 
-const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-
-/** Lower-cases and trims an email address; refuses anything that is not one. */
-export function normaliseEmail(raw: string, field = 'email'): string {
-  const value = raw.trim().toLowerCase();
-  if (value.length > 254 || !emailPattern.test(value))
-    throw new Invalid(field, 'is not an email address');
-  return value;
-}
-
-/** Turns a phone number into E.164, reading local numbers in the default region. */
-export function normalisePhone(raw: string, defaultRegion: string, field = 'phone'): string {
-  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion as CountryCode);
-  if (!parsed || !parsed.isValid()) throw new Invalid(field, 'is not a valid phone number');
-  return parsed.number;
-}
+/** The contact points an API caller may give (a new customer, an added identity, an inbound sender). */
+export const ContactPointsSchema = Strict({
+  email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
+  phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40 })),
+  social: Type.Optional(
+    Strict({
+      network: StringEnum(socialNetworks),
+      handle: Type.String({ minLength: 1, maxLength: 200 }),
+    }),
+  ),
+  external: Type.Optional(
+    Strict({
+      system: Type.String({ minLength: 1, maxLength: 60 }),
+      id: Type.String({ minLength: 1, maxLength: 200 }),
+    }),
+  ),
+});
 
 /** A social handle without a leading @, lower-cased (handles are case-insensitive on every network we speak). */
 export function normaliseHandle(network: string, raw: string, field = 'social'): Identity {
@@ -88,3 +84,5 @@ export function searchTextOf(displayName: string, identities: readonly Identity[
   });
   return [displayName, ...words].join(' ');
 }
+
+export type { IdentityKind, Identity };

@@ -10,7 +10,7 @@ import {
   kindOfChannel,
   type InboundContact,
 } from '../conversations/interactions.ts';
-import { updateConversation, type Channel } from '../conversations/conversations.ts';
+import { updateConversation, type InteractionChannel } from '../conversations/conversations.ts';
 import { queueWork } from '../routing/work-queue.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
@@ -560,7 +560,7 @@ export async function loadDemoCompany(
   await Promise.all(
     waiting.map((c) =>
       ctx.writer.run((unit) =>
-        queueWork(unit, c.id, kindOfChannel[c.origin_channel as Channel] ?? 'email'),
+        queueWork(unit, c.id, kindOfChannel[c.origin_channel as InteractionChannel] ?? 'email'),
       ),
     ),
   );

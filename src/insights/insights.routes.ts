@@ -5,11 +5,12 @@ import type { Context } from '../platform/context.ts';
 import { Strict } from '../platform/http/schemas.ts';
 import { Invalid } from '../platform/errors.ts';
 import { admins, leads, staff, viewer } from '../advisors/authenticate.ts';
-import { loadPolicies, servedChannels, setPolicy } from './service-levels.ts';
+import { channels } from '../channels/channel.ts';
+import { loadPolicies, setPolicy } from '../routing/service-levels.ts';
 import { computeWall } from './wall.ts';
 
 const WallQuery = Strict({ timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
-const ChannelParams = Strict({ channel: Type.Union(servedChannels.map((c) => Type.Literal(c))) });
+const ChannelParams = Strict({ channel: Type.Union(channels.map((c) => Type.Literal(c))) });
 const PolicyBody = Strict({
   thresholdSeconds: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }),
   targetPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),

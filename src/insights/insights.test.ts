@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
 import { judge, summariseWall, type Wall } from './wall.ts';
-import { foldWaits, waitEpisodes } from './waits.ts';
-import { loadPolicies } from './service-levels.ts';
+import { foldWaits, waitEpisodes } from '../routing/waits.ts';
+import { loadPolicies } from '../routing/service-levels.ts';
 
 describe('waits and service level, as pure rules', () => {
   test('a reply answers every contact before it; the wait starts at the first unanswered one', () => {

@@ -2,46 +2,14 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../platform/db/schema.ts';
 import { activeStatuses } from '../conversations/conversations.ts';
+import { channels as customerChannels, isChannel, type Channel } from '../channels/channel.ts';
 import {
-  isServedChannel,
   loadPolicies,
-  servedChannels,
-  type ServedChannel,
-  type ServiceLevelPolicies,
-  type ServiceLevelPolicy,
-} from './service-levels.ts';
-import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from './waits.ts';
-
-/** One channel on the supervisor's wall. */
-export interface ChannelFigures {
-  readonly channel: ServedChannel;
-  readonly policy: ServiceLevelPolicy;
-  /** Customers waiting for an answer now. */
-  readonly waiting: number;
-  /** Of those, how many are past the channel's threshold. */
-  readonly overThreshold: number;
-  readonly longestWaitMs: number | null;
-  /** Share of today's waits answered within the threshold; null before any wait could be judged. */
-  readonly serviceLevel: number | null;
-  readonly met: number;
-  readonly judged: number;
-  /** Average speed of answer of today's answered waits. */
-  readonly averageSpeedOfAnswerMs: number | null;
-  readonly answered: number;
-  /** Waits that started in each hour since the start of the day. */
-  readonly arrivalsByHour: number[];
-}
-
-export interface Wall {
-  readonly at: string;
-  readonly dayStart: string;
-  readonly timeZone: string;
-  readonly channels: ChannelFigures[];
-  /** Lowest channel service level divided by the highest: 1 means every channel is served alike. */
-  readonly parityIndex: number | null;
-  readonly lowestChannel: ServedChannel | null;
-  readonly highestChannel: ServedChannel | null;
-}
+  type ServiceLevelSettings,
+  type ServiceLevelSetting,
+} from '../routing/service-levels.ts';
+import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
+import type { ChannelFigures, Wall } from '../api-types/insights.ts';
 
 type Verdict = 'met' | 'missed' | 'pending';
 
@@ -59,7 +27,7 @@ export function judge(episode: WaitEpisode, thresholdMs: number, now: number): V
 export function summariseWall(input: {
   readonly waits: Iterable<Wait>;
   readonly episodes: readonly WaitEpisode[];
-  readonly policies: ServiceLevelPolicies;
+  readonly policies: ServiceLevelSettings;
   readonly now: number;
   readonly dayStart: number;
   readonly timeZone: string;
@@ -67,7 +35,7 @@ export function summariseWall(input: {
   const { policies, now, dayStart } = input;
   const hours = Math.max(1, Math.ceil((now - dayStart) / 3_600_000));
   const acc = new Map(
-    servedChannels.map((channel) => [
+    customerChannels.map((channel) => [
       channel,
       {
         waiting: 0,
@@ -82,7 +50,7 @@ export function summariseWall(input: {
     ]),
   );
   for (const wait of input.waits) {
-    if (!isServedChannel(wait.channel)) continue;
+    if (!isChannel(wait.channel)) continue;
     const a = acc.get(wait.channel)!;
     const age = Math.max(0, now - wait.since);
     a.waiting++;
@@ -90,8 +58,7 @@ export function summariseWall(input: {
     a.longest = Math.max(a.longest ?? 0, age);
   }
   for (const episode of input.episodes) {
-    if (episode.start < dayStart || episode.start > now || !isServedChannel(episode.channel))
-      continue;
+    if (episode.start < dayStart || episode.start > now || !isChannel(episode.channel)) continue;
     const a = acc.get(episode.channel)!;
     const hour = Math.min(hours - 1, Math.floor((episode.start - dayStart) / 3_600_000));
     a.arrivals[hour] = (a.arrivals[hour] ?? 0) + 1;
@@ -103,7 +70,7 @@ export function summariseWall(input: {
       a.answerTotal += episode.answeredAt - episode.start;
     }
   }
-  const channels: ChannelFigures[] = servedChannels.map((channel) => {
+  const channels: ChannelFigures[] = customerChannels.map((channel) => {
     const a = acc.get(channel)!;
     return {
       channel,
@@ -191,3 +158,5 @@ export async function computeWall(
   ]);
   return summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone });
 }
+
+export type { ChannelFigures, Wall };

@@ -5,6 +5,7 @@ import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
 import type { Viewer } from '../advisors/access.ts';
 import { visibleConversation } from '../conversations/conversations.ts';
+import type { Macro, MacroVariable } from '../api-types/macros.ts';
 
 export interface MacrosTable {
   id: Generated<number>;
@@ -29,18 +30,8 @@ export const macroVariables = [
   'advisor.firstName',
   'conversation.id',
   'conversation.subject',
-] as const;
-export type MacroVariable = (typeof macroVariables)[number];
+] as const satisfies readonly MacroVariable[];
 export type MacroValues = Record<MacroVariable, string>;
-
-/** A saved answer as the API shows it. */
-export interface Macro {
-  readonly id: number;
-  readonly name: string;
-  readonly body: string;
-  readonly variables: MacroVariable[];
-  readonly updatedAt: string;
-}
 
 const placeholder = /\{\{\s*([a-zA-Z.]+)\s*\}\}/g;
 
@@ -207,3 +198,5 @@ export async function renderMacro(
   };
   return { macroId: id, text: fillMacro(macro.body, values) };
 }
+
+export type { Macro, MacroVariable };

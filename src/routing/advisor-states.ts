@@ -7,6 +7,7 @@ import type { Database } from '../platform/db/schema.ts';
 import { NotFound } from '../platform/errors.ts';
 import { defaultCapacity, heldWork } from './work-queue.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts, type Presence } from './types.ts';
+import type { AdvisorStateView, AdvisorStates, HeldWork } from '../api-types/routing.ts';
 
 /** A stretch of time an advisor held one item, weighted by the share of their capacity it takes. */
 export interface BusyStretch {
@@ -61,33 +62,6 @@ export function stretchesOf(items: readonly HeldItem[], capacity: ChannelCounts)
     const slots = capacity[item.channel as keyof ChannelCounts] ?? 0;
     return [{ start, end: item.completedAt, weight: slots > 0 ? 1 / slots : 1 }];
   });
-}
-
-/** An advisor on the supervisor's wall. */
-export interface AdvisorStateView {
-  readonly id: number;
-  readonly name: string;
-  readonly role: string;
-  readonly teamId: number | null;
-  readonly shopId: number | null;
-  readonly presence: Presence;
-  /** When the presence last changed; null for someone who never set one. */
-  readonly presenceSince: string | null;
-  readonly capacity: ChannelCounts;
-  /** Items offered or assigned now, per channel. */
-  readonly load: ChannelCounts;
-  /** Occupancy over the last hour, 0..1. */
-  readonly occupancy: number;
-  /** Occupancy in each twelfth of the last hour (five-minute steps), oldest first. */
-  readonly occupancySeries: number[];
-  readonly aboveCap: boolean;
-}
-
-export interface AdvisorStates {
-  readonly at: string;
-  readonly windowMs: number;
-  readonly occupancyCap: number;
-  readonly advisors: AdvisorStateView[];
 }
 
 const steps = 12;
@@ -180,19 +154,6 @@ export function listAdvisorStates(db: Kysely<Database>, now: number): Promise<Ad
   return loadStates(db, now, null);
 }
 
-/** One item an advisor holds now, for the wall's drill-down. */
-export interface HeldWork {
-  readonly id: number;
-  readonly kind: string;
-  readonly channel: string;
-  readonly status: string;
-  readonly conversationId: number;
-  readonly customerName: string;
-  readonly subject: string;
-  readonly since: string;
-  readonly deadlineAt: string;
-}
-
 /** One advisor's state and the items they hold now. */
 export async function advisorStateDetail(
   db: Kysely<Database>,
@@ -217,3 +178,5 @@ export async function advisorStateDetail(
     })),
   };
 }
+
+export type { AdvisorStateView, AdvisorStates, HeldWork };

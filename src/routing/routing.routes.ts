@@ -5,7 +5,7 @@ import { IdParams, Strict } from '../platform/http/schemas.ts';
 import { leads, staff, viewer } from '../advisors/authenticate.ts';
 import { canSeeConversation } from '../advisors/access.ts';
 import { NotFound } from '../platform/errors.ts';
-import { normalisePhone } from '../customers/identities.ts';
+import { normalisePhone } from '../channels/addresses.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts } from './types.ts';
 import {
   acceptOffer,

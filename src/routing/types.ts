@@ -3,17 +3,15 @@
  * Plain data only, so the same values travel between the database, the engine and the simulator.
  */
 
-/** A channel a customer reaches us on. Calls and callbacks use voice capacity; shop tickets and appointments use shop capacity. */
-export type Channel = 'voice' | 'chat' | 'email' | 'sms' | 'social' | 'shop';
+import { channels, type Channel } from '../channels/channel.ts';
+import type { ChannelCounts, Presence } from '../api-types/routing.ts';
 
-/** Every channel, in the order reports list them. */
-export const CHANNELS: readonly Channel[] = ['voice', 'chat', 'email', 'sms', 'social', 'shop'];
+/** The one `Channel` type and list, read by the engine and the simulator from here with their other plain types. */
+export type { Channel, ChannelCounts, Presence };
+export const CHANNELS: readonly Channel[] = channels;
 
 /** What routing hands to an advisor. */
 export type WorkItemKind = 'message' | 'chat' | 'call' | 'callback' | 'shop_ticket' | 'appointment';
-
-/** A count or a number per channel (capacity, load, thresholds). */
-export type ChannelCounts = Record<Channel, number>;
 
 /** One piece of work waiting for, or held by, an advisor. All times are epoch milliseconds (UTC). */
 export interface WorkItem {
@@ -37,9 +35,6 @@ export interface WorkItem {
   /** A hard contact earns its advisor recovery time once it is done. */
   hard?: boolean;
 }
-
-/** An advisor's presence. Only available and busy advisors receive work. */
-export type Presence = 'available' | 'busy' | 'wrap_up' | 'break' | 'offline';
 
 /**
  * How busy an advisor has been: a step function of utilisation (0..1) over time, kept with its running
@@ -76,7 +71,10 @@ export interface AdvisorState {
   ledger: OccupancyLedger;
 }
 
-/** A channel's service-level promise and its routing windows. */
+/**
+ * A channel's service-level promise and its routing windows: the one service-level policy type. The
+ * company may change the promise per channel (`service-levels.ts` stores it); the windows are the engine's.
+ */
 export interface ServiceLevelPolicy {
   /** Share of contacts to answer within the threshold, e.g. 0.8. */
   targetFraction: number;

@@ -27,6 +27,7 @@ import {
   type WorkItem,
   type WorkItemKind,
 } from './types.ts';
+import type { QueueFigures } from '../api-types/routing.ts';
 
 export const presences: readonly Presence[] = ['available', 'busy', 'wrap_up', 'break', 'offline'];
 export type WorkStatus = 'waiting' | 'offered' | 'assigned' | 'done' | 'withdrawn';
@@ -672,17 +673,6 @@ async function offer(
   return true;
 }
 
-export interface QueueFigures {
-  readonly channel: Channel;
-  readonly waiting: number;
-  readonly longestWaitMs: number;
-  readonly estimatedWaitMs: number | null;
-  readonly freeSlots: number;
-  readonly slotsOnShift: number;
-  /** When a new caller or chatter would wait longer than the channel's promise. */
-  readonly offerCallback: boolean;
-}
-
 /** Per channel: who waits, for how long, and the estimated wait of a new arrival. */
 export async function queueFigures(
   db: Kysely<Database>,
@@ -830,3 +820,5 @@ export function heldWork(db: Kysely<Database>, advisorId: number) {
     .orderBy('work_items.deadline_at')
     .execute();
 }
+
+export type { QueueFigures };

@@ -1,15 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { Invalid } from '../platform/errors.ts';
-
-/** ISO weekdays: 1 = Monday … 7 = Sunday. */
-export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
-
-/** One day's opening in the shop's local time, "HH:MM" on a 24-hour clock; closes may be "24:00". */
-export interface DayHours {
-  readonly weekday: Weekday;
-  readonly opens: string;
-  readonly closes: string;
-}
+import type { Weekday, DayHours } from '../api-types/shops.ts';
 
 /** A shop's week: at most one opening per weekday; a weekday without one is closed. */
 export type WeeklyHours = readonly DayHours[];
@@ -61,3 +52,5 @@ export function isOpenAt(timeZone: string, hours: WeeklyHours, now: number): boo
 export function localTimeAt(timeZone: string, now: number): string {
   return DateTime.fromMillis(now, { zone: timeZone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
 }
+
+export type { Weekday, DayHours };

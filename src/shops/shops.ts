@@ -12,6 +12,7 @@ import {
   type Weekday,
   type WeeklyHours,
 } from './shop-hours.ts';
+import type { Shop } from '../api-types/shops.ts';
 
 export interface ShopHoursTable {
   shop_id: number;
@@ -24,20 +25,6 @@ declare module '../platform/db/schema.ts' {
   interface Database {
     shop_hours: ShopHoursTable;
   }
-}
-
-/** A shop as the API shows it, with its week and whether it is open now in its own time zone. */
-export interface Shop {
-  readonly id: number;
-  readonly name: string;
-  readonly city: string;
-  readonly address: string;
-  readonly timeZone: string;
-  readonly teamId: number | null;
-  readonly hours: DayHours[];
-  readonly openNow: boolean;
-  /** The shop's wall clock now, e.g. "2025-03-30 09:30 CEST". */
-  readonly localTime: string;
 }
 
 /** Every shop with its hours, judged open or closed at `now`. */
@@ -201,3 +188,5 @@ export async function setShopHours(
   });
   return after;
 }
+
+export type { Shop };

@@ -3,7 +3,7 @@ import { api, ApiError, messageOf, onSignedOut } from './api.ts';
 import { live, useLiveState } from './live.ts';
 import { followLink, href, navigate, useLocation } from './router.ts';
 import { ShortcutsDialog, useShortcut } from './shortcuts.tsx';
-import type { Advisor, ChannelSetting, Directory, Features } from './types.ts';
+import type { Advisor, ChannelSetting, Directory } from './types.ts';
 import { applyChannelNames } from './format.ts';
 import { DeskScreen } from './desk/desk-screen.tsx';
 import { prefetchWork } from './desk/work-list.tsx';
@@ -14,11 +14,10 @@ import { AdminScreen } from './admin/admin-screen.tsx';
 import { PresenceSwitch } from './routing/presence-switch.tsx';
 import { OfferPopup } from './routing/offer-popup.tsx';
 
-/** Who is signed in, the colleagues' names, and what the server can do. */
+/** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
   readonly me: Advisor;
   readonly directory: Directory;
-  readonly features: Features;
   /** Channels' settings: names, on or off, signature. */
   readonly channels: ChannelSetting[];
   refreshDirectory(): void;
@@ -55,7 +54,6 @@ type State =
       kind: 'in';
       me: Advisor;
       directory: Directory;
-      features: Features;
       channels: ChannelSetting[];
     };
 
@@ -67,15 +65,14 @@ export function App() {
       // One round trip for the first screen: it waits on the slowest request, not on their sum.
       if (location.pathname === '/desk/' || location.pathname.startsWith('/desk/c/'))
         prefetchWork();
-      const [{ advisor }, directory, features, channels] = await Promise.all([
+      const [{ advisor }, directory, channels] = await Promise.all([
         api<{ advisor: Advisor }>('/api/auth/me'),
         api<Directory>('/api/desk/directory'),
-        api<Features>('/api/desk/features'),
         api<{ items: ChannelSetting[] }>('/api/channels'),
       ]);
       applyChannelNames(channels.items);
       live.start();
-      setState({ kind: 'in', me: advisor, directory, features, channels: channels.items });
+      setState({ kind: 'in', me: advisor, directory, channels: channels.items });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403))
         setState({ kind: 'signed-out' });
@@ -105,7 +102,6 @@ export function App() {
   const session: Session = {
     me: state.me,
     directory: state.directory,
-    features: state.features,
     channels: state.channels,
     refreshDirectory: () =>
       void api<Directory>('/api/desk/directory').then((directory) =>
@@ -195,7 +191,7 @@ const roleNames: Record<string, string> = {
 };
 
 function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
-  const { me, features } = useSession();
+  const { me } = useSession();
   const { path, params } = useLocation();
   const [help, setHelp] = useState(false);
   const [search, setSearch] = useState(params.get('q') ?? '');
@@ -263,7 +259,7 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
             onChange={(e) => setSearch(e.target.value)}
           />
         </form>
-        {features.presence && <PresenceSwitch />}
+        <PresenceSwitch />
         <span
           className={`live live-${liveState}`}
           role="status"
@@ -285,7 +281,7 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
       <main id="main" tabIndex={-1}>
         {screen}
       </main>
-      {features.offers && <OfferPopup />}
+      <OfferPopup />
       <ShortcutsDialog open={help} onClose={() => setHelp(false)} />
     </div>
   );

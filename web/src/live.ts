@@ -1,8 +1,8 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import type { DomainEvent } from '../../src/platform/events/event.ts';
+import type { LiveEvent } from '../../src/api-types/events.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
-type Listener = (event: DomainEvent) => void;
+type Listener = (event: LiveEvent) => void;
 
 /**
  * One WebSocket to /api/live per tab. It reconnects with a growing pause; each time it (re)connects
@@ -55,7 +55,7 @@ class LiveConnection {
         });
         return;
       }
-      this.emit(data as DomainEvent);
+      this.emit(data as LiveEvent);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
@@ -67,7 +67,7 @@ class LiveConnection {
     };
   }
 
-  private emit(event: DomainEvent): void {
+  private emit(event: LiveEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
@@ -106,7 +106,7 @@ export function useLiveEvents(onEvent: Listener): void {
 
 /** Runs `refresh` at most once per `delayMs` while events that `matters` keep arriving. */
 export function useLiveRefresh(
-  matters: (event: DomainEvent) => boolean,
+  matters: (event: LiveEvent) => boolean,
   refresh: () => void,
   delayMs = 250,
 ): void {

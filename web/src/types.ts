@@ -1,49 +1,24 @@
-/** The API's shapes, taken from the server's own exported types (type-only: nothing of the server ships). */
-export type { Advisor } from '../../src/advisors/advisors.ts';
-export type { Role } from '../../src/advisors/access.ts';
-export type { Customer, Consent } from '../../src/customers/customers.ts';
+/** The API's shapes: the wire types the server also uses (src/api-types/, types only: nothing of the server ships). */
+export type { Advisor, DirectoryPerson, Directory, Role } from '../../src/api-types/people.ts';
+export type { Customer, Consent } from '../../src/api-types/customers.ts';
 export type {
   Conversation,
   Status,
   Priority,
-  Channel,
-} from '../../src/conversations/conversations.ts';
-export type {
+  InteractionChannel,
   Interaction,
   InteractionKind,
   TimelinePage,
-} from '../../src/conversations/interactions.ts';
-export type { WorkItem } from '../../src/desk/work-list.ts';
-export type { Wall, ChannelFigures } from '../../src/insights/wall.ts';
-export type { ServiceLevelPolicy } from '../../src/insights/service-levels.ts';
-export type { Macro } from '../../src/macros/macros.ts';
-export type { DomainEvent } from '../../src/platform/events/event.ts';
+  WaitingCase,
+} from '../../src/api-types/conversations.ts';
+export type { Wall, ChannelFigures } from '../../src/api-types/insights.ts';
 export type {
   AdvisorStates,
   AdvisorStateView,
   HeldWork,
-} from '../../src/routing/advisor-states.ts';
-export type { Shop } from '../../src/shops/shops.ts';
-export type { DayHours } from '../../src/shops/shop-hours.ts';
-export type { ChannelSetting } from '../../src/desk/channel-settings.ts';
-
-export interface DirectoryPerson {
-  readonly id: number;
-  readonly name: string;
-  readonly role: string;
-  readonly teamId: number | null;
-  readonly shopId: number | null;
-  readonly active: boolean;
-}
-
-export interface Directory {
-  readonly advisors: DirectoryPerson[];
-  readonly teams: Array<{ id: number; name: string; kind: string }>;
-}
-
-/** Optional parts of the desk, on when the server has their routes (see src/desk/desk.routes.ts). */
-export interface Features {
-  readonly presence: boolean;
-  readonly queues: boolean;
-  readonly offers: boolean;
-}
+  ServiceLevelSetting,
+} from '../../src/api-types/routing.ts';
+export type { Macro } from '../../src/api-types/macros.ts';
+export type { LiveEvent } from '../../src/api-types/events.ts';
+export type { Shop, DayHours } from '../../src/api-types/shops.ts';
+export type { ChannelSetting } from '../../src/api-types/channels.ts';

@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../api.ts';
 import { channelNames } from '../format.ts';
-import type { ServiceLevelPolicy } from '../types.ts';
+import type { ServiceLevelSetting } from '../types.ts';
 
 /** Each channel's promise: answer this share of contacts within this time. */
 export function ServiceLevelsAdmin() {
-  const [items, setItems] = useState<ServiceLevelPolicy[] | null>(null);
+  const [items, setItems] = useState<ServiceLevelSetting[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<{ items: ServiceLevelPolicy[] }>('/api/insights/service-levels').then(
+    api<{ items: ServiceLevelSetting[] }>('/api/insights/service-levels').then(
       (r) => setItems(r.items),
       (e: unknown) => setMessage(messageOf(e)),
     );
@@ -55,7 +55,7 @@ function PolicyRow({
   policy,
   onSaved,
 }: {
-  policy: ServiceLevelPolicy;
+  policy: ServiceLevelSetting;
   onSaved: (message: string) => void;
 }) {
   const name = channelNames[policy.channel] ?? policy.channel;

@@ -4,7 +4,7 @@ import { useLiveRefresh } from '../live.ts';
 import { followLink, href, navigate } from '../router.ts';
 import { useShortcut } from '../shortcuts.tsx';
 import { channelNames, duration, statusNames } from '../format.ts';
-import type { WorkItem } from '../types.ts';
+import type { WaitingCase } from '../types.ts';
 import { useSession } from '../app.tsx';
 import { useNow } from './use-now.ts';
 import { QueuesPanel } from '../routing/queues-panel.tsx';
@@ -20,7 +20,7 @@ interface Filters {
 }
 
 interface WorkResult {
-  items: WorkItem[];
+  items: WaitingCase[];
   total: number;
   /** When the next snoozed case wakes: the list reloads then. */
   nextWakeAt: string | null;
@@ -42,9 +42,9 @@ const statusOptions = ['open', 'pending_us', 'pending_customer', 'resolved', 'cl
 
 /** My cases and everyone waiting in my scope, earliest deadline first, updated live. */
 export function WorkList({ selectedId }: { selectedId: number | null }) {
-  const { directory, features } = useSession();
+  const { directory } = useSession();
   const [filters, setFilters] = useState<Filters>(defaultFilters);
-  const [items, setItems] = useState<WorkItem[] | null>(null);
+  const [items, setItems] = useState<WaitingCase[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [nextWakeAt, setNextWakeAt] = useState<string | null>(null);
@@ -105,8 +105,8 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
       <h1 id="work-title" className="visually-hidden">
         Work
       </h1>
-      {features.offers && <MyRoutedWork />}
-      {features.queues && <QueuesPanel />}
+      <MyRoutedWork />
+      <QueuesPanel />
       <div className="views" role="group" aria-label="Which work">
         <button
           type="button"
@@ -193,7 +193,7 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
   );
 }
 
-function WorkRow({ item, now, selected }: { item: WorkItem; now: number; selected: boolean }) {
+function WorkRow({ item, now, selected }: { item: WaitingCase; now: number; selected: boolean }) {
   const to = `/c/${item.conversationId}`;
   let wait = null;
   if (item.waitingSince && item.deadline) {

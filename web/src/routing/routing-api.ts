@@ -1,4 +1,4 @@
-import type { QueueFigures } from '../../../src/routing/work-queue.ts';
+import type { QueueFigures } from '../../../src/api-types/routing.ts';
 
 /** The routing engine's HTTP routes (src/routing/routing.routes.ts), as the desk uses them. */
 export const routingApi = {

@@ -3,7 +3,7 @@ import { api, messageOf, query } from '../api.ts';
 import { useLiveRefresh } from '../live.ts';
 import { followLink, href } from '../router.ts';
 import { channelNames, duration, percent } from '../format.ts';
-import type { ChannelFigures, Wall, WorkItem } from '../types.ts';
+import type { ChannelFigures, Wall, WaitingCase } from '../types.ts';
 import { BarChart, ParityDial, Sparkline } from './charts.tsx';
 import { AdvisorsPanel } from './advisors-panel.tsx';
 
@@ -156,9 +156,9 @@ function ChannelRow({
 }
 
 function WaitingOn({ channel }: { channel: string }) {
-  const [items, setItems] = useState<WorkItem[] | null>(null);
+  const [items, setItems] = useState<WaitingCase[] | null>(null);
   const load = useCallback(() => {
-    api<{ items: WorkItem[] }>(
+    api<{ items: WaitingCase[] }>(
       `/api/desk/work${query({ view: 'waiting', channel, limit: 50 })}`,
     ).then(
       (r) => setItems(r.items),

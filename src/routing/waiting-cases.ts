@@ -1,48 +1,25 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
+import { isChannel } from '../channels/channel.ts';
 import {
   activeStatuses,
   notSnoozed,
   snoozesInForce,
-  type Channel,
+  type InteractionChannel,
   type Priority,
   type Status,
 } from '../conversations/conversations.ts';
-import { findWaits, type Wait } from '../insights/waits.ts';
-import {
-  isServedChannel,
-  loadPolicies,
-  type ServiceLevelPolicies,
-} from '../insights/service-levels.ts';
-
-/** One line of the advisor's work list. */
-export interface WorkItem {
-  readonly conversationId: number;
-  readonly customerId: number;
-  readonly customerName: string;
-  readonly subject: string;
-  readonly status: Status;
-  readonly priority: Priority;
-  /** Where the customer waits now, else where the case began. */
-  readonly channel: string;
-  readonly tags: string[];
-  readonly ownerId: number | null;
-  readonly teamId: number | null;
-  readonly waitingSince: string | null;
-  /** When the channel's service-level threshold runs out for this wait. */
-  readonly deadline: string | null;
-  readonly lastInteractionAt: string;
-  /** Set while the case is snoozed (only "mine" lists snoozed cases). */
-  readonly snoozedUntil: string | null;
-}
+import { findWaits, type Wait } from './waits.ts';
+import { loadPolicies, type ServiceLevelSettings } from './service-levels.ts';
+import type { WaitingCase } from '../api-types/conversations.ts';
 
 export const workViews = ['mine', 'waiting'] as const;
 export type WorkView = (typeof workViews)[number];
 
 export interface WorkFilter {
   readonly view: WorkView;
-  readonly channel?: Channel | undefined;
+  readonly channel?: InteractionChannel | undefined;
   readonly status?: Status | undefined;
   readonly tag?: string | undefined;
   readonly teamId?: number | undefined;
@@ -73,12 +50,10 @@ function conditions(viewer: Viewer, filter: WorkFilter): Condition[] {
   return list;
 }
 
-function deadlineOf(wait: Wait, policies: ServiceLevelPolicies): number {
+function deadlineOf(wait: Wait, policies: ServiceLevelSettings): number {
   return (
     wait.since +
-    (isServedChannel(wait.channel)
-      ? policies[wait.channel].thresholdMs
-      : policies.email.thresholdMs)
+    (isChannel(wait.channel) ? policies[wait.channel].thresholdMs : policies.email.thresholdMs)
   );
 }
 
@@ -104,7 +79,7 @@ export async function listWork(
   viewer: Viewer,
   filter: WorkFilter,
   now: number,
-): Promise<{ items: WorkItem[]; total: number; nextWakeAt: string | null }> {
+): Promise<{ items: WaitingCase[]; total: number; nextWakeAt: string | null }> {
   const where = conditions(viewer, filter);
   const awake = notSnoozed(now);
   const statusFilter = filter.status;
@@ -176,7 +151,7 @@ export async function listWork(
     tagsById.set(t.conversation_id, [...(tagsById.get(t.conversation_id) ?? []), t.tag]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const snoozes = await snoozesInForce(db, rows, now);
-  const items = ids.flatMap((id): WorkItem[] => {
+  const items = ids.flatMap((id): WaitingCase[] => {
     const row = byId.get(id);
     if (!row) return [];
     const wait = waits.get(id);
@@ -201,3 +176,5 @@ export async function listWork(
   });
   return { items, total, nextWakeAt };
 }
+
+export type { WaitingCase };

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { Strict, StringEnum } from '../platform/http/schemas.ts';
 import { admins, staff, viewer } from '../advisors/authenticate.ts';
-import { servedChannels } from '../insights/service-levels.ts';
+import { channels } from './channel.ts';
 import { loadChannelSettings, setChannelSettings } from './channel-settings.ts';
 
-const ChannelParams = Strict({ channel: StringEnum(servedChannels) });
+const ChannelParams = Strict({ channel: StringEnum(channels) });
 const SettingsBody = Strict({
   enabled: Type.Boolean(),
   displayName: Type.String({ minLength: 1, maxLength: 40 }),

@@ -1,14 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
-import type { WorkItem } from './work-list.ts';
+import type { WaitingCase } from './waiting-cases.ts';
 
 for (const database of await testDatabases()) {
-  describe(`the desk's routes on ${database.name}`, { skip: database.skip }, () => {
+  describe(`the work list on ${database.name}`, { skip: database.skip }, () => {
     let h: Harness;
     let advisor: string;
     let techAdvisor: string;
@@ -36,7 +33,7 @@ for (const database of await testDatabases()) {
         headers: { cookie },
       });
       assert.equal(response.statusCode, 200, response.body);
-      return json<{ items: WorkItem[]; total: number }>(response);
+      return json<{ items: WaitingCase[]; total: number }>(response);
     };
 
     test('waiting work comes earliest deadline first, whatever the channel', async () => {
@@ -111,64 +108,5 @@ for (const database of await testDatabases()) {
         401,
       );
     });
-
-    test('the directory names colleagues; features follow the routes present', async () => {
-      const directory = json<{ advisors: Array<{ name: string; role: string }> }>(
-        await h.app.inject({
-          method: 'GET',
-          url: '/api/desk/directory',
-          headers: { cookie: advisor },
-        }),
-      );
-      assert.ok(directory.advisors.some((a) => a.name === 'Advisor'));
-      assert.ok(!directory.advisors.some((a) => a.role === 'integration'));
-      const features = json(
-        await h.app.inject({
-          method: 'GET',
-          url: '/api/desk/features',
-          headers: { cookie: advisor },
-        }),
-      );
-      assert.deepEqual(features, { presence: true, queues: true, offers: true });
-    });
   });
 }
-
-describe('the desk web app at /desk/', () => {
-  let h: Harness;
-  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-dist-'));
-
-  before(async () => {
-    fs.mkdirSync(path.join(dist, 'assets'));
-    fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>desk</title>');
-    fs.writeFileSync(path.join(dist, 'assets', 'app-abc123.js'), 'console.log(1)');
-    const databases = await testDatabases();
-    h = await startHarness(await databases[0]!.open());
-  });
-  after(async () => {
-    await h.close();
-    fs.rmSync(dist, { recursive: true, force: true });
-  });
-
-  test('serves assets for a year, screens as the app with a strict policy, and never leaves the folder', async () => {
-    // The harness serves the repository's web/dist; these checks use a fixed build of our own.
-    const { default: Fastify } = await import('fastify');
-    const { registerDeskRoutes } = await import('./desk.routes.ts');
-    const { enforceAccess } = await import('../advisors/authenticate.ts');
-    const app = Fastify();
-    enforceAccess(app, h.ctx);
-    registerDeskRoutes(app, h.ctx, { distDir: dist });
-    const asset = await app.inject({ url: '/desk/assets/app-abc123.js' });
-    assert.equal(asset.statusCode, 200);
-    assert.match(String(asset.headers['cache-control']), /immutable/);
-    const screen = await app.inject({ url: '/desk/c/12' });
-    assert.equal(screen.statusCode, 200);
-    assert.match(screen.body, /<title>desk<\/title>/);
-    assert.match(String(screen.headers['content-security-policy']), /script-src 'self'/);
-    assert.equal((await app.inject({ url: '/desk/assets/missing.js' })).statusCode, 404);
-    const escape = await app.inject({ url: '/desk/..%2f..%2fetc%2fpasswd' });
-    assert.doesNotMatch(escape.body, /root:/);
-    assert.equal((await app.inject({ url: '/desk' })).headers.location, '/desk/');
-    await app.close();
-  });
-});

@@ -3,7 +3,8 @@ import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid } from '../platform/errors.ts';
-import { servedChannels, type ServedChannel } from '../insights/service-levels.ts';
+import { channels, type Channel } from './channel.ts';
+import type { ChannelSetting } from '../api-types/channels.ts';
 
 export interface ChannelSettingsTable {
   channel: string;
@@ -19,22 +20,10 @@ declare module '../platform/db/schema.ts' {
   }
 }
 
-/** How a channel shows on the desk and whether advisors may answer on it. */
-export interface ChannelSetting {
-  readonly channel: ServedChannel;
-  /** Off: the desk offers no replies on it and the server refuses them; customers still reach us. */
-  readonly enabled: boolean;
-  readonly displayName: string;
-  /** On: each reply ends with the advisor's name. */
-  readonly signature: boolean;
-  /** False while the channel still uses the built-in default. */
-  readonly customised: boolean;
-}
-
-export type ChannelSettings = Record<ServedChannel, ChannelSetting>;
+export type ChannelSettings = Record<Channel, ChannelSetting>;
 
 const defaults: Readonly<
-  Record<ServedChannel, { displayName: string; enabled: boolean; signature: boolean }>
+  Record<Channel, { displayName: string; enabled: boolean; signature: boolean }>
 > = {
   voice: { displayName: 'Phone', enabled: true, signature: false },
   chat: { displayName: 'Chat', enabled: true, signature: false },
@@ -49,7 +38,7 @@ export async function loadChannelSettings(db: Kysely<Database>): Promise<Channel
   const rows = await db.selectFrom('channel_settings').selectAll().execute();
   const stored = new Map(rows.map((r) => [r.channel, r]));
   return Object.fromEntries(
-    servedChannels.map((channel) => {
+    channels.map((channel) => {
       const row = stored.get(channel);
       const setting: ChannelSetting = row
         ? {
@@ -68,7 +57,7 @@ export async function loadChannelSettings(db: Kysely<Database>): Promise<Channel
 /** Changes one channel's settings; audited with before and after. */
 export async function setChannelSettings(
   unit: Unit,
-  channel: ServedChannel,
+  channel: Channel,
   change: { readonly enabled: boolean; readonly displayName: string; readonly signature: boolean },
   actor: Actor,
 ): Promise<ChannelSetting> {
@@ -96,7 +85,7 @@ export async function setChannelSettings(
   await unit.record({
     type: 'channel.settings-changed',
     actor,
-    entity: { type: 'channel_settings', id: servedChannels.indexOf(channel) + 1 },
+    entity: { type: 'channel_settings', id: channels.indexOf(channel) + 1 },
     before,
     after,
   });
@@ -116,3 +105,5 @@ export function signReply(
     ...(reply.html ? { html: `${reply.html}<p>— ${escaped}</p>` } : {}),
   };
 }
+
+export type { ChannelSetting };

@@ -1,0 +1,86 @@
+import type { Channel } from './channels.ts';
+
+/** Where an interaction travels: a customer's channel, or `internal` for notes that never leave. */
+export type InteractionChannel = Channel | 'internal';
+export type Status = 'open' | 'pending_customer' | 'pending_us' | 'resolved' | 'closed';
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export type InteractionKind =
+  'email' | 'chat_message' | 'call' | 'sms' | 'shop_visit' | 'social_post' | 'social_dm' | 'note';
+
+/** A case as the API shows it. */
+export interface Conversation {
+  readonly id: number;
+  readonly customerId: number;
+  readonly subject: string;
+  readonly status: Status;
+  readonly ownerId: number | null;
+  readonly teamId: number | null;
+  readonly shopId: number | null;
+  readonly priority: Priority;
+  readonly originChannel: InteractionChannel;
+  readonly tags: string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly lastInteractionAt: string;
+  readonly resolvedAt: string | null;
+  /** Set only while a snooze is in force: the time has not come and the customer has not written since. */
+  readonly snoozedUntil: string | null;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+
+/** Delivery of an outbound interaction: until a channel's adapter exists it waits, and says so. */
+export type DeliveryState =
+  'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
+
+export interface Attachment {
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly url?: string | undefined;
+}
+
+/** One message, call, visit or post as the API shows it. */
+export interface Interaction {
+  readonly id: number;
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly channel: InteractionChannel;
+  readonly kind: InteractionKind;
+  readonly direction: Direction;
+  readonly author: { readonly type: string; readonly id: number | null };
+  readonly text: string;
+  readonly html: string | null;
+  readonly attachments: Attachment[];
+  readonly provider: string | null;
+  readonly providerId: string | null;
+  readonly private: boolean;
+  readonly deliveryState: DeliveryState;
+  readonly createdAt: string;
+}
+
+export interface TimelinePage {
+  readonly items: Interaction[];
+  readonly nextCursor: string | null;
+}
+
+/** One line of the advisor's work list: a case, and whether (and until when) its customer waits. */
+export interface WaitingCase {
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly customerName: string;
+  readonly subject: string;
+  readonly status: Status;
+  readonly priority: Priority;
+  /** Where the customer waits now, else where the case began. */
+  readonly channel: string;
+  readonly tags: string[];
+  readonly ownerId: number | null;
+  readonly teamId: number | null;
+  readonly waitingSince: string | null;
+  /** When the channel's service-level threshold runs out for this wait. */
+  readonly deadline: string | null;
+  readonly lastInteractionAt: string;
+  /** Set while the case is snoozed (only "mine" lists snoozed cases). */
+  readonly snoozedUntil: string | null;
+}

@@ -1,0 +1,33 @@
+import type { Channel } from './channels.ts';
+import type { ServiceLevelSetting } from './routing.ts';
+
+/** One channel on the supervisor's wall. */
+export interface ChannelFigures {
+  readonly channel: Channel;
+  readonly policy: ServiceLevelSetting;
+  /** Customers waiting for an answer now. */
+  readonly waiting: number;
+  /** Of those, how many are past the channel's threshold. */
+  readonly overThreshold: number;
+  readonly longestWaitMs: number | null;
+  /** Share of today's waits answered within the threshold; null before any wait could be judged. */
+  readonly serviceLevel: number | null;
+  readonly met: number;
+  readonly judged: number;
+  /** Average speed of answer of today's answered waits. */
+  readonly averageSpeedOfAnswerMs: number | null;
+  readonly answered: number;
+  /** Waits that started in each hour since the start of the day. */
+  readonly arrivalsByHour: number[];
+}
+
+export interface Wall {
+  readonly at: string;
+  readonly dayStart: string;
+  readonly timeZone: string;
+  readonly channels: ChannelFigures[];
+  /** Lowest channel service level divided by the highest: 1 means every channel is served alike. */
+  readonly parityIndex: number | null;
+  readonly lowestChannel: Channel | null;
+  readonly highestChannel: Channel | null;
+}

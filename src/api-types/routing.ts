@@ -1,0 +1,70 @@
+import type { Channel } from './channels.ts';
+
+/** An advisor's presence. Only available and busy advisors receive work. */
+export type Presence = 'available' | 'busy' | 'wrap_up' | 'break' | 'offline';
+
+/** A count or a number per channel (capacity, load, thresholds). */
+export type ChannelCounts = Record<Channel, number>;
+
+/** An advisor on the supervisor's wall. */
+export interface AdvisorStateView {
+  readonly id: number;
+  readonly name: string;
+  readonly role: string;
+  readonly teamId: number | null;
+  readonly shopId: number | null;
+  readonly presence: Presence;
+  /** When the presence last changed; null for someone who never set one. */
+  readonly presenceSince: string | null;
+  readonly capacity: ChannelCounts;
+  /** Items offered or assigned now, per channel. */
+  readonly load: ChannelCounts;
+  /** Occupancy over the last hour, 0..1. */
+  readonly occupancy: number;
+  /** Occupancy in each twelfth of the last hour (five-minute steps), oldest first. */
+  readonly occupancySeries: number[];
+  readonly aboveCap: boolean;
+}
+
+export interface AdvisorStates {
+  readonly at: string;
+  readonly windowMs: number;
+  readonly occupancyCap: number;
+  readonly advisors: AdvisorStateView[];
+}
+
+/** One item an advisor holds now, for the wall's drill-down. */
+export interface HeldWork {
+  readonly id: number;
+  readonly kind: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly conversationId: number;
+  readonly customerName: string;
+  readonly subject: string;
+  readonly since: string;
+  readonly deadlineAt: string;
+}
+
+export interface QueueFigures {
+  readonly channel: Channel;
+  readonly waiting: number;
+  readonly longestWaitMs: number;
+  readonly estimatedWaitMs: number | null;
+  readonly freeSlots: number;
+  readonly slotsOnShift: number;
+  /** When a new caller or chatter would wait longer than the channel's promise. */
+  readonly offerCallback: boolean;
+}
+
+/**
+ * A channel's promise as the company sets it: answer `targetFraction` of contacts within
+ * `thresholdMs`. The same fields as the engine's `ServiceLevelPolicy`, whose defaults it starts from.
+ */
+export interface ServiceLevelSetting {
+  readonly channel: Channel;
+  readonly thresholdMs: number;
+  readonly targetFraction: number;
+  /** False while the channel still uses the built-in default. */
+  readonly customised: boolean;
+}
