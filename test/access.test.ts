@@ -206,7 +206,6 @@ const table: Record<string, Rule> = {
   'GET /desk*': { allow: 'public', visit: '/desk/' },
   'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },
   'GET /api/desk/directory': { allow: staff },
-  'GET /api/desk/features': { allow: staff },
   'GET /api/insights/wall': { allow: leads },
   'GET /api/insights/service-levels': { allow: staff },
   'PUT /api/insights/service-levels/:channel': {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
-import { IdParams, Limit, Strict, StringEnum } from '../platform/http/schemas.ts';
+import { IdParams, Limit, Strict } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
 import { Invalid } from '../platform/errors.ts';
 import { admins, staff, viewer } from '../advisors/authenticate.ts';

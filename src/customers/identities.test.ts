@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identitiesOf } from './identities.ts';
-import { Invalid } from '../platform/errors.ts';
 
 test('contact points come out strongest first: phone, email, social, external', () => {
   const identities = identitiesOf(

@@ -2,12 +2,8 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../platform/db/schema.ts';
 import { activeStatuses } from '../conversations/conversations.ts';
-import { channels as customerChannels, isChannel, type Channel } from '../channels/channel.ts';
-import {
-  loadPolicies,
-  type ServiceLevelSettings,
-  type ServiceLevelSetting,
-} from '../routing/service-levels.ts';
+import { channels as customerChannels, isChannel } from '../channels/channel.ts';
+import { loadPolicies, type ServiceLevelSettings } from '../routing/service-levels.ts';
 import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
 import type { ChannelFigures, Wall } from '../api-types/insights.ts';
 

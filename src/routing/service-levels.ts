@@ -4,7 +4,7 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid } from '../platform/errors.ts';
 import { channels, type Channel } from '../channels/channel.ts';
-import { DEFAULT_SERVICE_LEVELS, type ServiceLevelPolicy } from './types.ts';
+import { DEFAULT_SERVICE_LEVELS } from './types.ts';
 import type { ServiceLevelSetting } from '../api-types/routing.ts';
 
 export interface ServiceLevelSettingsTable {
