@@ -15,6 +15,7 @@ import { registerConversationRoutes } from './conversations/conversations.routes
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerRoutingRoutes } from './routing/routing.routes.ts';
 import { registerDeskRoutes } from './desk/desk.routes.ts';
+import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -30,10 +31,12 @@ export async function createContext(
   const store =
     options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
-  const bus = options.bus ?? (config.natsUrl ? await natsBus(config.natsUrl) : inProcessBus());
+  const bus =
+    options.bus ??
+    (config.natsUrl ? await natsBus(config.natsUrl, 'rapport', logger) : inProcessBus(logger));
   const clock = options.clock ?? systemClock;
-  const writer = createWriter(store.db, bus, clock);
-  await publishLeftovers(store.db, bus, clock);
+  const writer = createWriter(store.db, bus, clock, { logger });
+  await publishLeftovers(store.db, bus, clock, store.dialect);
   return { config, store, writer, bus, clock, logger };
 }
 
@@ -48,6 +51,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerAuditRoutes(app, ctx);
   registerRoutingRoutes(app, ctx);
   registerDeskRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
   return app;
 }
 
