@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './platform/config.ts';
-import { closeContext, createContext, buildServer } from './server.ts';
+import { closeContext, createContext, buildServer, createOutbox } from './server.ts';
+import { sendJobs } from './contacts/sending.ts';
 import { isEmpty, loadDemoCompany } from './demo/demo-company.ts';
 import { createAdvisor, hashPassword, setPassword } from './advisors/advisors.ts';
 import { roles, type Role } from './advisors/access.ts';
@@ -10,7 +11,7 @@ import { DomainError } from './platform/errors.ts';
 import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
-import type { JobHandler } from './platform/jobs/jobs.ts';
+import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 
 const usage = `rapport <command>
 
@@ -75,7 +76,8 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     console.log('empty database: loading the demo company…');
     demo = await loadDemoCompany(ctx);
   }
-  const app = await buildServer(ctx);
+  const outbox = createOutbox(ctx);
+  const app = await buildServer(ctx, outbox);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stopDispatcher = startDispatcher(ctx);
   const sweeper = startEventSweeper({
@@ -88,12 +90,15 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     olderThanMs: 5_000,
   });
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
-  const handlers: Record<string, JobHandler> = {};
+  const sends = sendJobs(ctx.writer, outbox);
+  const handlers: Record<string, JobHandler> = { ...sends.handlers };
+  const onDead: Record<string, DeadJobHook> = { ...sends.onDead };
   const workers = startJobWorkers({
     dialect: ctx.store.dialect,
     writer: ctx.writer,
     logger: ctx.logger,
     handlers,
+    onDead,
   });
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a

@@ -23,6 +23,11 @@ import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
+import type { ChannelAdapter } from './channels/adapter.ts';
+import { fixedAccounts, type Outbox } from './channels/send-queue.ts';
+import { gatewayAdapter } from './channels/webhook/gateway.ts';
+import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
+import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -48,10 +53,25 @@ export async function createContext(
 }
 
 /**
+ * The channel adapters this server runs, by provider, and how it finds accounts: the one place an
+ * adapter is chosen. The send queue's job handler (main.ts) and the routes share it.
+ */
+export function createOutbox(
+  ctx: Context,
+  accounts: Outbox['accounts'] = fixedAccounts([]),
+): Outbox {
+  const adapters: ChannelAdapter[] = [gatewayAdapter(() => ctx.clock.now())];
+  return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
+}
+
+/**
  * The whole HTTP surface of Rapport, ready for `inject` in tests or `listen` in `serve`. Every route
  * set is registered here and nowhere else, in the order of the areas' layering.
  */
-export async function buildServer(ctx: Context): Promise<FastifyInstance> {
+export async function buildServer(
+  ctx: Context,
+  outbox: Outbox = createOutbox(ctx),
+): Promise<FastifyInstance> {
   const app = await buildHttpApp(ctx);
   enforceAccess(app, ctx);
   registerHealthRoutes(app, ctx);
@@ -67,8 +87,10 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerInsightsRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
-  registerContactRoutes(app, ctx);
+  registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx);
+  registerApiInboundRoutes(app, ctx);
+  registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   return app;
 }
 

@@ -4,10 +4,16 @@ import type { Context } from '../src/platform/context.ts';
 import type { Store } from '../src/platform/db/connect.ts';
 import { manualClock } from '../src/platform/clock.ts';
 import type { EventBus } from '../src/platform/events/bus.ts';
-import { buildServer, closeContext, createContext } from '../src/server.ts';
+import { buildServer, closeContext, createContext, createOutbox } from '../src/server.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 import { systemActor } from '../src/platform/events/event.ts';
+import type { AdapterAccount } from '../src/channels/adapter.ts';
+import { channels } from '../src/channels/channel.ts';
+import { fixedAccounts } from '../src/channels/send-queue.ts';
+import { sendJobs } from '../src/contacts/sending.ts';
+import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
+import { startFakeProvider, type FakeProvider } from './fake-provider.ts';
 
 export const password = 'correct horse battery';
 let cachedHash: Promise<string> | undefined;
@@ -30,13 +36,25 @@ export interface Harness {
   readonly clock: ReturnType<typeof manualClock>;
   /** Signs a person in and returns the cookie header to send. */
   signIn(email: string): Promise<string>;
+  /** With `gateway: true`: a gateway account on every channel, its fake provider, running send workers. */
+  readonly gateway?: TestGateway;
   close(): Promise<void>;
 }
+
+/** The company's own gateway for tests: one `webhook` account per channel, sending to a fake provider. */
+export interface TestGateway {
+  readonly provider: FakeProvider;
+  /** The accounts replies leave on; remove one to leave its channel without an account. */
+  readonly accounts: AdapterAccount[];
+  readonly secret: string;
+}
+
+export const gatewaySecret = 'gateway-signing-secret-for-tests';
 
 /** Opens a fresh database, builds the whole server on it and loads the fixture company. */
 export async function startHarness(
   store: Store,
-  options: { readonly bus?: EventBus } = {},
+  options: { readonly bus?: EventBus; readonly gateway?: boolean } = {},
 ): Promise<Harness> {
   const clock = manualClock();
   const config = loadConfig(
@@ -49,7 +67,35 @@ export async function startHarness(
     quiet: true,
     ...(options.bus ? { bus: options.bus } : {}),
   });
-  const app = await buildServer(ctx);
+  let gateway: TestGateway | undefined;
+  let workers: JobWorkers | undefined;
+  let outbox: ReturnType<typeof createOutbox> | undefined;
+  if (options.gateway) {
+    const provider = await startFakeProvider();
+    const accounts: AdapterAccount[] = channels.map((channel, i) => ({
+      id: 9_000 + i,
+      channel,
+      provider: 'webhook',
+      address: `gateway-${channel}@rapport.test`,
+      settings: { sendUrl: `${provider.url}/messages` },
+      secrets: { signingSecret: gatewaySecret },
+    }));
+    gateway = { provider, accounts, secret: gatewaySecret };
+    outbox = createOutbox(ctx, fixedAccounts(accounts));
+    const sends = sendJobs(ctx.writer, outbox);
+    workers = startJobWorkers({
+      dialect: store.dialect,
+      writer: ctx.writer,
+      logger: ctx.logger,
+      handlers: sends.handlers,
+      onDead: sends.onDead,
+      pollMs: 5,
+      // Jitter at its ceiling, so a test knows the wait: base · 2^(attempt-1).
+      random: () => 1,
+      backoff: { baseMs: 1_000, capMs: 60_000 },
+    });
+  }
+  const app = await buildServer(ctx, outbox);
   cachedHash ??= hashPassword(password);
   const passwordHash = await cachedHash;
   const fixture = await ctx.writer.run(async (unit) => {
@@ -121,8 +167,11 @@ export async function startHarness(
       if (!cookie) throw new Error('no session cookie');
       return `rapport_session=${cookie.value}`;
     },
+    ...(gateway ? { gateway } : {}),
     async close() {
+      await workers?.stop();
       await app.close();
+      await gateway?.provider.close();
       await closeContext(ctx);
     },
   };

@@ -29,9 +29,20 @@ export interface Conversation {
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 
-/** Delivery of an outbound interaction: until a channel's adapter exists it waits, and says so. */
+/**
+ * Delivery of an interaction. Outbound: queued (waiting for its channel) → sending → sent →
+ * delivered → read, or failed with the provider's reason. Inbound is `received`; a note is `none`.
+ */
 export type DeliveryState =
-  'received' | 'waiting_for_channel' | 'sent' | 'delivered' | 'failed' | 'none';
+  'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'none';
+
+/** One step of an outbound interaction's delivery, as its history shows it. */
+export interface DeliveryEvent {
+  readonly state: DeliveryState;
+  readonly reason: string | null;
+  readonly provider: string | null;
+  readonly at: string;
+}
 
 export interface Attachment {
   readonly name: string;
@@ -56,6 +67,12 @@ export interface Interaction {
   readonly providerId: string | null;
   readonly private: boolean;
   readonly deliveryState: DeliveryState;
+  /** Why a send failed, in the provider's words (null unless failed). */
+  readonly deliveryReason: string | null;
+  /** When the provider took it: the moment it counts as an answer. */
+  readonly sentAt: string | null;
+  /** Sent by a machine (an auto-reply, a bounce, our own echo): never routed, never answered. */
+  readonly automated: boolean;
   readonly createdAt: string;
 }
 

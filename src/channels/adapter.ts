@@ -5,6 +5,9 @@
  * provider failure into a closed set with one retry-or-fail policy each.
  */
 
+import type { Attachment, InteractionKind } from '../api-types/conversations.ts';
+import type { Channel } from './channel.ts';
+
 /** How a provider can fail. Each kind has exactly one policy (`failurePolicies`). */
 export const providerFailureKinds = [
   'temporary',
@@ -130,3 +133,131 @@ function networkCodeOf(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   return typeof cause === 'string' ? cause : undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The adapter contract. Types only: adapters (src/channels/<name>/) implement it, the domain uses it
+// through a registry the server builds, and never imports an adapter.
+
+/** What an inbound contact tells us about who sent it, before normalising. */
+export interface ContactPoints {
+  readonly email?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly social?: { readonly network: string; readonly handle: string } | undefined;
+  readonly external?: { readonly system: string; readonly id: string } | undefined;
+}
+
+/** One contact from a customer, as any channel hands it to the domain. */
+export interface InboundContact {
+  readonly kind: Exclude<InteractionKind, 'note'>;
+  readonly from: ContactPoints & { readonly name?: string | undefined };
+  readonly text?: string | undefined;
+  readonly html?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly attachments?: readonly Attachment[] | undefined;
+  /** Which system delivered it (twilio, meta, smtp…) and its own id for the message: re-deliveries are ignored. */
+  readonly provider?: string | undefined;
+  readonly providerId?: string | undefined;
+  /** Set when the channel already knows the case (an email reply's thread, a chat session). */
+  readonly conversationId?: number | undefined;
+  readonly shopId?: number | undefined;
+  readonly teamId?: number | undefined;
+  readonly occurredAt?: number | undefined;
+  /**
+   * The sender says it is a machine (an auto-reply, a bounce, a bulk mailing): the adapter sets it
+   * from the provider's own marks; the domain adds its own (headers, our own address).
+   */
+  readonly automated?: boolean | undefined;
+  /** Message headers where the channel has them (email's Auto-Submitted, Precedence…), lower-case names. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Delivery states an outbound interaction moves through, in order; `failed` ends it (until a retry). */
+export const deliveryProgress = ['queued', 'sending', 'sent', 'delivered', 'read'] as const;
+export type DeliveryProgress = (typeof deliveryProgress)[number];
+
+/** A provider telling us what became of a message we sent, by the id it gave us. */
+export interface DeliveryReport {
+  readonly provider: string;
+  readonly providerId: string;
+  readonly state: 'delivered' | 'read' | 'failed';
+  /** The provider's words for a failure (shown to the advisor). */
+  readonly reason?: string | undefined;
+  readonly occurredAt?: number | undefined;
+}
+
+/** The channel account a message comes in on or goes out on, as an adapter needs it. */
+export interface AdapterAccount {
+  readonly id: number;
+  readonly channel: Channel;
+  readonly provider: string;
+  /** Our own address on the channel (a mailbox, a phone number, a page id): its echoes are ignored. */
+  readonly address: string;
+  /** Non-secret settings, among them the provider's base URL (tests point it at a local server). */
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /** Opened secrets (a signing secret, an API key): for the adapter only, never logged or answered. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** An inbound HTTP request as a provider sent it: the raw bytes are what a signature covers. */
+export interface InboundRequest {
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly rawBody: Buffer;
+  /** The body already parsed, where the platform parsed it (JSON routes); adapters still check it. */
+  readonly body?: unknown;
+  /** When it arrived (epoch ms, the server's clock): stale signatures are refused. */
+  readonly receivedAt: number;
+  /** Who the platform already authenticated (a bearer integration token), if anyone. */
+  readonly caller?: { readonly id: number; readonly role: string } | null | undefined;
+}
+
+/** What an inbound request carried, in domain terms. */
+export interface ParsedInbound {
+  readonly contacts: readonly InboundContact[];
+  readonly deliveryReports: readonly DeliveryReport[];
+}
+
+/** One reply on its way out. */
+export interface OutboundMessage {
+  readonly interactionId: number;
+  readonly conversationId: number;
+  readonly channel: Channel;
+  readonly kind: Exclude<InteractionKind, 'note'>;
+  /** The customer's address on the channel; null where the provider knows it from the thread. */
+  readonly to: string | null;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly attachments: readonly Attachment[];
+  /** The provider's thread this reply belongs in, when the case has one. */
+  readonly threadId: string | null;
+  /** The same for every attempt of this send: a provider that honours it sends one message. */
+  readonly idempotencyKey: string;
+}
+
+/** What a provider answers for a message it took. */
+export interface SendReceipt {
+  readonly providerId: string;
+  readonly threadId?: string | undefined;
+}
+
+/** The half of an adapter that takes contacts in. */
+export interface InboundAdapter {
+  readonly provider: string;
+  /** The channel it carries, or `any` for the company's own gateway (its account says which). */
+  readonly channel: Channel | 'any';
+  /** Refuses a request that is not from the provider (signature, secret, allow-list, replay). */
+  verify(request: InboundRequest, account: AdapterAccount | null): void | Promise<void>;
+  /** Reads a verified request into contacts and delivery reports; refuses a malformed one. */
+  parse(request: InboundRequest, account: AdapterAccount | null): ParsedInbound;
+}
+
+/** A whole channel adapter: in, out, and what its failures mean. */
+export interface ChannelAdapter extends InboundAdapter {
+  /** Sends one message; throws a `ProviderFailure` (see `classify`) when the provider did not take it. */
+  send(message: OutboundMessage, account: AdapterAccount): Promise<SendReceipt>;
+  /** Reduces anything `send` threw to the closed set (usually `classifyProviderError`). */
+  classify(error: unknown): ProviderFailure;
+}
+
+/** The adapters a server runs, by provider. Built at the edge (server.ts) and handed to the domain. */
+export type AdapterRegistry = ReadonlyMap<string, ChannelAdapter>;

@@ -4,10 +4,12 @@ import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
 import { staff, viewer } from '../advisors/authenticate.ts';
-import { ContactPointsSchema } from '../customers/identities.ts';
 import { priorities, statuses } from '../conversations/conversations.ts';
 import { interactionKinds, toInteraction } from '../conversations/interactions.ts';
-import { changeCase, receiveContact, sendReply } from './contacts.ts';
+import type { Outbox } from '../channels/send-queue.ts';
+import { deliveryHistory, visibleInteraction } from '../conversations/delivery.ts';
+import { changeCase, sendReply } from './contacts.ts';
+import { retrySend } from './sending.ts';
 
 const NullableId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
 const AttachmentSchema = Strict({
@@ -30,41 +32,11 @@ const AdvisorMessageBody = Strict({
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
   attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
 });
-const InboundBody = Strict({
-  kind: StringEnum(interactionKinds.filter((k) => k !== 'note')),
-  from: Strict({
-    ...ContactPointsSchema.properties,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  }),
-  text: Type.Optional(Type.String({ maxLength: 100_000 })),
-  html: Type.Optional(Type.String({ maxLength: 500_000 })),
-  subject: Type.Optional(Type.String({ maxLength: 200 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
-  provider: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-  providerId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-  conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
-  shopId: Type.Optional(Type.Integer({ minimum: 1 })),
-  teamId: Type.Optional(Type.Integer({ minimum: 1 })),
-  occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
-});
-
-const ingestResponse = {
-  type: 'object',
-  properties: {
-    interactionId: { type: 'integer' },
-    conversationId: { type: 'integer' },
-    customerId: { type: 'integer' },
-    duplicate: { type: 'boolean' },
-    customerCreated: { type: 'boolean' },
-    conversationOpened: { type: 'boolean' },
-  },
-} as const;
-
 /**
  * Contacts in and answers out over HTTP: the JSON inbound route of any channel, an advisor's reply
  * or note, and changing a case. Each validates, calls one domain operation of `contacts.ts`, answers.
  */
-export function registerContactRoutes(app: FastifyInstance, ctx: Context): void {
+export function registerContactRoutes(app: FastifyInstance, ctx: Context, outbox?: Outbox): void {
   const actorOf = (id: number) => ({ type: 'advisor' as const, id });
 
   app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(
@@ -108,34 +80,47 @@ export function registerContactRoutes(app: FastifyInstance, ctx: Context): void 
     async (request, reply) => {
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const row = await sendReply(unit, request.params.id, request.body, me, actorOf(me.id));
+        const row = await sendReply(unit, request.params.id, request.body, me, actorOf(me.id), {
+          outbox,
+        });
         return { status: 201, body: toInteraction(row) };
       });
     },
   );
 
-  app.post<{ Body: Static<typeof InboundBody> }>(
-    '/api/interactions/inbound',
+  app.post<{ Params: IdParams }>(
+    '/api/interactions/:id/retry',
     {
       schema: {
         tags: ['interactions'],
-        summary: 'Take in a contact from any channel: match the customer, append or open the case',
-        body: InboundBody,
-        response: { 200: ingestResponse, 201: ingestResponse },
+        summary: 'Send a failed reply again (or one still waiting for its channel)',
+        params: IdParams,
       },
-      config: { allow: ['integration', 'admin'] },
+      config: { allow: staff },
     },
-    async (request, reply) => {
+    async (request) => {
       const me = viewer(request);
-      const { occurredAt, ...rest } = request.body;
-      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const result = await receiveContact(
-          unit,
-          { ...rest, ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}) },
-          { defaultRegion: ctx.config.defaultPhoneRegion, actor: { type: 'channel', id: me.id } },
-        );
-        return { status: result.duplicate ? 200 : 201, body: result };
-      });
+      const row = await ctx.writer.run((unit) =>
+        retrySend(unit, outbox, request.params.id, me, actorOf(me.id)),
+      );
+      return toInteraction(row);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/interactions/:id/delivery',
+    {
+      schema: {
+        tags: ['interactions'],
+        summary: 'Every step of a reply’s delivery, oldest first',
+        params: IdParams,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      await visibleInteraction(ctx.store.read, request.params.id, me);
+      return { items: await deliveryHistory(ctx.store.read, request.params.id) };
     },
   );
 }

@@ -14,6 +14,7 @@ import { loadChannelSettings, signReply } from '../channels/channel-settings.ts'
 import {
   getConversation,
   updateConversation,
+  visibleConversation,
   type Conversation,
   type ConversationChanges,
 } from '../conversations/conversations.ts';
@@ -27,6 +28,9 @@ import {
   type IngestResult,
 } from '../conversations/interactions.ts';
 import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
+import type { Outbox } from '../channels/send-queue.ts';
+import { isAutomatedContact, requireConsent } from './rules.ts';
+import { queueSend } from './sending.ts';
 import type { RoutingOptions } from '../routing/types.ts';
 
 /** What every way in tells `receiveContact` besides the contact itself. */
@@ -37,25 +41,30 @@ export interface ReceiveOptions {
   readonly actor: Actor;
   /** Routing settings for the queued work (service levels); the engine's defaults otherwise. */
   readonly routing?: Partial<RoutingOptions>;
+  /** Our own address on the account it came in on: a contact from it is our own echo. */
+  readonly ownAddress?: string | undefined;
 }
 
 /**
  * Takes in one contact from any channel: matches the customer, appends to their active case (or opens
- * one), stores the interaction and queues the case for routing. A re-delivery (same provider id)
- * returns the stored interaction and queues nothing.
+ * one), stores the interaction and queues the case for routing. A re-delivery (same provider id, our
+ * own sent message echoed back among them) returns the stored interaction and queues nothing. A
+ * machine's message (auto-reply, bulk, from our own address) is stored as automated, never routed.
  */
 export async function receiveContact(
   unit: Unit,
   contact: InboundContact,
   options: ReceiveOptions,
-): Promise<IngestResult> {
+): Promise<IngestResult & { readonly automated: boolean }> {
+  const automated = isAutomatedContact(contact, options.ownAddress, options.defaultRegion);
   const result = await ingestInbound(unit, contact, {
     defaultRegion: options.defaultRegion,
     actor: options.actor,
+    automated,
   });
-  if (!result.duplicate)
+  if (!result.duplicate && !automated)
     await queueWork(unit, result.conversationId, contact.kind, options.routing ?? {});
-  return result;
+  return { ...result, automated };
 }
 
 /**
@@ -76,8 +85,9 @@ async function asChannelSays(
 }
 
 /**
- * An advisor writes on a case: a reply to the customer (checked against the channel's settings,
- * signed, and finishing the routed work on the case) or an internal note (which finishes nothing).
+ * An advisor writes on a case: a reply to the customer (checked against the channel's settings and
+ * the customer's consent, signed, its send enqueued in this same unit, and finishing the routed work
+ * on the case) or an internal note (which finishes nothing and never leaves Rapport).
  */
 export async function sendReply(
   unit: Unit,
@@ -85,12 +95,17 @@ export async function sendReply(
   message: AdvisorMessage,
   viewer: Viewer,
   actor: Actor,
+  options: { readonly outbox?: Outbox | undefined } = {},
 ): Promise<InteractionRow> {
+  const channel = channelOfKind[message.kind];
+  const conversation = await visibleConversation(unit.db, conversationId, viewer);
+  if (message.kind !== 'note' && isChannel(channel))
+    await requireConsent(unit.db, conversation.customer_id, channel);
   const shaped = await asChannelSays(unit, message, viewer.name);
   const row = await addAdvisorInteraction(unit, conversationId, shaped, viewer, actor);
   if (message.kind === 'note') return row;
-  // The reply is stored; handing it to its channel's adapter (a send job enqueued in this same unit,
-  // so a stored reply is never lost) belongs here once the job queue exists.
+  // Stored and enqueued together: a stored reply is never lost, a rolled-back one never sent.
+  await queueSend(unit, options.outbox, row, conversation.team_id);
   // An answer to the customer finishes the routed work on this case.
   await completeWork(unit, conversationId, actor);
   return row;

@@ -295,7 +295,11 @@ for (const database of databases) {
         payload: { kind: 'email', text: 'Happy to help — Advisor' },
       });
       assert.equal(reply.statusCode, 201);
-      assert.equal(json(reply).deliveryState, 'waiting_for_channel');
+      assert.equal(
+        json(reply).deliveryState,
+        'queued',
+        'no email account is set up: the reply waits for its channel',
+      );
       const conversation = json(
         await h.app.inject({ url: `/api/conversations/${r.conversationId}`, headers: { cookie } }),
       );

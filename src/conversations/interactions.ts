@@ -8,7 +8,7 @@ import { matchExpression, pgMatches, searchWords } from '../platform/db/text-sea
 import { encodeCursor, type PageCursor } from '../platform/http/cursor.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
 import { resolveCustomer } from '../customers/customers.ts';
-import type { ContactPoints } from '../customers/identities.ts';
+import type { InboundContact } from '../channels/adapter.ts';
 import {
   activeStatuses,
   openConversation,
@@ -17,6 +17,7 @@ import {
   type InteractionChannel,
 } from './conversations.ts';
 import { sanitiseHtml, textOfHtml } from './sanitise.ts';
+import { recordQueued } from './delivery.ts';
 import type {
   Attachment,
   DeliveryState,
@@ -76,25 +77,11 @@ export function toInteraction(row: InteractionRow): Interaction {
     providerId: row.provider_id,
     private: row.is_private === 1,
     deliveryState: row.delivery_state as DeliveryState,
+    deliveryReason: row.delivery_reason,
+    sentAt: row.sent_at === null ? null : new Date(Number(row.sent_at)).toISOString(),
+    automated: Number(row.automated) === 1,
     createdAt: new Date(row.created_at).toISOString(),
   };
-}
-
-export interface InboundContact {
-  readonly kind: Exclude<InteractionKind, 'note'>;
-  readonly from: ContactPoints & { readonly name?: string | undefined };
-  readonly text?: string | undefined;
-  readonly html?: string | undefined;
-  readonly subject?: string | undefined;
-  readonly attachments?: readonly Attachment[] | undefined;
-  /** Which system delivered it (twilio, meta, smtp…) and its own id for the message: re-deliveries are ignored. */
-  readonly provider?: string | undefined;
-  readonly providerId?: string | undefined;
-  /** Set when the channel already knows the case (an email reply's thread, a chat session). */
-  readonly conversationId?: number | undefined;
-  readonly shopId?: number | undefined;
-  readonly teamId?: number | undefined;
-  readonly occurredAt?: number | undefined;
 }
 
 export interface IngestResult {
@@ -114,8 +101,14 @@ export interface IngestResult {
 export async function ingestInbound(
   unit: Unit,
   contact: InboundContact,
-  options: { readonly defaultRegion: string; readonly actor: Actor },
+  options: {
+    readonly defaultRegion: string;
+    readonly actor: Actor;
+    /** A machine's message (auto-reply, bulk, our own echo): stored as such, never reopens the case. */
+    readonly automated?: boolean;
+  },
 ): Promise<IngestResult> {
+  const automated = options.automated === true;
   if (contact.providerId !== undefined && !contact.provider)
     throw new Invalid('provider', 'is required with providerId');
   if (contact.provider && contact.providerId) {
@@ -187,13 +180,15 @@ export async function ingestInbound(
       is_private: 0,
       delivery_state: 'received',
       created_at: at,
+      automated: automated ? 1 : 0,
     })
     .onConflict((oc) => oc.columns(['provider', 'provider_id']).doNothing())
     .returning('id')
     .executeTakeFirst();
   // The same provider id committed by a concurrent writer since we looked: start again and find it.
   if (!inserted) throw new RetryableConflict('provider id taken concurrently');
-  const reopened = conversation.status === 'pending_customer' ? 'pending_us' : conversation.status;
+  const reopened =
+    conversation.status === 'pending_customer' && !automated ? 'pending_us' : conversation.status;
   await unit.db
     .updateTable('conversations')
     .set({
@@ -214,6 +209,7 @@ export async function ingestInbound(
       conversationId: conversation.id,
       customerId,
       text: text.slice(0, 280),
+      automated,
     },
   });
   return {
@@ -251,8 +247,8 @@ export interface AdvisorMessage {
 }
 
 /**
- * An advisor's reply on a channel, or an internal note. A reply is signed by the advisor and waits
- * for the channel's adapter to send it; a note is private and never leaves Rapport.
+ * An advisor's reply on a channel, or an internal note. A reply is stored `queued`, the first step of
+ * its delivery history (its send is enqueued by the caller); a note is private and never leaves Rapport.
  */
 export async function addAdvisorInteraction(
   unit: Unit,
@@ -280,11 +276,12 @@ export async function addAdvisorInteraction(
       provider: null,
       provider_id: null,
       is_private: isNote ? 1 : 0,
-      delivery_state: isNote ? 'none' : 'waiting_for_channel',
+      delivery_state: isNote ? 'none' : 'queued',
       created_at: unit.now,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  if (!isNote) await recordQueued(unit, row);
   await unit.db
     .updateTable('conversations')
     .set({
@@ -436,4 +433,12 @@ export async function searchInteractions(
   return rows.map(toInteraction);
 }
 
-export type { Attachment, DeliveryState, Direction, Interaction, InteractionKind, TimelinePage };
+export type {
+  Attachment,
+  DeliveryState,
+  Direction,
+  InboundContact,
+  Interaction,
+  InteractionKind,
+  TimelinePage,
+};

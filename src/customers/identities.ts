@@ -3,17 +3,13 @@ import { Invalid } from '../platform/errors.ts';
 import { Strict, StringEnum } from '../platform/http/schemas.ts';
 import { normaliseEmail, normalisePhone } from '../channels/addresses.ts';
 import type { IdentityKind, Identity } from '../api-types/customers.ts';
+import type { ContactPoints } from '../channels/adapter.ts';
+
+/** What an inbound contact tells us about who sent it (defined by the channels, where contacts come from). */
+export type { ContactPoints };
 
 export const socialNetworks = ['facebook', 'instagram', 'whatsapp', 'x'] as const;
 export type SocialNetwork = (typeof socialNetworks)[number];
-
-/** What an inbound contact tells us about who sent it, before normalising. */
-export interface ContactPoints {
-  readonly email?: string | undefined;
-  readonly phone?: string | undefined;
-  readonly social?: { readonly network: string; readonly handle: string } | undefined;
-  readonly external?: { readonly system: string; readonly id: string } | undefined;
-}
 
 /** The contact points an API caller may give (a new customer, an added identity, an inbound sender). */
 export const ContactPointsSchema = Strict({

@@ -568,9 +568,9 @@ export async function loadDemoCompany(
   await ctx.writer.run(async (unit) => {
     await unit.db
       .updateTable('interactions')
-      .set({ delivery_state: 'sent' })
+      .set((eb) => ({ delivery_state: 'sent', sent_at: eb.ref('created_at') }))
       .where('direction', '=', 'outbound')
-      .where('delivery_state', '=', 'waiting_for_channel')
+      .where('delivery_state', '=', 'queued')
       .execute();
   });
   await ctx.writer.drain();

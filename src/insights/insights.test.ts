@@ -9,11 +9,23 @@ import { loadPolicies } from '../routing/service-levels.ts';
 describe('waits and service level, as pure rules', () => {
   test('a reply answers every contact before it; the wait starts at the first unanswered one', () => {
     const episodes = waitEpisodes([
-      { conversation_id: 1, channel: 'email', direction: 'inbound', created_at: 100 },
-      { conversation_id: 1, channel: 'chat', direction: 'inbound', created_at: 150 },
-      { conversation_id: 1, channel: 'email', direction: 'outbound', created_at: 200 },
-      { conversation_id: 1, channel: 'chat', direction: 'inbound', created_at: 300 },
-      { conversation_id: 2, channel: 'voice', direction: 'inbound', created_at: 50 },
+      {
+        conversation_id: 1,
+        channel: 'email',
+        direction: 'inbound',
+        created_at: 100,
+        sent_at: null,
+      },
+      { conversation_id: 1, channel: 'chat', direction: 'inbound', created_at: 150, sent_at: null },
+      {
+        conversation_id: 1,
+        channel: 'email',
+        direction: 'outbound',
+        created_at: 200,
+        sent_at: 200,
+      },
+      { conversation_id: 1, channel: 'chat', direction: 'inbound', created_at: 300, sent_at: null },
+      { conversation_id: 2, channel: 'voice', direction: 'inbound', created_at: 50, sent_at: null },
     ]);
     assert.deepEqual(
       episodes.map((e) => [e.conversationId, e.channel, e.start, e.answeredAt]),
@@ -28,6 +40,28 @@ describe('waits and service level, as pure rules', () => {
       { conversation_id: 1, channel: 'chat', created_at: 150 },
     ]);
     assert.deepEqual(waits.get(1), { conversationId: 1, channel: 'chat', since: 100 });
+  });
+
+  test('a reply that was never sent answers nothing; one sent later answers when it was sent', () => {
+    const row = (direction: string, created_at: number, sent_at: number | null = null) => ({
+      conversation_id: 1,
+      channel: 'sms',
+      direction,
+      created_at,
+      sent_at,
+    });
+    assert.deepEqual(
+      waitEpisodes([row('inbound', 100), row('outbound', 200)]).map((e) => e.answeredAt),
+      [null],
+      'a queued or failed reply is not an answer',
+    );
+    assert.deepEqual(
+      waitEpisodes([row('inbound', 100), row('outbound', 200), row('outbound', 300, 900)]).map(
+        (e) => e.answeredAt,
+      ),
+      [900],
+      'the first reply that went out answers, at the time it went out',
+    );
   });
 
   test('a wait is judged only once it is answered or past the threshold', () => {

@@ -128,9 +128,11 @@ async function todaysEpisodes(db: Kysely<Database>, dayStart: number): Promise<W
     rows.push(
       ...(await db
         .selectFrom('interactions')
-        .select(['conversation_id', 'channel', 'direction', 'created_at'])
+        .select(['conversation_id', 'channel', 'direction', 'created_at', 'sent_at'])
         .where('conversation_id', 'in', ids)
         .where('direction', 'in', ['inbound', 'outbound'])
+        // Machines' messages (auto-replies, echoes) open no wait.
+        .where('automated', '=', 0)
         .orderBy('conversation_id')
         .orderBy('created_at')
         .orderBy('id')

@@ -62,8 +62,8 @@ export interface WaitQuery {
 }
 
 /**
- * Who waits now: active cases whose customer wrote (or called, or visited) after the last reply.
- * One indexed probe per inbound interaction of an active case.
+ * Who waits now: active cases whose customer wrote (or called, or visited) after the last reply that
+ * was sent. One indexed probe per inbound interaction of an active case.
  */
 export async function findWaits(
   db: Kysely<Database>,
@@ -82,6 +82,8 @@ export async function findWaits(
     ])
     .where('conversations.status', 'in', activeStatuses)
     .where('i.direction', '=', 'inbound')
+    // A machine's message (an auto-reply, our own echo) is nobody waiting.
+    .where('i.automated', '=', 0)
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -90,6 +92,8 @@ export async function findWaits(
             .select('o.id')
             .whereRef('o.conversation_id', '=', 'i.conversation_id')
             .where('o.direction', '=', 'outbound')
+            // Only a reply that reached the channel answers: queued or failed, the customer still waits.
+            .where('o.sent_at', 'is not', null)
             .whereRef('o.created_at', '>=', 'i.created_at'),
         ),
       ),
@@ -118,11 +122,14 @@ export interface TimelineRow {
   readonly channel: string;
   readonly direction: string;
   readonly created_at: number;
+  /** When an outbound reply was sent (null while queued or failed: it answers nothing yet). */
+  readonly sent_at: number | null;
 }
 
 /**
  * Cuts each case's public interactions (ordered by case, then time) into waits: an inbound contact
- * opens a wait unless one is open; the next outbound reply answers it (pure).
+ * opens a wait unless one is open; the next outbound reply that was sent answers it, at the time it
+ * was sent (pure). A reply still queued, or failed, is not an answer.
  */
 export function waitEpisodes(
   rows: readonly TimelineRow[],
@@ -148,9 +155,9 @@ export function waitEpisodes(
     const at = Number(row.created_at);
     if (row.direction === 'inbound' && !open)
       open = { conversationId: row.conversation_id, channel: row.channel, start: at };
-    else if (row.direction === 'outbound' && open) {
+    else if (row.direction === 'outbound' && row.sent_at !== null && open) {
       const answered: { conversationId: number; channel: string; start: number } = open;
-      episodes.push({ ...answered, answeredAt: at, endedAt: null });
+      episodes.push({ ...answered, answeredAt: Math.max(Number(row.sent_at), at), endedAt: null });
       open = null;
     }
   }

@@ -60,12 +60,14 @@ export const statusNames: Record<string, string> = {
   closed: 'Closed',
 };
 
-/** Delivery states in words; a reply no adapter has taken yet is never called "sent". */
+/** Delivery states in words; a reply the channel has not taken yet is never called "sent". */
 export const deliveryNames: Record<string, string> = {
   received: 'received',
-  waiting_for_channel: 'waiting for the channel',
+  queued: 'waiting for the channel',
+  sending: 'sending',
   sent: 'sent',
   delivered: 'delivered',
+  read: 'read',
   failed: 'failed to send',
   none: 'internal note',
 };

@@ -17,6 +17,7 @@ export interface Database {
   advisor_states: AdvisorStatesTable;
   work_items: WorkItemsTable;
   jobs: JobsTable;
+  delivery_events: DeliveryEventsTable;
 }
 
 export interface AdvisorStatesTable {
@@ -163,6 +164,22 @@ export interface InteractionsTable {
   is_private: number;
   delivery_state: string;
   created_at: number;
+  /** When the provider took an outbound interaction: it counts as an answer from then. */
+  sent_at: number | null;
+  /** The provider's reason for a failed send. */
+  delivery_reason: string | null;
+  /** 1 for a machine's message (auto-reply, bulk, our own echo): stored, never routed or answered. */
+  automated: Generated<number>;
+}
+
+/** Each step of an outbound interaction's delivery, oldest first. */
+export interface DeliveryEventsTable {
+  id: Generated<number>;
+  interaction_id: number;
+  state: string;
+  reason: string | null;
+  provider: string | null;
+  at: number;
 }
 
 export interface EventsTable {

@@ -89,8 +89,8 @@ export const Composer = forwardRef<
       setStatus(
         mode === 'note'
           ? 'Note added to the case.'
-          : created.deliveryState === 'waiting_for_channel'
-            ? `Reply saved on the case, ${deliveryNames.waiting_for_channel}: no ${chosen ? labelOf(chosen) : kind} adapter has taken it yet.`
+          : created.deliveryState === 'queued'
+            ? `Reply saved on the case, ${deliveryNames.queued}: the ${chosen ? labelOf(chosen) : kind} channel has not taken it yet.`
             : `Reply ${deliveryNames[created.deliveryState] ?? created.deliveryState}.`,
       );
       onSent();

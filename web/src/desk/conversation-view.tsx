@@ -124,6 +124,21 @@ export function ConversationView({ conversationId }: { conversationId: number })
     .filter((i) => i.conversationId === conversationId && i.direction === 'inbound')
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
   const closed = conversation.status === 'resolved' || conversation.status === 'closed';
+  const failedSends = data.timeline.filter(
+    (i) =>
+      i.conversationId === conversationId &&
+      i.direction === 'outbound' &&
+      i.deliveryState === 'failed',
+  );
+  const retry = async (interactionId: number) => {
+    try {
+      await api<Interaction>(`/api/interactions/${interactionId}/retry`, { method: 'POST' });
+      setNotice('The reply is queued to be sent again.');
+      void load();
+    } catch (e) {
+      setNotice(messageOf(e));
+    }
+  };
   const owners = directory.advisors.filter((a) => a.active && a.role !== 'integration');
 
   return (
@@ -230,6 +245,17 @@ export function ConversationView({ conversationId }: { conversationId: number })
           <p role="status" className="notice">
             {notice}
           </p>
+          {failedSends.map((failed) => (
+            <div key={failed.id} className="send-failed" role="alert">
+              <p>
+                <strong>A reply could not be sent</strong> on{' '}
+                {channelNames[failed.channel] ?? failed.channel}: {failed.deliveryReason}
+              </p>
+              <button type="button" onClick={() => void retry(failed.id)}>
+                Retry sending
+              </button>
+            </div>
+          ))}
         </header>
         <Timeline
           items={data.timeline}

@@ -56,8 +56,14 @@ export function Timeline({
                 <strong>{who}</strong>
                 <time dateTime={item.createdAt}>{clockTime(item.createdAt)}</time>
                 {item.direction === 'outbound' && (
-                  <span className={`delivery d-${item.deliveryState}`}>
+                  <span
+                    className={`delivery d-${item.deliveryState}`}
+                    title={item.deliveryReason ?? undefined}
+                  >
                     {deliveryNames[item.deliveryState] ?? item.deliveryState}
+                    {item.deliveryState === 'failed' && item.deliveryReason
+                      ? `: ${item.deliveryReason}`
+                      : ''}
                   </span>
                 )}
                 {item.direction === 'internal' && (

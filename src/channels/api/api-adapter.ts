@@ -1,0 +1,68 @@
+/**
+ * The JSON inbound route (`POST /api/interactions/inbound`) as an adapter: any channel's gateway
+ * that holds an integration token posts one contact in Rapport's own format. Verify is the token
+ * (the platform checked it; the adapter insists on an integration or admin caller), parse is the
+ * schema'd body. It takes contacts in only: replies leave through the channel's own account.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Invalid, Unauthenticated } from '../../platform/errors.ts';
+import { Strict, StringEnum } from '../../platform/http/schemas.ts';
+import type { InboundAdapter, InboundContact } from '../adapter.ts';
+import { ContactPointsSchema } from '../../customers/identities.ts';
+import { interactionKinds } from '../../conversations/interactions.ts';
+
+const AttachmentSchema = Strict({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  contentType: Type.String({ minLength: 3, maxLength: 120 }),
+  size: Type.Integer({ minimum: 0 }),
+  url: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+
+/** One contact in Rapport's own JSON format. */
+export const InboundBody = Strict({
+  kind: StringEnum(interactionKinds.filter((k) => k !== 'note')),
+  from: Strict({
+    ...ContactPointsSchema.properties,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  }),
+  text: Type.Optional(Type.String({ maxLength: 100_000 })),
+  html: Type.Optional(Type.String({ maxLength: 500_000 })),
+  subject: Type.Optional(Type.String({ maxLength: 200 })),
+  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
+  provider: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+  providerId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
+  shopId: Type.Optional(Type.Integer({ minimum: 1 })),
+  teamId: Type.Optional(Type.Integer({ minimum: 1 })),
+  occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  automated: Type.Optional(Type.Boolean()),
+});
+export type InboundBody = Static<typeof InboundBody>;
+const checkBody = TypeCompiler.Compile(InboundBody);
+
+/** The JSON inbound route's adapter (inbound only). */
+export const apiAdapter: InboundAdapter = {
+  provider: 'api',
+  channel: 'any',
+
+  verify(request) {
+    const role = request.caller?.role;
+    if (role !== 'integration' && role !== 'admin')
+      throw new Unauthenticated('an integration token is needed to post contacts');
+  },
+
+  parse(request) {
+    const body = request.body ?? JSON.parse(request.rawBody.toString('utf8'));
+    if (!checkBody.Check(body)) {
+      const first = checkBody.Errors(body).First();
+      throw new Invalid(first?.path || 'body', first?.message ?? 'is not an inbound contact');
+    }
+    const { occurredAt, ...rest } = body;
+    const contact: InboundContact = {
+      ...rest,
+      ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}),
+    };
+    return { contacts: [contact], deliveryReports: [] };
+  },
+};
