@@ -5,8 +5,8 @@
  * schema'd body. It takes contacts in only: replies leave through the channel's own account.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Invalid, Unauthenticated } from '../../platform/errors.ts';
+import { Unauthenticated } from '../../platform/errors.ts';
+import { bodyChecker } from '../body-check.ts';
 import { Strict, StringEnum } from '../../platform/http/schemas.ts';
 import type { InboundAdapter, InboundContact } from '../adapter.ts';
 import { ContactPointsSchema } from '../../customers/identities.ts';
@@ -39,7 +39,7 @@ export const InboundBody = Strict({
   automated: Type.Optional(Type.Boolean()),
 });
 export type InboundBody = Static<typeof InboundBody>;
-const checkBody = TypeCompiler.Compile(InboundBody);
+const checkBody = bodyChecker(InboundBody);
 
 /** The JSON inbound route's adapter (inbound only). */
 export const apiAdapter: InboundAdapter = {
@@ -53,12 +53,9 @@ export const apiAdapter: InboundAdapter = {
   },
 
   parse(request) {
-    const body = request.body ?? JSON.parse(request.rawBody.toString('utf8'));
-    if (!checkBody.Check(body)) {
-      const first = checkBody.Errors(body).First();
-      throw new Invalid(first?.path || 'body', first?.message ?? 'is not an inbound contact');
-    }
-    const { occurredAt, ...rest } = body;
+    const { occurredAt, ...rest } = checkBody(
+      request.body ?? JSON.parse(request.rawBody.toString('utf8')),
+    );
     const contact: InboundContact = {
       ...rest,
       ...(occurredAt ? { occurredAt: Date.parse(occurredAt) } : {}),

@@ -5,7 +5,6 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Invalid, Unauthenticated } from '../../platform/errors.ts';
 import { Strict, StringEnum } from '../../platform/http/schemas.ts';
 import {
@@ -19,6 +18,7 @@ import {
   type InboundRequest,
 } from '../adapter.ts';
 import { isChannel } from '../channel.ts';
+import { bodyChecker } from '../body-check.ts';
 import { ContactPointsSchema } from '../../customers/identities.ts';
 import { interactionKinds, kindOfChannel } from '../../conversations/interactions.ts';
 
@@ -92,7 +92,7 @@ export const GatewayInbound = Strict({
   ),
 });
 export type GatewayInbound = Static<typeof GatewayInbound>;
-const checkInbound = TypeCompiler.Compile(GatewayInbound);
+const checkInbound = bodyChecker(GatewayInbound);
 
 const provider = 'webhook';
 
@@ -135,19 +135,13 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
     },
 
     parse(request, account) {
-      let body: unknown;
+      let raw: unknown;
       try {
-        body = JSON.parse(request.rawBody.toString('utf8'));
+        raw = JSON.parse(request.rawBody.toString('utf8'));
       } catch {
         throw new Invalid('body', 'is not JSON');
       }
-      if (!checkInbound.Check(body)) {
-        const first = checkInbound.Errors(body).First();
-        throw new Invalid(
-          first?.path || 'body',
-          first?.message ?? 'does not match the gateway format',
-        );
-      }
+      const body = checkInbound(raw);
       const channel = account && isChannel(account.channel) ? account.channel : 'chat';
       const contacts: InboundContact[] = (body.contacts ?? []).map((c) => ({
         kind: c.kind ?? (kindOfChannel[channel] as InboundContact['kind']),
