@@ -353,9 +353,7 @@ for (const database of await testDatabases()) {
           account('sms'),
           smsContact(`consent-${Date.now()}`, '+33666666666'),
         );
-        const { conversationId, customerId } = (
-          received.body.contacts as { conversationId: number }[]
-        )[0]! as { conversationId: number; customerId?: number };
+        const { conversationId } = (received.body.contacts as { conversationId: number }[])[0]!;
         const conversation = json<{ customerId: number }>(
           await h.app.inject({
             url: `/api/conversations/${conversationId}`,
