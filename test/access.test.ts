@@ -30,6 +30,7 @@ interface Records {
   readonly customerId: number;
   readonly otherCustomerId: number;
   readonly conversationId: number;
+  readonly interactionId: number;
   readonly macroId: number;
   readonly workItemId: number;
   readonly teamId: number;
@@ -174,6 +175,10 @@ const table: Record<string, Rule> = {
     record: 'conversationId',
     body: () => ({ kind: 'note', text: 'a note from the walk' }),
   },
+  'POST /api/interactions/:id/retry': { allow: staff, record: 'interactionId' },
+  'GET /api/interactions/:id/delivery': { allow: staff, record: 'interactionId' },
+  // The channel gateway signs its requests: the signature is the credential, not a session.
+  'POST /webhooks/gateway/:accountId': { allow: 'public', visit: '/webhooks/gateway/1' },
   'POST /api/interactions/inbound': {
     allow: ['integration', 'admin'],
     body: (_r, n) => ({
@@ -354,7 +359,22 @@ for (const db of databases) {
         payload: { name: 'Greeting', body: 'Hello {{customer.firstName}}' },
       });
       assert.equal(macro.statusCode, 201, describeBody(macro));
+      // A reply of its own case: the cases above must keep only their one contact.
+      const replied = await inbound({
+        kind: 'email',
+        from: { email: 'replied@example.com' },
+        text: 'Where is my order?',
+        teamId: teams.care,
+      });
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${replied.conversationId}/interactions`,
+        headers: headers.supervisor,
+        payload: { kind: 'email', text: 'We are on it' },
+      });
+      assert.equal(reply.statusCode, 201, describeBody(reply));
       records = {
+        interactionId: json<{ id: number }>(reply).id,
         macroId: json<{ id: number }>(macro).id,
         workItemId: (await workItemOf(cases.care.conversationId)).id,
         advisorId: people.techAdvisor.id,

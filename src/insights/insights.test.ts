@@ -110,7 +110,8 @@ for (const database of await testDatabases()) {
     let admin: string;
 
     before(async () => {
-      h = await startHarness(await database.open());
+      // Replies go out through the test gateway: only a reply that was sent is an answer.
+      h = await startHarness(await database.open(), { gateway: true });
       supervisor = await h.signIn(h.fixture.people.supervisor.email);
       advisor = await h.signIn(h.fixture.people.advisor.email);
       admin = await h.signIn(h.fixture.people.admin.email);
@@ -133,6 +134,19 @@ for (const database of await testDatabases()) {
         }),
       );
     const channel = (w: Wall, name: string) => w.channels.find((c) => c.channel === name)!;
+    const sent = async (interactionId: number) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const row = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', '=', interactionId)
+          .executeTakeFirstOrThrow();
+        if (row.delivery_state === 'sent') return;
+        if (Date.now() > deadline) throw new Error(`reply ${interactionId} was never sent`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
 
     test('counts who waits on each channel and for how long', async () => {
       assert.equal(
@@ -169,10 +183,38 @@ for (const database of await testDatabases()) {
         payload: { kind: 'chat_message', text: 'Hello Bruno, how can I help?' },
       });
       assert.equal(reply.statusCode, 201);
+      await sent(json<{ id: number }>(reply).id);
       const answered = await wall();
       assert.equal(channel(answered, 'chat').waiting, 0);
       assert.equal(channel(answered, 'chat').serviceLevel, 1);
       assert.equal(channel(answered, 'chat').averageSpeedOfAnswerMs, 20_000);
+    });
+
+    test('the wall’s service level ignores a reply that was never sent', async () => {
+      const accounts = h.gateway!.accounts;
+      const [sms] = accounts.splice(
+        accounts.findIndex((a) => a.channel === 'sms'),
+        1,
+      );
+      try {
+        const contact = json<{ conversationId: number }>(
+          await inbound({ kind: 'sms', from: { phone: '+33677777777' }, text: 'Any news?' }),
+        );
+        h.clock.advance(5_000);
+        const reply = await h.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${contact.conversationId}/interactions`,
+          headers: { cookie: advisor },
+          payload: { kind: 'sms', text: 'Checking now' },
+        });
+        assert.equal(json(reply).deliveryState, 'queued', 'no SMS account: it cannot leave');
+        const w = await wall();
+        assert.equal(channel(w, 'sms').answered, 0, 'a queued reply is not an answer');
+        assert.equal(channel(w, 'sms').waiting, 1, 'the customer still waits');
+        assert.equal(channel(w, 'sms').averageSpeedOfAnswerMs, null);
+      } finally {
+        accounts.push(sms!);
+      }
     });
 
     test('a wait past the threshold counts against the channel and lowers the parity index', async () => {
