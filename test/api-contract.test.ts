@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { testDatabases } from './databases.ts';
+import { errorCatalogue, problemTypeBase, type ErrorCode } from '../src/platform/errors.ts';
 import { json, password, startHarness, type Harness } from './harness.ts';
 
 const databases = await testDatabases();
@@ -22,7 +23,11 @@ function problem(response: LightMyRequestResponse, status: number): Problem {
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   const body = json<Problem>(response);
   assert.equal(body.status, status);
-  assert.ok(body.type.startsWith('https://rapport.dev/problems/'), body.type);
+  assert.ok(body.type.startsWith(problemTypeBase), body.type);
+  // The type names a catalogued code answered with exactly this status.
+  const code = body.type.slice(problemTypeBase.length);
+  assert.ok(Object.hasOwn(errorCatalogue, code), `${code} is not in the error catalogue`);
+  assert.equal(errorCatalogue[code as ErrorCode].status, status, `${code} answered with ${status}`);
   assert.ok(body.title.length > 0);
   assert.ok(body.detail.length > 0);
   return body;
