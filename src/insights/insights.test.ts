@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
@@ -75,13 +75,14 @@ for (const database of await testDatabases()) {
     let advisor: string;
     let admin: string;
 
-    before(async () => {
+    // The wall counts every wait in the database: each test starts from an empty one of its own.
+    beforeEach(async () => {
       h = await startHarness(await database.open());
       supervisor = await h.signIn(h.fixture.people.supervisor.email);
       advisor = await h.signIn(h.fixture.people.advisor.email);
       admin = await h.signIn(h.fixture.people.admin.email);
     });
-    after(() => h.close());
+    afterEach(() => h.close());
 
     const inbound = (payload: Record<string, unknown>) =>
       h.app.inject({
@@ -99,8 +100,8 @@ for (const database of await testDatabases()) {
         }),
       );
     const channel = (w: Wall, name: string) => w.channels.find((c) => c.channel === name)!;
-
-    test('counts who waits on each channel and for how long', async () => {
+    /** An email from Inès that nobody has answered yet. */
+    const unansweredEmail = async () =>
       assert.equal(
         (
           await inbound({
@@ -111,6 +112,9 @@ for (const database of await testDatabases()) {
         ).statusCode,
         201,
       );
+
+    test('counts who waits on each channel and for how long', async () => {
+      await unansweredEmail();
       h.clock.advance(10_000);
       const chat = json<{ conversationId: number }>(
         await inbound({
@@ -142,6 +146,20 @@ for (const database of await testDatabases()) {
     });
 
     test('a wait past the threshold counts against the channel and lowers the parity index', async () => {
+      await unansweredEmail();
+      // A chat answered in time, so there is a best channel to compare the late one with.
+      const chat = json<{ conversationId: number }>(
+        await inbound({ kind: 'chat_message', from: { email: 'bruno@example.com' }, text: 'Hi?' }),
+      );
+      h.clock.advance(20_000);
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${chat.conversationId}/interactions`,
+        headers: { cookie: advisor },
+        payload: { kind: 'chat_message', text: 'Hello Bruno, how can I help?' },
+      });
+      assert.equal(reply.statusCode, 201);
+      assert.equal(channel(await wall(), 'chat').serviceLevel, 1);
       h.clock.advance(5 * 3_600_000);
       const w = await wall();
       assert.equal(channel(w, 'email').overThreshold, 1);
@@ -171,6 +189,10 @@ for (const database of await testDatabases()) {
     });
 
     test('an admin changes a channel promise, audited; others may not', async () => {
+      // An email left five hours: late against the default one-hour promise.
+      await unansweredEmail();
+      h.clock.advance(5 * 3_600_000);
+      assert.equal(channel(await wall(), 'email').serviceLevel, 0);
       const url = '/api/insights/service-levels/email';
       assert.equal(
         (
