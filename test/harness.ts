@@ -8,6 +8,9 @@ import { buildServer, closeContext, createContext } from '../src/server.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 import { systemActor } from '../src/platform/events/event.ts';
+import type { Config } from '../src/platform/config.ts';
+import type { DestinationStream } from 'pino';
+import { addTestAccounts } from './channel-accounts-fixture.ts';
 
 export const password = 'correct horse battery';
 let cachedHash: Promise<string> | undefined;
@@ -21,6 +24,8 @@ export interface Fixture {
     { id: number; email: string; role: Role }
   >;
   readonly gatewayToken: string;
+  /** One enabled channel account per channel (team Care), no secrets. */
+  readonly accounts: Record<'email' | 'chat' | 'voice' | 'sms' | 'social' | 'shop', number>;
 }
 
 export interface Harness {
@@ -36,18 +41,25 @@ export interface Harness {
 /** Opens a fresh database, builds the whole server on it and loads the fixture company. */
 export async function startHarness(
   store: Store,
-  options: { readonly bus?: EventBus } = {},
+  options: {
+    readonly bus?: EventBus;
+    /** Settings over the test defaults (e.g. a secret key). */
+    readonly config?: Partial<Config>;
+    /** Log lines go here, at the configured level, instead of being quietened. */
+    readonly logStream?: DestinationStream;
+  } = {},
 ): Promise<Harness> {
   const clock = manualClock();
   const config = loadConfig(
     { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn' },
-    { dataDir: '/nonexistent' },
+    { dataDir: '/nonexistent', ...options.config },
   );
   const ctx = await createContext(config, {
     store,
     clock,
-    quiet: true,
+    quiet: !options.logStream,
     ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const app = await buildServer(ctx);
   cachedHash ??= hashPassword(password);
@@ -102,7 +114,8 @@ export async function startHarness(
       gateway: await person('Gateway', 'integration', null, null),
     };
     const token = await issueToken(unit, people.gateway.id, 'tests', systemActor);
-    return { teams: { care, tech, shopTeam }, shopId, people, gatewayToken: token.token };
+    const accounts = await addTestAccounts(unit, care);
+    return { teams: { care, tech, shopTeam }, shopId, people, gatewayToken: token.token, accounts };
   });
   return {
     ctx,

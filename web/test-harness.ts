@@ -10,6 +10,7 @@ import type { Context } from '../src/platform/context.ts';
 import { openStore } from '../src/platform/db/connect.ts';
 import { systemActor } from '../src/platform/events/event.ts';
 import { buildServer, closeContext, createContext } from '../src/server.ts';
+import { addTestAccounts } from '../test/channel-accounts-fixture.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 
@@ -122,6 +123,7 @@ export async function startDeskHarness(
       gateway: await person('Gateway', 'gateway@desk.test', 'integration'),
     };
     const token = await issueToken(unit, people.gateway.id, 'browser tests', systemActor);
+    await addTestAccounts(unit, teamId);
     return { teamId, people, token: token.token };
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -29,6 +29,8 @@ const AdvisorMessageBody = Strict({
   text: Type.String({ minLength: 1, maxLength: 100_000 }),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
   attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
+  /** The account a reply goes out on; the case's usual account when absent. */
+  accountId: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 const InboundBody = Strict({
   kind: StringEnum(interactionKinds.filter((k) => k !== 'note')),
@@ -46,6 +48,10 @@ const InboundBody = Strict({
   shopId: Type.Optional(Type.Integer({ minimum: 1 })),
   teamId: Type.Optional(Type.Integer({ minimum: 1 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  accountId: Type.Optional(Type.Integer({ minimum: 1 })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+  cc: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 50 })),
+  threadId: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
 });
 
 const ingestResponse = {

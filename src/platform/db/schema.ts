@@ -16,6 +16,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   advisor_states: AdvisorStatesTable;
   work_items: WorkItemsTable;
+  channel_accounts: ChannelAccountsTable;
 }
 
 export interface AdvisorStatesTable {
@@ -162,6 +163,34 @@ export interface InteractionsTable {
   is_private: number;
   delivery_state: string;
   created_at: number;
+  /** The channel account it came in on or went out on. */
+  account_id: number | null;
+  from_address: string | null;
+  to_address: string | null;
+  /** JSON array of addresses. */
+  cc: string | null;
+  /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
+  thread_id: string | null;
+}
+
+/** A mailbox, phone number, page, widget or shop that a channel reaches customers through. */
+export interface ChannelAccountsTable {
+  id: Generated<number>;
+  channel: string;
+  provider: string;
+  display_name: string;
+  address: string;
+  signature: number;
+  enabled: number;
+  team_id: number | null;
+  /** JSON object of non-secret settings (base URL, host, port…). */
+  settings: string;
+  /** One sealed JSON object of the account's secrets, or null when it has none. */
+  secrets: string | null;
+  /** JSON array of the names in `secrets`: which are set is not a secret. */
+  secret_names: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface EventsTable {
@@ -198,4 +227,5 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewInteraction = Insertable<InteractionsTable>;
+export type ChannelAccountRow = Selectable<ChannelAccountsTable>;
 export type WorkItemRow = Selectable<WorkItemsTable>;
