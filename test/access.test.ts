@@ -34,6 +34,7 @@ interface Records {
   readonly workItemId: number;
   readonly teamId: number;
   readonly shopId: number;
+  readonly accountId: number;
 }
 
 interface Rule {
@@ -110,9 +111,21 @@ const table: Record<string, Rule> = {
     body: () => ({ hours: [{ weekday: 1, opens: '09:00', closes: '18:00' }] }),
   },
   'GET /api/channels': { allow: staff },
-  'PUT /api/channels/:channel': {
+  'GET /api/channel-accounts': { allow: admins },
+  'POST /api/channel-accounts': {
     allow: admins,
-    body: () => ({ enabled: true, displayName: 'Email', signature: true }),
+    body: (_r, n) => ({
+      channel: 'email',
+      provider: 'smtp',
+      displayName: `Mailbox ${n}`,
+      address: `box-${n}@test.rapport`,
+    }),
+  },
+  'GET /api/channel-accounts/:id': { allow: admins, record: 'accountId' },
+  'PATCH /api/channel-accounts/:id': {
+    allow: admins,
+    record: 'accountId',
+    body: () => ({ displayName: 'Renamed mailbox' }),
   },
   'GET /api/tokens': { allow: admins },
   'POST /api/tokens': {
@@ -364,6 +377,7 @@ for (const db of databases) {
         conversationId: cases.care.conversationId,
         teamId: teams.tech,
         shopId,
+        accountId: h.fixture.accounts.email,
       };
     });
     after(() => h?.close());

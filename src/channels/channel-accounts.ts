@@ -11,6 +11,7 @@ import type { Actor } from '../platform/events/event.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import type { SecretBox } from '../platform/secrets.ts';
 import { channels, isChannel, type Channel } from './channel.ts';
+import { normaliseEmail } from './addresses.ts';
 import type {
   ChannelAccount,
   ChannelProvider,
@@ -79,7 +80,6 @@ export interface ChannelAccountChanges {
 const namePattern = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 // Setting names that say "secret": such values belong in the sealed secrets, never in plain settings.
 const secretLooking = /(secret|token|password|passwd|apikey|api_key|credential)/i;
-const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 
 function toAccount(row: ChannelAccountRow): ChannelAccount {
   return {
@@ -101,12 +101,7 @@ function toAccount(row: ChannelAccountRow): ChannelAccount {
 /** The address as the channel writes it: a lower-cased mailbox, an E.164 number, a trimmed id. */
 export function normaliseAccountAddress(channel: Channel, raw: string): string {
   const value = raw.trim();
-  if (channel === 'email') {
-    const mailbox = value.toLowerCase();
-    if (mailbox.length > 254 || !emailPattern.test(mailbox))
-      throw new Invalid('address', 'is not an email address');
-    return mailbox;
-  }
+  if (channel === 'email') return normaliseEmail(value, 'address');
   if (channel === 'voice' || channel === 'sms') {
     const number = value.replace(/[\s().-]/g, '');
     if (!/^\+[1-9]\d{6,14}$/.test(number))
