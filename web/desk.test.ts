@@ -408,27 +408,59 @@ describe('the desk in Chromium', () => {
     );
     await h.shot(page, 'admin-shops-hours');
 
-    // Channels: rename chat and switch SMS replies off; the composer follows at once.
+    // Channel accounts: rename the chat widget, set the phone line's auth token (shown only as
+    // "set"), switch the only SMS number off; the composer follows at once.
     await page.getByRole('link', { name: 'Channels' }).click();
-    await page.getByLabel('Display name of chat').fill('Live chat');
-    await page.locator('tr[data-channel="chat"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Live chat: settings saved.').waitFor();
-    await page.getByLabel('Replies on sms', { exact: true }).uncheck();
-    await page.locator('tr[data-channel="sms"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByText('SMS: settings saved.').waitFor();
-    await h.shot(page, 'admin-channels');
+    await page.getByLabel('Display name of Website chat').fill('Live chat widget');
+    await page.getByLabel('Base URL of Care line').fill('http://127.0.0.1:9/twilio');
+    const token = 'desk-test-auth-token-PLAIN';
+    await page.getByLabel('authToken of Care line').fill(token);
+    await page
+      .locator('section[data-channel="voice"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Care line: account saved.').waitFor();
+    await page
+      .locator('section[data-channel="voice"] [data-secret-state="authToken"]')
+      .filter({ hasText: /^set$/ })
+      .waitFor();
+    assert.equal(await page.getByLabel('authToken of Care line').inputValue(), '');
+    assert.ok(!(await page.content()).includes(token), 'the page never shows the secret');
+    await page
+      .locator('section[data-channel="chat"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Live chat widget: account saved.').waitFor();
+    await page.getByLabel('Replies on Care texts', { exact: true }).uncheck();
+    await page
+      .locator('section[data-channel="sms"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Care texts: account saved.').waitFor();
+    await h.shot(page, 'admin-channel-accounts');
     const sms = await h.ctx.store.db
-      .selectFrom('channel_settings')
+      .selectFrom('channel_accounts')
       .selectAll()
       .where('channel', '=', 'sms')
       .executeTakeFirstOrThrow();
     assert.equal(Number(sms.enabled), 0);
+    const line = await h.ctx.store.db
+      .selectFrom('channel_accounts')
+      .selectAll()
+      .where('channel', '=', 'voice')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(line.secret_names), ['authToken']);
+    assert.ok(!JSON.stringify(line).includes(token), 'sealed at rest');
+    assert.equal(JSON.parse(line.settings).baseUrl, 'http://127.0.0.1:9/twilio');
     await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
     const replyOn = page.getByLabel('Reply on');
     await replyOn.waitFor();
     const options = await replyOn.locator('option').allInnerTexts();
-    assert.ok(options.includes('Live chat'), options.join(', '));
+    assert.ok(options.includes('Chat'), options.join(', '));
     assert.ok(options.includes('SMS (switched off)'), options.join(', '));
-    await h.shot(page, 'composer-follows-channel-settings');
+    await h.shot(page, 'composer-follows-channel-accounts');
   });
 });

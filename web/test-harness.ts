@@ -87,7 +87,12 @@ export async function startDeskHarness(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-desk-'));
   const store = openStore({ file: path.join(dir, 'rapport.sqlite') });
   const config = loadConfig(
-    { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn', RAPPORT_PUBLIC_RATE_LIMIT: '1000' },
+    {
+      RAPPORT_PHONE_REGION: 'FR',
+      LOG_LEVEL: 'warn',
+      RAPPORT_PUBLIC_RATE_LIMIT: '1000',
+      RAPPORT_SECRET_KEY: 'a key for the browser tests, long enough to use',
+    },
     { dataDir: dir },
   );
   const ctx = await createContext(config, { store, quiet: true });

@@ -7,7 +7,8 @@
 export type Channel = 'voice' | 'chat' | 'email' | 'sms' | 'social' | 'shop';
 
 /** Who carries an account's messages. */
-export type ChannelProvider = 'smtp' | 'imap' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
+export type ChannelProvider =
+  'smtp' | 'imap' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
 
 export type SettingValue = string | number | boolean;
 

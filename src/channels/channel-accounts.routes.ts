@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createSecretBox } from '../platform/secrets.ts';
+import { createOnce } from '../platform/http/idempotency.ts';
 import { admins, staff, viewer } from '../advisors/authenticate.ts';
 import { channels } from './channel.ts';
 import {
@@ -108,12 +109,11 @@ export function registerChannelAccountRoutes(app: FastifyInstance, ctx: Context)
       },
       config: { allow: admins },
     },
-    async (request, reply) => {
-      const account = await ctx.writer.run((unit) =>
-        createChannelAccount(unit, box, request.body, actorOf(request)),
-      );
-      return reply.code(201).send(account);
-    },
+    async (request, reply) =>
+      createOnce(ctx.writer, request, reply, `advisor:${viewer(request).id}`, async (unit) => ({
+        status: 201,
+        body: await createChannelAccount(unit, box, request.body, actorOf(request)),
+      })),
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(

@@ -187,7 +187,10 @@ for (const database of await testDatabases()) {
       const audit = await call('GET', '/api/events', admin);
       assert.equal(audit.statusCode, 200, audit.body);
       assert.match(audit.body, /channel-account\.changed/);
-      const stored = await h.ctx.store.db.selectFrom('events').select(['before', 'after']).execute();
+      const stored = await h.ctx.store.db
+        .selectFrom('events')
+        .select(['before', 'after'])
+        .execute();
       assert.ok(!JSON.stringify(stored).includes(authToken), 'no event holds a secret value');
     });
 
@@ -265,7 +268,12 @@ for (const database of await testDatabases()) {
         method: 'POST',
         url: '/api/interactions/inbound',
         headers: { authorization: `Bearer ${h.fixture.gatewayToken}` },
-        payload: { kind: 'chat_message', from: { email: 'x@example.com' }, text: 'Hi', accountId: billing.id },
+        payload: {
+          kind: 'chat_message',
+          from: { email: 'x@example.com' },
+          text: 'Hi',
+          accountId: billing.id,
+        },
       });
       assert.equal(wrongChannel.statusCode, 422);
     });
@@ -340,7 +348,10 @@ for (const database of await testDatabases()) {
       });
       const text = await reply(received.conversationId, { kind: 'sms', text: 'Texting you' });
       assert.equal(text.statusCode, 422, text.body);
-      assert.match(text.body, /the customer has no address on sms: a reply there needs a phone number/);
+      assert.match(
+        text.body,
+        /the customer has no address on sms: a reply there needs a phone number/,
+      );
       const social = await reply(received.conversationId, { kind: 'social_dm', text: 'DM' });
       assert.equal(social.statusCode, 422);
     });
@@ -381,10 +392,7 @@ for (const database of await testDatabases()) {
       try {
         await assert.rejects(
           createContext(
-            loadConfig(
-              { RAPPORT_DEMO_TWILIO_AUTH_TOKEN: authToken },
-              { dataDir: '/nonexistent' },
-            ),
+            loadConfig({ RAPPORT_DEMO_TWILIO_AUTH_TOKEN: authToken }, { dataDir: '/nonexistent' }),
             { store: empty, quiet: true },
           ),
           /RAPPORT_SECRET_KEY: is not set, but RAPPORT_DEMO_TWILIO_AUTH_TOKEN is set for the demo company/,
@@ -412,7 +420,8 @@ for (const database of await testDatabases()) {
       assert.match(logs, /a careless log call/);
       for (const value of [authToken, newAuthToken, appSecret, 'hook-PLAIN-3', secretKey]) {
         assert.ok(!logs.includes(value), `a log line holds ${value}`);
-        for (const answer of answers) assert.ok(!answer.includes(value), `an answer holds ${value}`);
+        for (const answer of answers)
+          assert.ok(!answer.includes(value), `an answer holds ${value}`);
       }
     });
   });

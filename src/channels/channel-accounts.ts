@@ -164,7 +164,11 @@ function openSecrets(box: SecretBox, row: ChannelAccountRow): Record<string, str
 
 async function checkTeam(db: Kysely<Database>, teamId: number | null | undefined): Promise<void> {
   if (teamId === null || teamId === undefined) return;
-  const team = await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst();
+  const team = await db
+    .selectFrom('teams')
+    .select('id')
+    .where('id', '=', teamId)
+    .executeTakeFirst();
   if (!team) throw new Invalid('teamId', 'no such team');
 }
 
@@ -200,7 +204,10 @@ async function addressTaken(
     .where('address', '=', address);
   if (except !== null) query = query.where('id', '!=', except);
   if (await query.executeTakeFirst())
-    throw new Invalid('address', `another ${channel} account on ${provider} already uses ${address}`);
+    throw new Invalid(
+      'address',
+      `another ${channel} account on ${provider} already uses ${address}`,
+    );
 }
 
 /** Every channel account, by channel in report order, then oldest first; optionally one channel's. */
@@ -216,10 +223,7 @@ export async function listChannelAccounts(
 }
 
 /** One channel account; NotFound when it does not exist. */
-export async function getChannelAccount(
-  db: Kysely<Database>,
-  id: number,
-): Promise<ChannelAccount> {
+export async function getChannelAccount(db: Kysely<Database>, id: number): Promise<ChannelAccount> {
   return toAccount(await rowOf(db, id));
 }
 

@@ -84,7 +84,10 @@ export async function replyRouteFor(
     if (account.channel !== channel)
       throw new Invalid('accountId', `${account.displayName} is a ${account.channel} account`);
     if (!account.enabled)
-      throw new Invalid('accountId', `${account.displayName} is switched off: no reply goes out on it`);
+      throw new Invalid(
+        'accountId',
+        `${account.displayName} is switched off: no reply goes out on it`,
+      );
   } else {
     account = await defaultAccountFor(db, channel, {
       conversationId: case_.conversationId,
