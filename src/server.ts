@@ -22,6 +22,7 @@ import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
+import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -37,10 +38,12 @@ export async function createContext(
   const store =
     options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
-  const bus = options.bus ?? (config.natsUrl ? await natsBus(config.natsUrl) : inProcessBus());
+  const bus =
+    options.bus ??
+    (config.natsUrl ? await natsBus(config.natsUrl, 'rapport', logger) : inProcessBus(logger));
   const clock = options.clock ?? systemClock;
-  const writer = createWriter(store.db, bus, clock);
-  await publishLeftovers(store.db, bus, clock);
+  const writer = createWriter(store.db, bus, clock, { logger });
+  await publishLeftovers(store.db, bus, clock, store.dialect);
   return { config, store, writer, bus, clock, logger };
 }
 
@@ -65,6 +68,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerMacroRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerContactRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
   return app;
 }
 
