@@ -40,6 +40,10 @@ export interface JobWorkers {
   stop(): Promise<void>;
 }
 
+function duration(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
+}
+
 /** The delay before retry number `attempt` (1-based): full jitter over a capped exponential. */
 export function backoffDelay(
   attempt: number,
@@ -184,7 +188,7 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
             ? failure.reason
             : outOfAttempts
               ? `${failure.reason} (gave up after ${row.attempts} attempts)`
-              : `${failure.reason} (gave up: older than ${Math.round(maxAgeMs / 3_600_000)} h)`;
+              : `${failure.reason} (gave up: a retry would be older than ${duration(maxAgeMs)})`;
         if (!(await giveUp(unit, row, why))) lostLease(row);
         return;
       }
