@@ -78,6 +78,8 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
   const inFlight = new Map<number, Promise<void>>();
   let stopped = false;
   let claiming = false;
+  /** A slot freed while a claim was under way: claim again as soon as it returns. */
+  let freedWhileClaiming = false;
   let wakeTimer: NodeJS.Timeout | undefined;
 
   async function claim(unit: Unit, limit: number): Promise<JobRow[]> {
@@ -267,10 +269,15 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
   }
 
   async function tick(): Promise<void> {
-    if (stopped || claiming) return;
+    if (stopped) return;
+    if (claiming) {
+      freedWhileClaiming = true;
+      return;
+    }
     const free = concurrency - inFlight.size;
     if (free <= 0) return;
     claiming = true;
+    freedWhileClaiming = false;
     let rows: JobRow[] = [];
     try {
       rows = await writer.run((unit) => claim(unit, free));
@@ -282,7 +289,7 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
     // Claimed even as we stopped: run them rather than leave them to wait out the lease.
     for (const row of rows) start(row);
     // A full claim means more may be due: look again at once; otherwise after the poll interval.
-    wake(rows.length === free ? 0 : pollMs);
+    wake(rows.length === free || freedWhileClaiming ? 0 : pollMs);
   }
 
   function wake(ms: number): void {
