@@ -8,6 +8,9 @@ import { eraseCustomer, exportCustomer } from './customers/customers.ts';
 import { systemActor } from './platform/events/event.ts';
 import { DomainError } from './platform/errors.ts';
 import { startDispatcher } from './routing/dispatcher.ts';
+import { startEventSweeper } from './platform/events/sweeper.ts';
+import { startJobWorkers } from './platform/jobs/workers.ts';
+import type { JobHandler } from './platform/jobs/jobs.ts';
 
 const usage = `rapport <command>
 
@@ -75,6 +78,23 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const app = await buildServer(ctx);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stopDispatcher = startDispatcher(ctx);
+  const sweeper = startEventSweeper({
+    db: ctx.store.db,
+    dialect: ctx.store.dialect,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    intervalMs: 5_000,
+    olderThanMs: 5_000,
+  });
+  // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
+  const handlers: Record<string, JobHandler> = {};
+  const workers = startJobWorkers({
+    dialect: ctx.store.dialect,
+    writer: ctx.writer,
+    logger: ctx.logger,
+    handlers,
+  });
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
   // person, a test, a supervisor script) sees it whole once the last line arrives.
@@ -95,6 +115,8 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const stop = async () => {
     await stopDispatcher();
     await app.close();
+    await workers.stop();
+    await sweeper.stop();
     await closeContext(ctx);
     process.exit(0);
   };

@@ -76,6 +76,7 @@ async function refuseSecretsWithoutKey(config: Config, store: Store): Promise<vo
       `is not set, but ${demoNames.join(', ')} ${demoNames.length === 1 ? 'is' : 'are'} set for the demo company: secrets are encrypted at rest, so set RAPPORT_SECRET_KEY (a random string of at least 32 characters) or unset ${demoNames.length === 1 ? 'it' : 'them'}`,
     );
 }
+import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -104,10 +105,12 @@ export async function createContext(
     if (!options.store) await store.close();
     throw error;
   });
-  const bus = options.bus ?? (config.natsUrl ? await natsBus(config.natsUrl) : inProcessBus());
+  const bus =
+    options.bus ??
+    (config.natsUrl ? await natsBus(config.natsUrl, 'rapport', logger) : inProcessBus(logger));
   const clock = options.clock ?? systemClock;
-  const writer = createWriter(store.db, bus, clock);
-  await publishLeftovers(store.db, bus, clock);
+  const writer = createWriter(store.db, bus, clock, { logger });
+  await publishLeftovers(store.db, bus, clock, store.dialect);
   return { config, store, writer, bus, clock, logger };
 }
 
@@ -132,6 +135,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerMacroRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerContactRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
   return app;
 }
 

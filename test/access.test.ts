@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { testDatabases } from './databases.ts';
 import { json, startHarness, type Harness } from './harness.ts';
 import type { Role } from '../src/advisors/access.ts';
+import { enqueueJob } from '../src/platform/jobs/jobs.ts';
 
 const databases = await testDatabases();
 
@@ -35,6 +36,7 @@ interface Records {
   readonly teamId: number;
   readonly shopId: number;
   readonly accountId: number;
+  readonly jobId: number;
 }
 
 interface Rule {
@@ -196,6 +198,8 @@ const table: Record<string, Rule> = {
     }),
   },
   'GET /api/events': { allow: leads },
+  'GET /api/admin/jobs': { allow: admins, query: () => 'state=dead' },
+  'POST /api/admin/jobs/:id/retry': { allow: admins, record: 'jobId' },
 
   'GET /api/routing/me': { allow: staff },
   'GET /api/routing/advisors': { allow: leads },
@@ -367,7 +371,11 @@ for (const db of databases) {
         payload: { name: 'Greeting', body: 'Hello {{customer.firstName}}' },
       });
       assert.equal(macro.statusCode, 201, describeBody(macro));
+      const jobId = await h.ctx.writer.run((unit) =>
+        enqueueJob(unit, { type: 'access-walk', payload: null }),
+      );
       records = {
+        jobId,
         macroId: json<{ id: number }>(macro).id,
         workItemId: (await workItemOf(cases.care.conversationId)).id,
         advisorId: people.techAdvisor.id,

@@ -4,6 +4,7 @@ import { routingMigration } from './migrations/0002-routing.ts';
 import { deskMigration } from './migrations/0003_desk.ts';
 import { adminAndSnoozeMigration } from './migrations/0004_admin-and-snooze.ts';
 import { channelAccountsMigration } from './migrations/0120-channel-accounts.ts';
+import { jobsMigration } from './migrations/0100-jobs.ts';
 
 // Migrations receive Kysely<any> by design: they describe tables that the typed schema does not know yet.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -277,6 +278,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0003_desk': deskMigration(dialect),
     '0004_admin_and_snooze': adminAndSnoozeMigration(dialect),
     '0120-channel-accounts': channelAccountsMigration(dialect),
+    '0100_jobs': jobsMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -17,6 +17,7 @@ export interface Database {
   advisor_states: AdvisorStatesTable;
   work_items: WorkItemsTable;
   channel_accounts: ChannelAccountsTable;
+  jobs: JobsTable;
 }
 
 export interface AdvisorStatesTable {
@@ -218,6 +219,27 @@ export interface IdempotencyKeysTable {
   status_code: number;
   response_body: string;
   created_at: number;
+}
+
+/** The durable job queue (platform/jobs): one row per job, from queued to done or dead. */
+export interface JobsTable {
+  id: Generated<number>;
+  type: string;
+  /** JSON. */
+  payload: string;
+  key: string | null;
+  /** 'queued' | 'running' | 'done' | 'dead'. */
+  state: string;
+  /** How many times a worker has started it. */
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 export type AdvisorRow = Selectable<AdvisorsTable>;

@@ -1,8 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { pino, type Logger } from 'pino';
 import type { Database } from './schema.ts';
+import type { Dialect } from './connect.ts';
 import type { Clock } from '../clock.ts';
 import type { DomainEvent, NewEvent } from '../events/event.ts';
 import type { EventBus } from '../events/bus.ts';
+import { defaultPublishTimeoutMs, publishWithin, sweepUnpublished } from '../events/sweeper.ts';
 import { RetryableConflict } from '../errors.ts';
 
 /** What a unit of work sees: the open transaction, the time it started, and the audit recorder. */
@@ -46,12 +49,28 @@ function isTransient(error: unknown): boolean {
 }
 const maxAttempts = 3;
 
+export interface WriterOptions {
+  /** Where a failed publish or an unexpected failure of the write loop is reported. */
+  readonly logger?: Logger;
+  /** How long to wait for the bus after a commit before answering the units anyway. */
+  readonly publishTimeoutMs?: number;
+}
+
 /**
  * Groups concurrent units of work into one transaction (group commit): one fsync serves many
  * requests. Each unit runs inside its own savepoint, so one failure rolls back only that unit.
  * Events are published after the commit (outbox); their `published_at` mark rides on the next batch.
+ * Publishing is best-effort: the units are answered whatever the bus does, and events a failed
+ * publish left unmarked are published later by the event sweeper.
  */
-export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock): Writer {
+export function createWriter(
+  db: Kysely<Database>,
+  bus: EventBus,
+  clock: Clock,
+  options: WriterOptions = {},
+): Writer {
+  const logger = options.logger ?? pino({ level: 'warn' });
+  const publishTimeoutMs = options.publishTimeoutMs ?? defaultPublishTimeoutMs;
   let queue: Job[] = [];
   let running = false;
   let toMark: number[] = [];
@@ -87,8 +106,17 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
       return;
     }
     if (published.length > 0) {
-      await bus.publish(published);
-      for (const event of published) toMark.push(event.id);
+      try {
+        await publishWithin(bus, published, publishTimeoutMs);
+        for (const event of published) toMark.push(event.id);
+      } catch (error) {
+        // The change is committed; the answer must not wait on the bus. The events stay unmarked
+        // and the sweeper publishes them once the bus takes them again.
+        logger.error(
+          { err: error, events: published.length },
+          'publishing committed events failed; the sweeper will retry',
+        );
+      }
     }
     const deferred: Job[] = [];
     batch.forEach((job, i) => {
@@ -141,7 +169,13 @@ export function createWriter(db: Kysely<Database>, bus: EventBus, clock: Clock):
       while (queue.length > 0 || toMark.length > 0) {
         const batch = queue.slice(0, maxBatch);
         queue = queue.slice(batch.length);
-        await runBatch(batch);
+        try {
+          await runBatch(batch);
+        } catch (error) {
+          // Not expected (runBatch answers its own failures), but a unit must never be left waiting.
+          logger.error({ err: error }, 'the write loop failed');
+          for (const job of batch) job.reject(error);
+        }
         // Let requests that arrived meanwhile join the next batch.
         if (queue.length === 0 && toMark.length > 0) await new Promise((r) => setImmediate(r));
       }
@@ -221,49 +255,15 @@ async function insertEvent(
   };
 }
 
-/** Publishes events a crash left unpublished (committed, not yet marked); run once at start. */
+/**
+ * Publishes events a crash left unpublished (committed, not yet marked); run once at start, before
+ * the periodic sweeper takes over.
+ */
 export async function publishLeftovers(
   db: Kysely<Database>,
   bus: EventBus,
   clock: Clock,
+  dialect: Dialect = 'sqlite',
 ): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('published_at', 'is', null)
-      .orderBy('id')
-      .limit(500)
-      .execute();
-    if (rows.length === 0) return total;
-    await bus.publish(
-      rows.map((row) => ({
-        id: row.id,
-        type: row.type,
-        actor: { type: row.actor_type as DomainEvent['actor']['type'], id: row.actor_id },
-        entity: { type: row.entity_type, id: row.entity_id },
-        scope: {
-          customerId: row.customer_id,
-          conversationId: row.conversation_id,
-          teamId: row.team_id,
-          shopId: row.shop_id,
-          ownerId: row.owner_id,
-        },
-        before: row.before === null ? null : (JSON.parse(row.before) as unknown),
-        after: row.after === null ? null : (JSON.parse(row.after) as unknown),
-        at: row.created_at,
-      })),
-    );
-    await db
-      .updateTable('events')
-      .set({ published_at: clock.now() })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-    total += rows.length;
-  }
+  return sweepUnpublished({ db, dialect, bus, clock, olderThanMs: 0 });
 }
