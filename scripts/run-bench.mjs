@@ -1,9 +1,16 @@
 // Runs the benchmarks under bench/ one after another and prints their figures.
-// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen)
+// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen, jobs)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const all = ['ingest', 'storage-scale', 'routing-assign', 'routing-simulate', 'desk-first-screen'];
+const all = [
+  'ingest',
+  'storage-scale',
+  'routing-assign',
+  'routing-simulate',
+  'desk-first-screen',
+  'jobs',
+];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of chosen) {

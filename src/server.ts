@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { Config } from './platform/config.ts';
 import type { Context } from './platform/context.ts';
 import { migrate, openStore, type Store } from './platform/db/connect.ts';
@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import { buildHttpApp } from './platform/http/app.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { registerWebAppRoutes } from './platform/http/web-app.routes.ts';
-import { registerChannelSettingsRoutes } from './channels/channel-settings.routes.ts';
+import { registerChannelAccountRoutes } from './channels/channel-accounts.routes.ts';
 import { enforceAccess } from './advisors/authenticate.ts';
 import { registerAdvisorRoutes } from './advisors/advisors.routes.ts';
 import { registerShopRoutes } from './shops/shops.routes.ts';
@@ -22,12 +22,66 @@ import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
+import { Invalid } from './platform/errors.ts';
+import { createSecretBox } from './platform/secrets.ts';
+import { anySealedSecrets } from './channels/channel-accounts.ts';
 import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
 import type { ChannelAdapter } from './channels/adapter.ts';
-import { fixedAccounts, type Outbox } from './channels/send-queue.ts';
+import { storedAccounts, type Outbox } from './channels/send-queue.ts';
 import { gatewayAdapter } from './channels/webhook/gateway.ts';
 import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
+
+/**
+ * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
+ * censored whatever logs them, so a secret never reaches a log even by mistake.
+ */
+const redactedPaths = [
+  'req.body',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'body',
+  'secrets',
+  '*.secrets',
+  '*.*.secrets',
+  'secretKey',
+  '*.secretKey',
+  '*.demoSecrets',
+  'password',
+  '*.password',
+  '*.authToken',
+  '*.appSecret',
+  '*.verifyToken',
+  '*.consumerSecret',
+];
+
+/**
+ * Refuses to start when a secret would be sealed or opened without RAPPORT_SECRET_KEY: the database
+ * holds sealed channel secrets, or the demo company is about to seal one given in the environment.
+ */
+async function refuseSecretsWithoutKey(config: Config, store: Store): Promise<void> {
+  // A key that is set but too short fails here too, naming RAPPORT_SECRET_KEY.
+  if (createSecretBox(config.secretKey).ready) return;
+  if (await anySealedSecrets(store.db))
+    throw new Invalid(
+      'RAPPORT_SECRET_KEY',
+      'is not set, but the database holds encrypted channel account secrets: set the key they were sealed with',
+    );
+  const demoNames = Object.entries({
+    RAPPORT_DEMO_TWILIO_AUTH_TOKEN: config.demoSecrets.twilioAuthToken,
+    RAPPORT_DEMO_META_APP_SECRET: config.demoSecrets.metaAppSecret,
+    RAPPORT_DEMO_META_VERIFY_TOKEN: config.demoSecrets.metaVerifyToken,
+    RAPPORT_DEMO_X_CONSUMER_SECRET: config.demoSecrets.xConsumerSecret,
+  }).flatMap(([name, value]) => (value ? [name] : []));
+  if (!config.loadDemo || demoNames.length === 0) return;
+  const empty = !(await store.db.selectFrom('advisors').select('id').limit(1).executeTakeFirst());
+  if (empty)
+    throw new Invalid(
+      'RAPPORT_SECRET_KEY',
+      `is not set, but ${demoNames.join(', ')} ${demoNames.length === 1 ? 'is' : 'are'} set for the demo company: secrets are encrypted at rest, so set RAPPORT_SECRET_KEY (a random string of at least 32 characters) or unset ${demoNames.length === 1 ? 'it' : 'them'}`,
+    );
+}
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -37,12 +91,25 @@ export async function createContext(
     readonly bus?: EventBus;
     readonly clock?: Clock;
     readonly quiet?: boolean;
+    /** Where log lines go (tests read them); standard output otherwise. */
+    readonly logStream?: DestinationStream;
   } = {},
 ): Promise<Context> {
-  const logger = pino({ level: options.quiet ? 'warn' : config.logLevel });
+  const logger = pino(
+    {
+      level: options.quiet ? 'warn' : config.logLevel,
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+    },
+    options.logStream,
+  );
   const store =
     options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
+  await refuseSecretsWithoutKey(config, store).catch(async (error: unknown) => {
+    // A store handed in belongs to the caller; one opened here is closed before failing.
+    if (!options.store) await store.close();
+    throw error;
+  });
   const bus =
     options.bus ??
     (config.natsUrl ? await natsBus(config.natsUrl, 'rapport', logger) : inProcessBus(logger));
@@ -58,7 +125,7 @@ export async function createContext(
  */
 export function createOutbox(
   ctx: Context,
-  accounts: Outbox['accounts'] = fixedAccounts([]),
+  accounts: Outbox['accounts'] = storedAccounts(createSecretBox(ctx.config.secretKey)),
 ): Outbox {
   const adapters: ChannelAdapter[] = [gatewayAdapter(() => ctx.clock.now())];
   return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
@@ -76,7 +143,7 @@ export async function buildServer(
   enforceAccess(app, ctx);
   registerHealthRoutes(app, ctx);
   registerWebAppRoutes(app);
-  registerChannelSettingsRoutes(app, ctx);
+  registerChannelAccountRoutes(app, ctx);
   registerAdvisorRoutes(app, ctx);
   registerShopRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { testDatabases } from './databases.ts';
 import { json, startHarness, type Harness } from './harness.ts';
 import type { Role } from '../src/advisors/access.ts';
+import { enqueueJob } from '../src/platform/jobs/jobs.ts';
 
 const databases = await testDatabases();
 
@@ -35,6 +36,8 @@ interface Records {
   readonly workItemId: number;
   readonly teamId: number;
   readonly shopId: number;
+  readonly accountId: number;
+  readonly jobId: number;
 }
 
 interface Rule {
@@ -111,9 +114,21 @@ const table: Record<string, Rule> = {
     body: () => ({ hours: [{ weekday: 1, opens: '09:00', closes: '18:00' }] }),
   },
   'GET /api/channels': { allow: staff },
-  'PUT /api/channels/:channel': {
+  'GET /api/channel-accounts': { allow: admins },
+  'POST /api/channel-accounts': {
     allow: admins,
-    body: () => ({ enabled: true, displayName: 'Email', signature: true }),
+    body: (_r, n) => ({
+      channel: 'email',
+      provider: 'smtp',
+      displayName: `Mailbox ${n}`,
+      address: `box-${n}@test.rapport`,
+    }),
+  },
+  'GET /api/channel-accounts/:id': { allow: admins, record: 'accountId' },
+  'PATCH /api/channel-accounts/:id': {
+    allow: admins,
+    record: 'accountId',
+    body: () => ({ displayName: 'Renamed mailbox' }),
   },
   'GET /api/tokens': { allow: admins },
   'POST /api/tokens': {
@@ -188,6 +203,8 @@ const table: Record<string, Rule> = {
     }),
   },
   'GET /api/events': { allow: leads },
+  'GET /api/admin/jobs': { allow: admins, query: () => 'state=dead' },
+  'POST /api/admin/jobs/:id/retry': { allow: admins, record: 'jobId' },
 
   'GET /api/routing/me': { allow: staff },
   'GET /api/routing/advisors': { allow: leads },
@@ -373,8 +390,12 @@ for (const db of databases) {
         payload: { kind: 'email', text: 'We are on it' },
       });
       assert.equal(reply.statusCode, 201, describeBody(reply));
+      const jobId = await h.ctx.writer.run((unit) =>
+        enqueueJob(unit, { type: 'access-walk', payload: null }),
+      );
       records = {
         interactionId: json<{ id: number }>(reply).id,
+        jobId,
         macroId: json<{ id: number }>(macro).id,
         workItemId: (await workItemOf(cases.care.conversationId)).id,
         advisorId: people.techAdvisor.id,
@@ -384,6 +405,7 @@ for (const db of databases) {
         conversationId: cases.care.conversationId,
         teamId: teams.tech,
         shopId,
+        accountId: h.fixture.accounts.email,
       };
     });
     after(() => h?.close());

@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { testDatabases } from './databases.ts';
+import { errorCatalogue, problemTypeBase, type ErrorCode } from '../src/platform/errors.ts';
 import { json, password, startHarness, type Harness } from './harness.ts';
 
 const databases = await testDatabases();
@@ -22,7 +23,11 @@ function problem(response: LightMyRequestResponse, status: number): Problem {
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   const body = json<Problem>(response);
   assert.equal(body.status, status);
-  assert.ok(body.type.startsWith('https://rapport.dev/problems/'), body.type);
+  assert.ok(body.type.startsWith(problemTypeBase), body.type);
+  // The type names a catalogued code answered with exactly this status.
+  const code = body.type.slice(problemTypeBase.length);
+  assert.ok(Object.hasOwn(errorCatalogue, code), `${code} is not in the error catalogue`);
+  assert.equal(errorCatalogue[code as ErrorCode].status, status, `${code} answered with ${status}`);
   assert.ok(body.title.length > 0);
   assert.ok(body.detail.length > 0);
   return body;
@@ -42,8 +47,7 @@ for (const db of databases) {
     let admin: Record<string, string>;
     let advisor: Record<string, string>;
     let gateway: Record<string, string>;
-    let customerId: number;
-    let conversationId: number;
+    let cases = 0;
 
     const as = (headers: Record<string, string>, options: InjectOptions) =>
       h.app.inject({
@@ -51,25 +55,27 @@ for (const db of databases) {
         headers: { ...headers, ...(options.headers as Record<string, string> | undefined) },
       });
 
-    before(async () => {
-      h = await startHarness(await db.open());
-      admin = { cookie: await h.signIn(h.fixture.people.admin.email) };
-      advisor = { cookie: await h.signIn(h.fixture.people.advisor.email) };
-      gateway = { authorization: `Bearer ${h.fixture.gatewayToken}` };
+    /** A customer of this test's own with an open case, arrived by email. */
+    const openCase = async (): Promise<{ customerId: number; conversationId: number }> => {
       const inbound = await as(gateway, {
         method: 'POST',
         url: '/api/interactions/inbound',
         payload: {
           kind: 'email',
-          from: { email: 'first@example.com' },
+          from: { email: `case-${++cases}@example.com` },
           text: 'Hello',
           teamId: h.fixture.teams.care,
         },
       });
       assert.equal(inbound.statusCode, 201, inbound.body);
-      ({ customerId, conversationId } = json<{ customerId: number; conversationId: number }>(
-        inbound,
-      ));
+      return json<{ customerId: number; conversationId: number }>(inbound);
+    };
+
+    before(async () => {
+      h = await startHarness(await db.open());
+      admin = { cookie: await h.signIn(h.fixture.people.admin.email) };
+      advisor = { cookie: await h.signIn(h.fixture.people.advisor.email) };
+      gateway = { authorization: `Bearer ${h.fixture.gatewayToken}` };
     });
     after(() => h?.close());
 
@@ -90,6 +96,7 @@ for (const db of databases) {
           payload: { displayName: { first: 'Ann' }, contact: { email: 'ann@example.com' } },
         });
         names(problem(response, 400), 'displayName', /string/);
+        const { conversationId } = await openCase();
         const priority = await as(advisor, {
           method: 'PATCH',
           url: `/api/conversations/${conversationId}`,
@@ -99,6 +106,7 @@ for (const db of databases) {
       });
 
       test('unknown fields are refused, so owner, role or id cannot be assigned through a body', async () => {
+        const { customerId, conversationId } = await openCase();
         const withRole = await as(advisor, {
           method: 'POST',
           url: '/api/customers',
@@ -314,8 +322,8 @@ for (const db of databases) {
       const creates: Array<{
         route: string;
         who: () => Record<string, string>;
-        url: () => string;
-        body: () => Record<string, unknown>;
+        url: (own: { customerId: number; conversationId: number }) => string;
+        body: (own: { customerId: number; conversationId: number }) => Record<string, unknown>;
       }> = [
         {
           route: 'POST /api/customers',
@@ -326,19 +334,19 @@ for (const db of databases) {
         {
           route: 'POST /api/customers/:id/identities',
           who: () => advisor,
-          url: () => `/api/customers/${customerId}/identities`,
+          url: ({ customerId }) => `/api/customers/${customerId}/identities`,
           body: () => ({ email: 'idem-linked@example.com' }),
         },
         {
           route: 'POST /api/conversations',
           who: () => advisor,
           url: () => '/api/conversations',
-          body: () => ({ customerId, subject: 'Idem case', channel: 'email' }),
+          body: ({ customerId }) => ({ customerId, subject: 'Idem case', channel: 'email' }),
         },
         {
           route: 'POST /api/conversations/:id/interactions',
           who: () => advisor,
-          url: () => `/api/conversations/${conversationId}/interactions`,
+          url: ({ conversationId }) => `/api/conversations/${conversationId}/interactions`,
           body: () => ({ kind: 'note', text: 'idem note' }),
         },
         {
@@ -362,12 +370,13 @@ for (const db of databases) {
       ];
       for (const create of creates) {
         test(`${create.route} honours the key`, async () => {
+          const own = await openCase();
           const send = () =>
             as(create.who(), {
               method: 'POST',
-              url: create.url(),
+              url: create.url(own),
               headers: { 'idempotency-key': `every-create ${create.route}` },
-              payload: create.body(),
+              payload: create.body(own),
             });
           const first = await send();
           assert.equal(first.statusCode, 201, first.body);
@@ -440,17 +449,18 @@ for (const db of databases) {
     });
 
     describe('sessions', () => {
-      const from = { remoteAddress: '10.0.0.2' };
-      const login = (email: string, secret: string) =>
+      // Sign-in tries are counted per address: each test signs in from its own, so the tries of
+      // one never count towards the rate limit of another.
+      const login = (email: string, secret: string, remoteAddress: string) =>
         h.app.inject({
           method: 'POST',
           url: '/api/auth/login',
           payload: { email, password: secret },
-          ...from,
+          remoteAddress,
         });
 
       test('login sets an httpOnly SameSite cookie and logout ends the session', async () => {
-        const response = await login(h.fixture.people.supervisor.email, password);
+        const response = await login(h.fixture.people.supervisor.email, password, '10.0.0.2');
         assert.equal(response.statusCode, 200, response.body);
         const cookie = response.cookies.find((c) => c.name === 'rapport_session');
         assert.ok(cookie, 'no session cookie');
@@ -473,12 +483,15 @@ for (const db of databases) {
 
       test('a wrong password and an unknown email get the same answer', async () => {
         const wrong = problem(
-          await login(h.fixture.people.supervisor.email, 'not the password'),
+          await login(h.fixture.people.supervisor.email, 'not the password', '10.0.0.3'),
           401,
         );
-        const unknown = problem(await login('nobody@test.rapport', 'not the password'), 401);
+        const unknown = problem(
+          await login('nobody@test.rapport', 'not the password', '10.0.0.3'),
+          401,
+        );
         const integration = problem(
-          await login(h.fixture.people.gateway.email, 'not the password'),
+          await login(h.fixture.people.gateway.email, 'not the password', '10.0.0.3'),
           401,
         );
         const strip = ({ requestId: _r, instance: _i, ...rest }: Problem) => rest;

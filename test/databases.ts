@@ -1,10 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import { createConnection } from 'node:net';
 import pg from 'pg';
 import { openStore, type Store } from '../src/platform/db/connect.ts';
 
-/** Where the PostgreSQL leg runs; CI sets RAPPORT_REQUIRE_POSTGRES=1 so a missing server fails instead of skipping. */
+/**
+ * Every leg is explicit: CI sets RAPPORT_REQUIRE_POSTGRES=1 and RAPPORT_REQUIRE_NATS=1, so a missing
+ * server fails the run instead of skipping; locally a missing server skips its leg with a line saying so.
+ */
 const adminUrl = process.env.RAPPORT_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
@@ -81,4 +85,37 @@ export async function testDatabases(): Promise<TestDatabase[]> {
       },
     },
   ];
+}
+
+const natsUrl = process.env.RAPPORT_TEST_NATS ?? 'nats://127.0.0.1:4222';
+
+/** Whether a NATS server greets us (its INFO line) on the test URL within two seconds. */
+async function natsAnswers(): Promise<boolean> {
+  const { hostname, port } = new URL(natsUrl);
+  const socket = createConnection({ host: hostname, port: Number(port) || 4222 });
+  socket.setTimeout(2000);
+  try {
+    return await new Promise<boolean>((resolve) => {
+      socket.once('data', (data) => resolve(String(data).startsWith('INFO')));
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => resolve(false));
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+export interface TestNats {
+  readonly url: string;
+  /** Set when the NATS leg cannot run here, with the reason. */
+  readonly skip: string | false;
+}
+
+/** The NATS server the NATS legs use: required under RAPPORT_REQUIRE_NATS=1, else skipped when absent. */
+export async function testNats(): Promise<TestNats> {
+  if (await natsAnswers()) return { url: natsUrl, skip: false };
+  if (process.env.RAPPORT_REQUIRE_NATS === '1')
+    throw new Error(`NATS does not answer at ${natsUrl} and RAPPORT_REQUIRE_NATS=1`);
+  console.log(`# NATS does not answer at ${natsUrl}: skipping the NATS leg of these tests`);
+  return { url: natsUrl, skip: `NATS not reachable at ${natsUrl}` };
 }

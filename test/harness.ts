@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '../src/platform/config.ts';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../src/platform/config.ts';
 import type { Context } from '../src/platform/context.ts';
 import type { Store } from '../src/platform/db/connect.ts';
 import { manualClock } from '../src/platform/clock.ts';
@@ -8,9 +9,10 @@ import { buildServer, closeContext, createContext, createOutbox } from '../src/s
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 import { systemActor } from '../src/platform/events/event.ts';
-import type { AdapterAccount } from '../src/channels/adapter.ts';
-import { channels } from '../src/channels/channel.ts';
-import { fixedAccounts } from '../src/channels/send-queue.ts';
+import type { DestinationStream } from 'pino';
+import { addTestAccounts } from './channel-accounts-fixture.ts';
+import { createChannelAccount } from '../src/channels/channel-accounts.ts';
+import { createSecretBox } from '../src/platform/secrets.ts';
 import { sendJobs } from '../src/contacts/sending.ts';
 import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
 import { startFakeProvider, type FakeProvider } from './fake-provider.ts';
@@ -27,6 +29,8 @@ export interface Fixture {
     { id: number; email: string; role: Role }
   >;
   readonly gatewayToken: string;
+  /** One enabled channel account per channel (team Care), no secrets. */
+  readonly accounts: Record<'email' | 'chat' | 'voice' | 'sms' | 'social' | 'shop', number>;
 }
 
 export interface Harness {
@@ -36,66 +40,96 @@ export interface Harness {
   readonly clock: ReturnType<typeof manualClock>;
   /** Signs a person in and returns the cookie header to send. */
   signIn(email: string): Promise<string>;
-  /** With `gateway: true`: a gateway account on every channel, its fake provider, running send workers. */
+  /** With `gateway: true`: the company's gateway as every channel's default account, and its fake provider. */
   readonly gateway?: TestGateway;
   close(): Promise<void>;
 }
 
-/** The company's own gateway for tests: one `webhook` account per channel, sending to a fake provider. */
+type ChannelName = 'email' | 'chat' | 'voice' | 'sms' | 'social' | 'shop';
+
+/**
+ * The company's own gateway for tests: a `webhook` account per channel (the team's default, so
+ * replies leave on it) sending to a fake provider, with send workers running. The usual test
+ * accounts exist too, as `idle`: their providers have no adapter here, so a reply on one waits.
+ */
 export interface TestGateway {
   readonly provider: FakeProvider;
-  /** The accounts replies leave on; remove one to leave its channel without an account. */
-  readonly accounts: AdapterAccount[];
   readonly secret: string;
+  readonly idle: Record<ChannelName, number>;
 }
 
 export const gatewaySecret = 'gateway-signing-secret-for-tests';
+const testSecretKey = 'a-secret-key-for-tests-only-0123456789';
+
+async function addGatewayAccounts(
+  unit: Parameters<typeof addTestAccounts>[0],
+  teamId: number,
+  sendUrl: string,
+): Promise<Record<ChannelName, number>> {
+  const box = createSecretBox(testSecretKey);
+  const addresses: Record<ChannelName, string> = {
+    email: 'gateway@rapport.test',
+    chat: 'gateway-chat',
+    voice: '+33140000101',
+    sms: '+33140000102',
+    social: 'gateway-social',
+    shop: 'gateway-shop',
+  };
+  const ids = {} as Record<ChannelName, number>;
+  for (const channel of Object.keys(addresses) as ChannelName[])
+    ids[channel] = (
+      await createChannelAccount(
+        unit,
+        box,
+        {
+          channel,
+          provider: 'webhook',
+          displayName: `Gateway ${channel}`,
+          address: addresses[channel],
+          teamId,
+          settings: { sendUrl },
+          secrets: { signingSecret: gatewaySecret },
+        },
+        systemActor,
+      )
+    ).id;
+  return ids;
+}
 
 /** Opens a fresh database, builds the whole server on it and loads the fixture company. */
 export async function startHarness(
   store: Store,
-  options: { readonly bus?: EventBus; readonly gateway?: boolean } = {},
+  options: {
+    readonly bus?: EventBus;
+    /** Settings over the test defaults (e.g. a secret key). */
+    readonly config?: Partial<Config>;
+    /** Log lines go here, at the configured level, instead of being quietened. */
+    readonly logStream?: DestinationStream;
+    /** A logger of the suite's own (to capture what is logged). */
+    readonly logger?: Logger;
+    /** Replies leave through a test gateway (see `TestGateway`), sent by running job workers. */
+    readonly gateway?: boolean;
+  } = {},
 ): Promise<Harness> {
   const clock = manualClock();
   const config = loadConfig(
     { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn' },
-    { dataDir: '/nonexistent' },
+    {
+      dataDir: '/nonexistent',
+      ...(options.gateway ? { secretKey: testSecretKey } : {}),
+      ...options.config,
+    },
   );
   const ctx = await createContext(config, {
     store,
     clock,
-    quiet: true,
+    quiet: !options.logStream,
     ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
-  let gateway: TestGateway | undefined;
-  let workers: JobWorkers | undefined;
-  let outbox: ReturnType<typeof createOutbox> | undefined;
-  if (options.gateway) {
-    const provider = await startFakeProvider();
-    const accounts: AdapterAccount[] = channels.map((channel, i) => ({
-      id: 9_000 + i,
-      channel,
-      provider: 'webhook',
-      address: `gateway-${channel}@rapport.test`,
-      settings: { sendUrl: `${provider.url}/messages` },
-      secrets: { signingSecret: gatewaySecret },
-    }));
-    gateway = { provider, accounts, secret: gatewaySecret };
-    outbox = createOutbox(ctx, fixedAccounts(accounts));
-    const sends = sendJobs(ctx.writer, outbox);
-    workers = startJobWorkers({
-      dialect: store.dialect,
-      writer: ctx.writer,
-      logger: ctx.logger,
-      handlers: sends.handlers,
-      onDead: sends.onDead,
-      pollMs: 5,
-      // Jitter at its ceiling, so a test knows the wait: base · 2^(attempt-1).
-      random: () => 1,
-      backoff: { baseMs: 1_000, capMs: 60_000 },
-    });
-  }
-  const app = await buildServer(ctx, outbox);
+  const provider = options.gateway ? await startFakeProvider() : undefined;
+  const app = await buildServer(ctx);
   cachedHash ??= hashPassword(password);
   const passwordHash = await cachedHash;
   const fixture = await ctx.writer.run(async (unit) => {
@@ -148,13 +182,42 @@ export async function startHarness(
       gateway: await person('Gateway', 'integration', null, null),
     };
     const token = await issueToken(unit, people.gateway.id, 'tests', systemActor);
-    return { teams: { care, tech, shopTeam }, shopId, people, gatewayToken: token.token };
+    // Created first, the gateway's accounts are the team's defaults; the usual ones stay idle.
+    const gatewayAccounts = provider
+      ? await addGatewayAccounts(unit, care, `${provider.url}/messages`)
+      : undefined;
+    const usual = await addTestAccounts(unit, care);
+    return {
+      teams: { care, tech, shopTeam },
+      shopId,
+      people,
+      gatewayToken: token.token,
+      accounts: gatewayAccounts ?? usual,
+      idle: usual,
+    };
   });
+  let workers: JobWorkers | undefined;
+  if (provider) {
+    const sends = sendJobs(ctx.writer, createOutbox(ctx));
+    workers = startJobWorkers({
+      dialect: store.dialect,
+      writer: ctx.writer,
+      logger: ctx.logger,
+      handlers: sends.handlers,
+      onDead: sends.onDead,
+      pollMs: 5,
+      // Jitter at its ceiling, so a test knows each wait: base · 2^(attempt-1).
+      random: () => 1,
+      backoff: { baseMs: 1_000, capMs: 60_000 },
+    });
+  }
+  const { idle, ...company } = fixture;
   return {
     ctx,
     app,
-    fixture,
+    fixture: company,
     clock,
+    ...(provider ? { gateway: { provider, secret: gatewaySecret, idle } } : {}),
     async signIn(email) {
       const response = await app.inject({
         method: 'POST',
@@ -167,11 +230,10 @@ export async function startHarness(
       if (!cookie) throw new Error('no session cookie');
       return `rapport_session=${cookie.value}`;
     },
-    ...(gateway ? { gateway } : {}),
     async close() {
       await workers?.stop();
+      await provider?.close();
       await app.close();
-      await gateway?.provider.close();
       await closeContext(ctx);
     },
   };

@@ -1,32 +1,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createConnection, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { testDatabases } from './databases.ts';
+import { testDatabases, testNats } from './databases.ts';
 import { json, startHarness, type Harness } from './harness.ts';
 import { natsBus, type EventBus } from '../src/platform/events/bus.ts';
 import type { DomainEvent } from '../src/platform/events/event.ts';
 
 const databases = await testDatabases();
-const natsUrl = process.env.RAPPORT_TEST_NATS ?? 'nats://127.0.0.1:4222';
-
-/** Whether something answers on the NATS port; the NATS leg is skipped (with the reason) otherwise. */
-async function natsAnswers(): Promise<boolean> {
-  const { hostname, port } = new URL(natsUrl);
-  const socket = createConnection({ host: hostname, port: Number(port) || 4222 });
-  try {
-    await once(socket, 'connect');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    socket.destroy();
-  }
-}
-const natsUp = await natsAnswers();
-if (!natsUp && process.env.RAPPORT_REQUIRE_NATS === '1')
-  throw new Error(`NATS does not answer at ${natsUrl}`);
+const nats = await testNats();
 
 /** Collects what arrives and lets a test wait for the first message that matches. */
 class Inbox<T> {
@@ -186,7 +169,7 @@ for (const db of databases) {
 
   describe(
     `the NATS event bus between two nodes on ${db.name}`,
-    { skip: db.skip || (natsUp ? false : `NATS not reachable at ${natsUrl}`) },
+    { skip: db.skip || nats.skip },
     () => {
       // A subject prefix of our own, so parallel runs on the same NATS server do not hear each other.
       const prefix = `rapport-test-${process.pid}-${db.name}-${Date.now()}`;
@@ -196,8 +179,8 @@ for (const db of databases) {
       const heardOnB = new Inbox<DomainEvent>();
 
       before(async () => {
-        busA = await natsBus(natsUrl, prefix);
-        busB = await natsBus(natsUrl, prefix);
+        busA = await natsBus(nats.url, prefix);
+        busB = await natsBus(nats.url, prefix);
         busB.subscribe((event) => heardOnB.push(event));
         // B hearing its own message proves the server holds B's subscription before A publishes.
         const ping: DomainEvent = {

@@ -1,17 +1,31 @@
-import { after, before, describe, test } from 'node:test';
+import { afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
 import { dispatchWork } from '../src/routing/work-queue.ts';
 import { isOpenAt } from '../src/shops/shop-hours.ts';
 
 describe('the desk in Chromium', () => {
+  // Each test gets a server, database and browser of its own, so it passes alone and in any order;
+  // its screenshots go to test-artifacts/desk/<test name>/.
   let h: DeskHarness;
-  let advisor: Page;
-  let conversationId: number;
 
-  before(async () => {
-    h = await startDeskHarness('desk');
+  before(() =>
+    fs.rmSync(path.resolve(import.meta.dirname, '../test-artifacts/desk'), {
+      recursive: true,
+      force: true,
+    }),
+  );
+
+  beforeEach(async (t) => {
+    const folder = t.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
+    h = await startDeskHarness(`desk/${folder}`);
     // A past case on another channel, answered: the timeline must show it beside the new one.
     const earlier = await h.inbound({
       kind: 'chat_message',
@@ -51,10 +65,52 @@ describe('the desk in Chromium', () => {
       200,
     );
   });
-  after(() => h.close());
+  afterEach(() => h.close());
+
+  /** Inès writes by email about a double charge: a new case, waiting for an answer. */
+  const chargedTwice = () =>
+    h.inbound({
+      kind: 'email',
+      from: { email: 'ines.dubois@example.com' },
+      subject: 'Charged twice',
+      text: 'I was charged twice for October.',
+    });
+
+  /** Léa, signed in on the desk, with Inès's new case open. */
+  async function advisorOnTheCase(): Promise<{ advisor: Page; conversationId: number }> {
+    const { page: advisor } = await h.openPage();
+    await h.signIn(advisor, 'advisor');
+    const { conversationId } = await chargedTwice();
+    await advisor.goto(`${h.baseUrl}/desk/c/${conversationId}`);
+    await advisor.getByRole('heading', { name: /Charged twice/ }).waitFor();
+    await advisor.locator('.timeline').getByText('I was charged twice for October.').waitFor();
+    return { advisor, conversationId };
+  }
+
+  /** Léa, signed in on the desk. */
+  async function advisorSignedIn(): Promise<Page> {
+    const { page } = await h.openPage();
+    await h.signIn(page, 'advisor');
+    return page;
+  }
+
+  /** Léa takes a break through the presence switch in the header. */
+  async function takeABreak(advisor: Page): Promise<void> {
+    await advisor.goto(`${h.baseUrl}/desk/`);
+    const presence = advisor.getByLabel('Presence');
+    await advisor.waitForFunction(
+      () =>
+        (document.querySelector('.presence select') as HTMLSelectElement | null)?.disabled ===
+        false,
+    );
+    await presence.selectOption('break');
+    await advisor.waitForFunction(
+      () => (document.querySelector('.presence select') as HTMLSelectElement).value === 'break',
+    );
+  }
 
   test('an advisor signs in and a new message appears live in the waiting list', async () => {
-    ({ page: advisor } = await h.openPage());
+    const { page: advisor } = await h.openPage();
     await advisor.goto(`${h.baseUrl}/desk/`);
     await advisor.getByRole('heading', { name: 'Sign in to Rapport' }).waitFor();
     await h.shot(advisor, 'sign-in');
@@ -62,13 +118,7 @@ describe('the desk in Chromium', () => {
     await advisor.getByText('Live', { exact: true }).waitFor();
     await h.shot(advisor, 'signed-in-empty');
 
-    const arrived = await h.inbound({
-      kind: 'email',
-      from: { email: 'ines.dubois@example.com' },
-      subject: 'Charged twice',
-      text: 'I was charged twice for October.',
-    });
-    conversationId = arrived.conversationId;
+    const { conversationId } = await chargedTwice();
     const row = advisor.locator(`.items li[data-conversation="${conversationId}"]`);
     await row.waitFor();
     assert.match(await row.innerText(), /Inès Dubois[\s\S]*Charged twice[\s\S]*waiting/);
@@ -76,6 +126,9 @@ describe('the desk in Chromium', () => {
   });
 
   test('opening it shows the whole timeline across channels and cases', async () => {
+    const advisor = await advisorSignedIn();
+    const { conversationId } = await chargedTwice();
+    await advisor.locator(`.items li[data-conversation="${conversationId}"]`).waitFor();
     await advisor.keyboard.press('j');
     await advisor.waitForURL(`**/desk/c/${conversationId}`);
     await advisor.getByRole('heading', { name: /Charged twice/ }).waitFor();
@@ -89,6 +142,7 @@ describe('the desk in Chromium', () => {
   });
 
   test('a reply is stored and shown as waiting for the channel, never as sent', async () => {
+    const { advisor } = await advisorOnTheCase();
     await advisor.keyboard.press('r');
     const box = advisor.getByLabel('Message to Inès Dubois');
     await box.fill('Hello Inès, I refunded the second payment today.');
@@ -104,6 +158,7 @@ describe('the desk in Chromium', () => {
   });
 
   test("the customer's answer appears without reloading", async () => {
+    const { advisor, conversationId } = await advisorOnTheCase();
     await h.inbound({
       kind: 'email',
       from: { email: 'ines.dubois@example.com' },
@@ -115,6 +170,7 @@ describe('the desk in Chromium', () => {
   });
 
   test('a snoozed case leaves the waiting list until the customer writes again', async () => {
+    const { advisor, conversationId } = await advisorOnTheCase();
     await advisor.keyboard.press('Escape');
     const row = advisor.locator(`.items li[data-conversation="${conversationId}"]`);
     await row.waitFor();
@@ -149,6 +205,7 @@ describe('the desk in Chromium', () => {
   });
 
   test('the shortcuts are listed on ? and the case resolves with e', async () => {
+    const { advisor, conversationId } = await advisorOnTheCase();
     await advisor.keyboard.press('Escape'); // leave the composer: shortcuts never fire while typing
     await advisor.keyboard.press('?');
     const dialog = advisor.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -172,6 +229,13 @@ describe('the desk in Chromium', () => {
   });
 
   test('at 200% zoom the conversation still fits without sideways scrolling', async () => {
+    const { conversationId } = await chargedTwice();
+    await h.inbound({
+      kind: 'email',
+      from: { email: 'ines.dubois@example.com' },
+      text: 'Thank you, that was quick!',
+      conversationId,
+    });
     const { page } = await h.openPage({
       viewport: { width: 640, height: 430 },
       deviceScaleFactor: 2,
@@ -208,17 +272,8 @@ describe('the desk in Chromium', () => {
   });
 
   test('the presence switch in the header tells the routing engine', async () => {
-    await advisor.goto(`${h.baseUrl}/desk/`);
-    const presence = advisor.getByLabel('Presence');
-    await advisor.waitForFunction(
-      () =>
-        (document.querySelector('.presence select') as HTMLSelectElement | null)?.disabled ===
-        false,
-    );
-    await presence.selectOption('break');
-    await advisor.waitForFunction(
-      () => (document.querySelector('.presence select') as HTMLSelectElement).value === 'break',
-    );
+    const advisor = await advisorSignedIn();
+    await takeABreak(advisor);
     const state = await h.ctx.store.db
       .selectFrom('advisor_states')
       .select('presence')
@@ -230,6 +285,8 @@ describe('the desk in Chromium', () => {
   });
 
   test("the wall shows advisors' states and occupancy, marks those above the cap, and drills in", async () => {
+    const advisor = await advisorSignedIn();
+    await takeABreak(advisor);
     const { page } = await h.openPage();
     await h.signIn(page, 'supervisor');
     await page.goto(`${h.baseUrl}/desk/wall`);
@@ -266,6 +323,7 @@ describe('the desk in Chromium', () => {
   });
 
   test('an advisor is refused the admin screens', async () => {
+    const advisor = await advisorSignedIn();
     assert.equal(await advisor.getByRole('link', { name: 'Admin' }).count(), 0);
     await advisor.goto(`${h.baseUrl}/desk/admin`);
     await advisor.getByRole('heading', { name: 'Not for your role' }).waitFor();
@@ -275,6 +333,7 @@ describe('the desk in Chromium', () => {
   });
 
   test('an administrator manages people, service levels and macros', async () => {
+    const { conversationId } = await chargedTwice();
     const { page } = await h.openPage();
     await h.signIn(page, 'admin');
     await page.getByRole('link', { name: 'Admin' }).click();
@@ -349,27 +408,59 @@ describe('the desk in Chromium', () => {
     );
     await h.shot(page, 'admin-shops-hours');
 
-    // Channels: rename chat and switch SMS replies off; the composer follows at once.
+    // Channel accounts: rename the chat widget, set the phone line's auth token (shown only as
+    // "set"), switch the only SMS number off; the composer follows at once.
     await page.getByRole('link', { name: 'Channels' }).click();
-    await page.getByLabel('Display name of chat').fill('Live chat');
-    await page.locator('tr[data-channel="chat"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Live chat: settings saved.').waitFor();
-    await page.getByLabel('Replies on sms', { exact: true }).uncheck();
-    await page.locator('tr[data-channel="sms"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByText('SMS: settings saved.').waitFor();
-    await h.shot(page, 'admin-channels');
+    await page.getByLabel('Display name of Website chat').fill('Live chat widget');
+    await page.getByLabel('Base URL of Care line').fill('http://127.0.0.1:9/twilio');
+    const token = 'desk-test-auth-token-PLAIN';
+    await page.getByLabel('authToken of Care line').fill(token);
+    await page
+      .locator('section[data-channel="voice"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Care line: account saved.').waitFor();
+    await page
+      .locator('section[data-channel="voice"] [data-secret-state="authToken"]')
+      .filter({ hasText: /^set$/ })
+      .waitFor();
+    assert.equal(await page.getByLabel('authToken of Care line').inputValue(), '');
+    assert.ok(!(await page.content()).includes(token), 'the page never shows the secret');
+    await page
+      .locator('section[data-channel="chat"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Live chat widget: account saved.').waitFor();
+    await page.getByLabel('Replies on Care texts', { exact: true }).uncheck();
+    await page
+      .locator('section[data-channel="sms"] tr')
+      .nth(1)
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Care texts: account saved.').waitFor();
+    await h.shot(page, 'admin-channel-accounts');
     const sms = await h.ctx.store.db
-      .selectFrom('channel_settings')
+      .selectFrom('channel_accounts')
       .selectAll()
       .where('channel', '=', 'sms')
       .executeTakeFirstOrThrow();
     assert.equal(Number(sms.enabled), 0);
+    const line = await h.ctx.store.db
+      .selectFrom('channel_accounts')
+      .selectAll()
+      .where('channel', '=', 'voice')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(line.secret_names), ['authToken']);
+    assert.ok(!JSON.stringify(line).includes(token), 'sealed at rest');
+    assert.equal(JSON.parse(line.settings).baseUrl, 'http://127.0.0.1:9/twilio');
     await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
     const replyOn = page.getByLabel('Reply on');
     await replyOn.waitFor();
     const options = await replyOn.locator('option').allInnerTexts();
-    assert.ok(options.includes('Live chat'), options.join(', '));
+    assert.ok(options.includes('Chat'), options.join(', '));
     assert.ok(options.includes('SMS (switched off)'), options.join(', '));
-    await h.shot(page, 'composer-follows-channel-settings');
+    await h.shot(page, 'composer-follows-channel-accounts');
   });
 });

@@ -10,6 +10,7 @@ import type { Context } from '../src/platform/context.ts';
 import { openStore } from '../src/platform/db/connect.ts';
 import { systemActor } from '../src/platform/events/event.ts';
 import { buildServer, closeContext, createContext } from '../src/server.ts';
+import { addTestAccounts } from '../test/channel-accounts-fixture.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 
@@ -86,7 +87,12 @@ export async function startDeskHarness(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-desk-'));
   const store = openStore({ file: path.join(dir, 'rapport.sqlite') });
   const config = loadConfig(
-    { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn', RAPPORT_PUBLIC_RATE_LIMIT: '1000' },
+    {
+      RAPPORT_PHONE_REGION: 'FR',
+      LOG_LEVEL: 'warn',
+      RAPPORT_PUBLIC_RATE_LIMIT: '1000',
+      RAPPORT_SECRET_KEY: 'a key for the browser tests, long enough to use',
+    },
     { dataDir: dir },
   );
   const ctx = await createContext(config, { store, quiet: true });
@@ -122,6 +128,7 @@ export async function startDeskHarness(
       gateway: await person('Gateway', 'gateway@desk.test', 'integration'),
     };
     const token = await issueToken(unit, people.gateway.id, 'browser tests', systemActor);
+    await addTestAccounts(unit, teamId);
     return { teamId, people, token: token.token };
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -6,14 +6,43 @@
 /** A channel a customer reaches us on. Calls and callbacks travel on voice; shop tickets and appointments on shop. */
 export type Channel = 'voice' | 'chat' | 'email' | 'sms' | 'social' | 'shop';
 
-/** How a channel shows on the desk and whether advisors may answer on it. */
-export interface ChannelSetting {
+/** Who carries an account's messages. */
+export type ChannelProvider =
+  'smtp' | 'imap' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
+
+export type SettingValue = string | number | boolean;
+
+/** A mailbox, phone number, page, widget or shop as the API shows it: its secrets by name only. */
+export interface ChannelAccount {
+  readonly id: number;
   readonly channel: Channel;
-  /** Off: the desk offers no replies on it and the server refuses them; customers still reach us. */
-  readonly enabled: boolean;
+  readonly provider: ChannelProvider;
   readonly displayName: string;
+  /** The mailbox address, the phone number (E.164), the page or account id, the widget key… */
+  readonly address: string;
   /** On: each reply ends with the advisor's name. */
   readonly signature: boolean;
-  /** False while the channel still uses the built-in default. */
-  readonly customised: boolean;
+  /** Off: no replies go out on it; customers who write to it still reach us. */
+  readonly enabled: boolean;
+  /** Replies and new cases of this account belong to this team. */
+  readonly teamId: number | null;
+  /** Non-secret settings: the provider's base URL, an SMTP host and port, the social network… */
+  readonly settings: Readonly<Record<string, SettingValue>>;
+  /** The names of the secrets that are set, never their values. */
+  readonly secretsSet: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What the desk needs of a channel: whether a reply can go out on it, and on which accounts. */
+export interface ChannelSummary {
+  readonly channel: Channel;
+  readonly displayName: string;
+  /** True when at least one account of the channel is enabled: replies can go out. */
+  readonly enabled: boolean;
+  /** Whether the channel's default account (its first enabled one) signs replies. */
+  readonly signature: boolean;
+  readonly accounts: ReadonlyArray<
+    Pick<ChannelAccount, 'id' | 'displayName' | 'address' | 'signature' | 'teamId'>
+  >;
 }

@@ -74,6 +74,14 @@ export interface Interaction {
   /** Sent by a machine (an auto-reply, a bounce, our own echo): never routed, never answered. */
   readonly automated: boolean;
   readonly createdAt: string;
+  /** The channel account it came in on or went out on. */
+  readonly accountId: number | null;
+  /** The sender's and the recipient's address on the channel (mailbox, E.164 number, handle…). */
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly cc: string[];
+  /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
+  readonly threadId: string | null;
 }
 
 export interface TimelinePage {

@@ -162,6 +162,13 @@ export interface InboundContact {
   readonly shopId?: number | undefined;
   readonly teamId?: number | undefined;
   readonly occurredAt?: number | undefined;
+  /** The channel account it arrived on; found by `to` when not given. */
+  readonly accountId?: number | undefined;
+  /** The address it was sent to (our mailbox, our number, our page) and who else was copied. */
+  readonly to?: string | undefined;
+  readonly cc?: readonly string[] | undefined;
+  /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
+  readonly threadId?: string | undefined;
   /**
    * The sender says it is a machine (an auto-reply, a bounce, a bulk mailing): the adapter sets it
    * from the provider's own marks; the domain adds its own (headers, our own address).

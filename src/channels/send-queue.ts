@@ -6,7 +6,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import type { AdapterAccount, AdapterRegistry } from './adapter.ts';
-import type { Channel } from './channel.ts';
+import type { SecretBox } from '../platform/secrets.ts';
+import { accountSecrets, getChannelAccount } from './channel-accounts.ts';
 
 /** The job type of one reply's send. */
 export const sendJobType = 'channel.send';
@@ -28,16 +29,7 @@ export function sendKeyOf(interactionId: number, retry = 0): string {
 
 /** Finds channel accounts with their secrets opened, for the send queue and inbound webhooks. */
 export interface AccountLookup {
-  /** The enabled account a reply on `channel` leaves on, if the channel has one. */
-  forReply(
-    db: Kysely<Database>,
-    reply: {
-      readonly channel: Channel;
-      readonly conversationId: number;
-      readonly teamId: number | null;
-    },
-  ): Promise<AdapterAccount | undefined>;
-  /** An enabled account by id. */
+  /** An enabled account by id, with its secrets opened; undefined when missing or switched off. */
   byId(db: Kysely<Database>, id: number): Promise<AdapterAccount | undefined>;
 }
 
@@ -47,14 +39,21 @@ export interface Outbox {
   readonly accounts: AccountLookup;
 }
 
-/** An account lookup over a fixed list (tests, and servers before accounts are configured). */
-export function fixedAccounts(accounts: readonly AdapterAccount[]): AccountLookup {
+/** Channel accounts as stored, their secrets opened with `box` (RAPPORT_SECRET_KEY). */
+export function storedAccounts(box: SecretBox): AccountLookup {
   return {
-    async forReply(_db, reply) {
-      return accounts.find((a) => a.channel === reply.channel);
-    },
-    async byId(_db, id) {
-      return accounts.find((a) => a.id === id);
+    async byId(db, id) {
+      const account = await getChannelAccount(db, id).catch(() => undefined);
+      if (!account || !account.enabled) return undefined;
+      const secrets = account.secretsSet.length > 0 ? await accountSecrets(db, box, id) : {};
+      return {
+        id: account.id,
+        channel: account.channel,
+        provider: account.provider,
+        address: account.address,
+        settings: account.settings,
+        secrets,
+      };
     },
   };
 }

@@ -31,6 +31,8 @@ const AdvisorMessageBody = Strict({
   text: Type.String({ minLength: 1, maxLength: 100_000 }),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
   attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
+  /** The account a reply goes out on; the case's usual account when absent. */
+  accountId: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 /**
  * Contacts in and answers out over HTTP: the JSON inbound route of any channel, an advisor's reply

@@ -10,7 +10,8 @@ import type { InteractionRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
 import type { Viewer } from '../advisors/access.ts';
 import { isChannel } from '../channels/channel.ts';
-import { loadChannelSettings, signReply } from '../channels/channel-settings.ts';
+import { signReply } from '../channels/sign-reply.ts';
+import { replyRouteFor } from '../channels/reply-route.ts';
 import {
   getConversation,
   updateConversation,
@@ -26,6 +27,7 @@ import {
   type AdvisorMessage,
   type InboundContact,
   type IngestResult,
+  type ReplyAddressing,
 } from '../conversations/interactions.ts';
 import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
 import type { Outbox } from '../channels/send-queue.ts';
@@ -68,20 +70,37 @@ export async function receiveContact(
 }
 
 /**
- * A reply as its channel's settings shape it: refused on a channel switched off, signed with the
- * advisor's name where the channel signs replies. Notes pass unchanged.
+ * A reply as its channel account shapes it: refused (422) when the chosen account, or every account
+ * of the channel, is switched off or the customer has no address there; signed with the advisor's
+ * name where the account signs replies. Notes pass unchanged and go out on no account.
  */
 async function asChannelSays(
   unit: Unit,
+  conversationId: number,
   message: AdvisorMessage,
   advisorName: string,
-): Promise<AdvisorMessage> {
+): Promise<{ message: AdvisorMessage; addressing?: ReplyAddressing }> {
   const channel = channelOfKind[message.kind];
-  if (message.kind === 'note' || !isChannel(channel)) return message;
-  const setting = (await loadChannelSettings(unit.db))[channel];
-  if (!setting.enabled)
-    throw new Invalid('kind', `replies on ${setting.displayName} are switched off`);
-  return { ...message, ...signReply(message, advisorName, setting) };
+  if (message.kind === 'note' || !isChannel(channel)) {
+    if (message.accountId !== undefined)
+      throw new Invalid('accountId', 'a note goes out on no account');
+    return { message };
+  }
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .select(['customer_id', 'team_id'])
+    .where('id', '=', conversationId)
+    .executeTakeFirstOrThrow();
+  const route = await replyRouteFor(
+    unit.db,
+    channel,
+    { conversationId, customerId: conversation.customer_id, teamId: conversation.team_id },
+    message.accountId,
+  );
+  return {
+    message: { ...message, ...signReply(message, advisorName, route.account) },
+    addressing: { accountId: route.account.id, from: route.account.address, to: route.to },
+  };
 }
 
 /**
@@ -98,14 +117,22 @@ export async function sendReply(
   options: { readonly outbox?: Outbox | undefined } = {},
 ): Promise<InteractionRow> {
   const channel = channelOfKind[message.kind];
+  // Visibility first: a case the caller may not see is a 404 before any channel check.
   const conversation = await visibleConversation(unit.db, conversationId, viewer);
   if (message.kind !== 'note' && isChannel(channel))
     await requireConsent(unit.db, conversation.customer_id, channel);
-  const shaped = await asChannelSays(unit, message, viewer.name);
-  const row = await addAdvisorInteraction(unit, conversationId, shaped, viewer, actor);
+  const shaped = await asChannelSays(unit, conversationId, message, viewer.name);
+  const row = await addAdvisorInteraction(
+    unit,
+    conversationId,
+    shaped.message,
+    viewer,
+    actor,
+    shaped.addressing,
+  );
   if (message.kind === 'note') return row;
   // Stored and enqueued together: a stored reply is never lost, a rolled-back one never sent.
-  await queueSend(unit, options.outbox, row, conversation.team_id);
+  await queueSend(unit, options.outbox, row);
   // An answer to the customer finishes the routed work on this case.
   await completeWork(unit, conversationId, actor);
   return row;

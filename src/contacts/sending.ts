@@ -4,8 +4,7 @@
  * recorded as a delivery state. A provider failure becomes a job failure: retried per
  * `failurePolicies` (honouring Retry-After), or given up, which marks the reply failed with the reason.
  */
-import type { Kysely } from 'kysely';
-import type { Database, InteractionRow } from '../platform/db/schema.ts';
+import type { InteractionRow } from '../platform/db/schema.ts';
 import type { Unit, Writer } from '../platform/db/writer.ts';
 import { systemActor, type Actor } from '../platform/events/event.ts';
 import { Conflict } from '../platform/errors.ts';
@@ -17,7 +16,7 @@ import {
 } from '../platform/jobs/jobs.ts';
 import type { Viewer } from '../advisors/access.ts';
 import type { OutboundMessage } from '../channels/adapter.ts';
-import { isChannel, type Channel } from '../channels/channel.ts';
+import { isChannel } from '../channels/channel.ts';
 import {
   sendJobType,
   sendKeyOf,
@@ -28,23 +27,18 @@ import { moveDelivery, requeueDelivery, visibleInteraction } from '../conversati
 import type { Attachment, DeliveryState, InteractionKind } from '../conversations/interactions.ts';
 
 /**
- * Enqueues the send of a stored reply in the caller's unit, when its channel has an enabled account
- * this server has an adapter for. Otherwise the reply stays `queued`: it waits for its channel (the
- * desk says so) until an advisor retries it once an account exists. Returns whether it was enqueued.
+ * Enqueues the send of a stored reply in the caller's unit, when the account it leaves on is enabled
+ * and this server has an adapter for its provider. Otherwise the reply stays `queued`: it waits for
+ * its channel (the desk says so) until an advisor retries it. Returns whether it was enqueued.
  */
 export async function queueSend(
   unit: Unit,
   outbox: Outbox | undefined,
   reply: InteractionRow,
-  teamId: number | null,
   retry = 0,
 ): Promise<boolean> {
-  if (!outbox || !isChannel(reply.channel)) return false;
-  const account = await outbox.accounts.forReply(unit.db, {
-    channel: reply.channel,
-    conversationId: reply.conversation_id,
-    teamId,
-  });
+  if (!outbox || reply.account_id === null) return false;
+  const account = await outbox.accounts.byId(unit.db, Number(reply.account_id));
   if (!account || !outbox.adapters.has(account.provider)) return false;
   const key = sendKeyOf(reply.id, retry);
   const payload: SendJobPayload = {
@@ -89,37 +83,9 @@ export async function retrySend(
     .where('interaction_id', '=', interactionId)
     .where('state', '=', 'queued')
     .executeTakeFirstOrThrow();
-  const conversation = await unit.db
-    .selectFrom('conversations')
-    .select('team_id')
-    .where('id', '=', row.conversation_id)
-    .executeTakeFirstOrThrow();
   // The first "queued" step is the reply's own; each later one is a retry with a key of its own.
-  await queueSend(unit, outbox, row, conversation.team_id, Number(retries.n) - 1);
+  await queueSend(unit, outbox, row, Number(retries.n) - 1);
   return row;
-}
-
-/** The customer's address a reply goes to: the one they last wrote from on the case's channel. */
-async function recipientOf(db: Kysely<Database>, reply: InteractionRow): Promise<string | null> {
-  const kinds: Readonly<Record<Channel, readonly string[]>> = {
-    email: ['email'],
-    sms: ['phone'],
-    voice: ['phone'],
-    chat: ['email', 'external'],
-    social: ['social'],
-    shop: ['email', 'phone'],
-  };
-  if (!isChannel(reply.channel)) return null;
-  const identity = await db
-    .selectFrom('identities')
-    .select(['kind', 'network', 'value'])
-    .where('customer_id', '=', reply.customer_id)
-    .where('kind', 'in', [...kinds[reply.channel]])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!identity) return null;
-  return identity.network ? `${identity.network}:${identity.value}` : identity.value;
 }
 
 function isPayload(value: unknown): value is SendJobPayload {
@@ -166,12 +132,12 @@ export function sendJobs(
         conversationId: row.conversation_id,
         channel: row.channel,
         kind: row.kind as Exclude<InteractionKind, 'note'>,
-        to: await recipientOf(unit.db, row),
+        to: row.to_address,
         subject: row.subject,
         text: row.text,
         html: row.html,
         attachments: JSON.parse(row.attachments) as Attachment[],
-        threadId: null,
+        threadId: row.thread_id,
         idempotencyKey,
       };
       return { account, message };

@@ -9,6 +9,8 @@ import { encodeCursor, type PageCursor } from '../platform/http/cursor.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
 import { resolveCustomer } from '../customers/customers.ts';
 import type { InboundContact } from '../channels/adapter.ts';
+import { identitiesOf, type ContactPoints } from '../customers/identities.ts';
+import { normaliseAccountAddress } from '../channels/channel-accounts.ts';
 import {
   activeStatuses,
   openConversation,
@@ -81,7 +83,68 @@ export function toInteraction(row: InteractionRow): Interaction {
     sentAt: row.sent_at === null ? null : new Date(Number(row.sent_at)).toISOString(),
     automated: Number(row.automated) === 1,
     createdAt: new Date(row.created_at).toISOString(),
+    accountId: row.account_id === null ? null : Number(row.account_id),
+    from: row.from_address,
+    to: row.to_address,
+    cc: row.cc ? (JSON.parse(row.cc) as string[]) : [],
+    threadId: row.thread_id,
   };
+}
+
+/** The sender's address on the channel, from the contact points the contact carried. */
+function senderAddress(
+  channel: InteractionChannel,
+  from: ContactPoints,
+  defaultRegion: string,
+): string | null {
+  const found = identitiesOf(from, defaultRegion);
+  const of = (kind: string) => found.find((i) => i.kind === kind);
+  const social = of('social');
+  const pick =
+    channel === 'email'
+      ? of('email')
+      : channel === 'sms' || channel === 'voice'
+        ? of('phone')
+        : channel === 'social'
+          ? social
+          : (of('email') ?? of('phone') ?? of('external'));
+  if (!pick) return null;
+  return pick.kind === 'social' ? `${pick.network}:${pick.value}` : pick.value;
+}
+
+/** The account an inbound contact arrived on: the one named, or the one owning the address it was sent to. */
+async function inboundAccount(
+  db: Kysely<Database>,
+  channel: InteractionChannel,
+  contact: InboundContact,
+): Promise<{ id: number; address: string; teamId: number | null } | undefined> {
+  if (contact.accountId !== undefined) {
+    const row = await db
+      .selectFrom('channel_accounts')
+      .select(['id', 'channel', 'address', 'team_id'])
+      .where('id', '=', contact.accountId)
+      .executeTakeFirst();
+    if (!row) throw new Invalid('accountId', 'no such channel account');
+    if (row.channel !== channel)
+      throw new Invalid('accountId', `is a ${row.channel} account, not ${channel}`);
+    return { id: row.id, address: row.address, teamId: row.team_id };
+  }
+  if (!contact.to || channel === 'internal') return undefined;
+  let address: string;
+  try {
+    address = normaliseAccountAddress(channel, contact.to);
+  } catch {
+    return undefined;
+  }
+  const row = await db
+    .selectFrom('channel_accounts')
+    .select(['id', 'address', 'team_id'])
+    .where('channel', '=', channel)
+    .where('address', '=', address)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { id: row.id, address: row.address, teamId: row.team_id } : undefined;
 }
 
 export interface IngestResult {
@@ -128,6 +191,8 @@ export async function ingestInbound(
   });
   const customerId = resolution.customerId;
   const channel = channelOfKind[contact.kind];
+  const account = await inboundAccount(unit.db, channel, contact);
+  const teamId = contact.teamId ?? account?.teamId ?? undefined;
 
   let conversation = contact.conversationId
     ? await unit.db
@@ -155,7 +220,7 @@ export async function ingestInbound(
         subject: contact.subject?.trim() || firstWords(text),
         channel,
         shopId: contact.shopId ?? null,
-        ...(contact.teamId !== undefined ? { teamId: contact.teamId } : {}),
+        ...(teamId !== undefined ? { teamId } : {}),
       },
       options.actor,
     );
@@ -181,6 +246,11 @@ export async function ingestInbound(
       delivery_state: 'received',
       created_at: at,
       automated: automated ? 1 : 0,
+      account_id: account?.id ?? null,
+      from_address: senderAddress(channel, contact.from, options.defaultRegion),
+      to_address: contact.to?.trim() || account?.address || null,
+      cc: contact.cc && contact.cc.length > 0 ? JSON.stringify(contact.cc) : null,
+      thread_id: contact.threadId ?? null,
     })
     .onConflict((oc) => oc.columns(['provider', 'provider_id']).doNothing())
     .returning('id')
@@ -244,6 +314,15 @@ export interface AdvisorMessage {
   readonly text: string;
   readonly html?: string | undefined;
   readonly attachments?: readonly Attachment[] | undefined;
+  /** The account a reply on a channel goes out on (chosen by the caller for replies only). */
+  readonly accountId?: number | undefined;
+}
+
+/** Where a reply goes, as the channel domain chose it: its account, our address, theirs, the thread. */
+export interface ReplyAddressing {
+  readonly accountId: number;
+  readonly from: string;
+  readonly to: string | null;
 }
 
 /**
@@ -256,9 +335,24 @@ export async function addAdvisorInteraction(
   message: AdvisorMessage,
   viewer: Viewer,
   actor: Actor,
+  addressing?: ReplyAddressing,
 ): Promise<InteractionRow> {
   const conversation = await visibleConversation(unit.db, conversationId, viewer);
   const isNote = message.kind === 'note';
+  // A reply continues the provider's thread the customer last wrote in on this channel.
+  const thread =
+    addressing && !isNote
+      ? await unit.db
+          .selectFrom('interactions')
+          .select('thread_id')
+          .where('conversation_id', '=', conversationId)
+          .where('channel', '=', channelOfKind[message.kind])
+          .where('thread_id', 'is not', null)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      : undefined;
   const html = message.html ? sanitiseHtml(message.html) : null;
   const row = await unit.db
     .insertInto('interactions')
@@ -278,6 +372,10 @@ export async function addAdvisorInteraction(
       is_private: isNote ? 1 : 0,
       delivery_state: isNote ? 'none' : 'queued',
       created_at: unit.now,
+      account_id: isNote ? null : (addressing?.accountId ?? null),
+      from_address: isNote ? null : (addressing?.from ?? null),
+      to_address: isNote ? null : (addressing?.to ?? null),
+      thread_id: thread?.thread_id ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

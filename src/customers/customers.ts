@@ -482,7 +482,16 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
   await unit.db.deleteFrom('identities').where('customer_id', '=', id).execute();
   await unit.db
     .updateTable('interactions')
-    .set({ text: '[erased]', html: null, attachments: '[]' })
+    // Addresses are personal data too: the customer's own, and whoever they copied.
+    .set({
+      text: '[erased]',
+      html: null,
+      attachments: '[]',
+      from_address: null,
+      to_address: null,
+      cc: null,
+      thread_id: null,
+    })
     .where('customer_id', '=', id)
     .execute();
   await unit.db

@@ -8,10 +8,15 @@ import {
   ingestInbound,
   addAdvisorInteraction,
   kindOfChannel,
+  channelOfKind,
   type InboundContact,
 } from '../conversations/interactions.ts';
 import { updateConversation, type InteractionChannel } from '../conversations/conversations.ts';
 import { queueWork } from '../routing/work-queue.ts';
+import { createSecretBox } from '../platform/secrets.ts';
+import { createChannelAccount, type NewChannelAccount } from '../channels/channel-accounts.ts';
+import { replyRouteFor } from '../channels/reply-route.ts';
+import type { Channel as CustomerChannel } from '../channels/channel.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
 function seeded(seed: number): () => number {
@@ -285,6 +290,104 @@ function phoneFor(random: () => number, region: 'FR' | 'US' | 'JP'): string | un
   return undefined;
 }
 
+/** The demo company's channel accounts, each with the secrets the environment gives it (only when set). */
+function demoAccounts(
+  ctx: Context,
+  teams: { readonly centre: number; readonly technical: number },
+): Record<string, NewChannelAccount> {
+  const secrets = ctx.config.demoSecrets;
+  const only = (pairs: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(pairs).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
+  const twilio = only({ authToken: secrets.twilioAuthToken });
+  const meta = only({ appSecret: secrets.metaAppSecret, verifyToken: secrets.metaVerifyToken });
+  const graph = 'https://graph.facebook.com';
+  return {
+    care: {
+      channel: 'email',
+      provider: 'smtp',
+      displayName: 'Customer care',
+      address: 'care@demo.rapport.test',
+      signature: true,
+      teamId: teams.centre,
+      settings: { smtpHost: '127.0.0.1', smtpPort: 2525 },
+    },
+    billing: {
+      channel: 'email',
+      provider: 'smtp',
+      displayName: 'Billing',
+      address: 'billing@demo.rapport.test',
+      signature: true,
+      teamId: teams.centre,
+      settings: { smtpHost: '127.0.0.1', smtpPort: 2525 },
+    },
+    voice: {
+      channel: 'voice',
+      provider: 'twilio',
+      displayName: 'Care line',
+      address: '+14155550100',
+      teamId: teams.centre,
+      settings: { baseUrl: 'https://api.twilio.com' },
+      secrets: twilio,
+    },
+    sms: {
+      channel: 'sms',
+      provider: 'twilio',
+      displayName: 'Care texts',
+      address: '+14155550100',
+      teamId: teams.centre,
+      settings: { baseUrl: 'https://api.twilio.com' },
+      secrets: twilio,
+    },
+    chat: {
+      channel: 'chat',
+      provider: 'widget',
+      displayName: 'Website chat',
+      address: 'demo-website',
+      teamId: teams.centre,
+      settings: { siteUrl: 'https://www.demo.rapport.test' },
+    },
+    facebook: {
+      channel: 'social',
+      provider: 'meta',
+      displayName: 'Facebook page',
+      address: '100000000000001',
+      teamId: teams.centre,
+      settings: { network: 'facebook', baseUrl: graph },
+      secrets: meta,
+    },
+    instagram: {
+      channel: 'social',
+      provider: 'meta',
+      displayName: 'Instagram account',
+      address: '17841400000000001',
+      teamId: teams.centre,
+      settings: { network: 'instagram', baseUrl: graph },
+      secrets: meta,
+    },
+    whatsapp: {
+      channel: 'social',
+      provider: 'meta',
+      displayName: 'WhatsApp',
+      address: '+14155550101',
+      teamId: teams.centre,
+      settings: { network: 'whatsapp', baseUrl: graph },
+      secrets: meta,
+    },
+    x: {
+      channel: 'social',
+      provider: 'x',
+      displayName: 'X account',
+      address: 'rapportdemo',
+      teamId: teams.technical,
+      settings: { network: 'x', baseUrl: 'https://api.x.com' },
+      secrets: only({ consumerSecret: secrets.xConsumerSecret }),
+    },
+  };
+}
+
 export interface DemoSummary {
   readonly customers: number;
   readonly interactions: number;
@@ -312,7 +415,8 @@ export async function loadDemoCompany(
   const start = now - 60 * day;
   const passwordHash = await hashPassword(ctx.config.demoPassword);
 
-  const { teamIds, shopIds, advisorIds, token } = await ctx.writer.run(
+  const box = createSecretBox(ctx.config.secretKey);
+  const { teamIds, shopIds, advisorIds, token, accountIds, shopAccountIds } = await ctx.writer.run(
     async (unit: Unit) => {
       const teamIds = new Map<string, number>();
       for (const [name, kind] of [
@@ -374,7 +478,32 @@ export async function loadDemoCompany(
         systemActor,
       );
       const token = await issueToken(unit, integration.id, 'demo channel gateway', systemActor);
-      return { teamIds, shopIds, advisorIds, token: token.token };
+      const accountIds = new Map<string, number>();
+      for (const [key, account] of Object.entries(
+        demoAccounts(ctx, {
+          centre: teamIds.get('Contact centre')!,
+          technical: teamIds.get('Technical support')!,
+        }),
+      ))
+        accountIds.set(key, (await createChannelAccount(unit, box, account, systemActor)).id);
+      const shopAccountIds: number[] = [];
+      for (const [i, shop] of shops.entries()) {
+        const account = await createChannelAccount(
+          unit,
+          box,
+          {
+            channel: 'shop',
+            provider: 'shop',
+            displayName: `${shop.name} desk`,
+            address: `shop-${shopIds[i]!}`,
+            teamId: teamIds.get(`${shop.city} shop`)!,
+            settings: { shopId: shopIds[i]! },
+          },
+          systemActor,
+        );
+        shopAccountIds.push(account.id);
+      }
+      return { teamIds, shopIds, advisorIds, token: token.token, accountIds, shopAccountIds };
     },
     { at: start - day },
   );
@@ -475,6 +604,18 @@ export async function loadDemoCompany(
             subject: need.subject,
             provider: 'demo',
             providerId: `demo-${c}-${k}-${e}`,
+            accountId:
+              kind === 'email'
+                ? accountIds.get(c % 4 === 0 ? 'billing' : 'care')!
+                : kind === 'chat_message'
+                  ? accountIds.get('chat')!
+                  : kind === 'shop_visit'
+                    ? shopAccountIds[shopIndex]!
+                    : kind === 'social_dm' || kind === 'social_post'
+                      ? accountIds.get(network)!
+                      : 'phone' in from
+                        ? accountIds.get(kind === 'call' ? 'voice' : 'sms')!
+                        : undefined,
             ...(kind === 'shop_visit' ? { shopId: shopIds[shopIndex]! } : {}),
           },
           answer: need.answer,
@@ -519,14 +660,22 @@ export async function loadDemoCompany(
           const who = viewerFor(step.advisor);
           const replyKind = step.contact.kind === 'social_post' ? 'social_dm' : step.contact.kind;
           await ctx.writer.run(
-            (unit) =>
-              addAdvisorInteraction(
+            async (unit) => {
+              const channel = channelOfKind[replyKind] as CustomerChannel;
+              const route = await replyRouteFor(unit.db, channel, {
+                conversationId,
+                customerId: result.customerId,
+                teamId: null,
+              });
+              return addAdvisorInteraction(
                 unit,
                 conversationId,
                 { kind: replyKind, text: `${step.answer}\n\n${who.name}` },
                 { ...who, role: 'admin' },
                 { type: 'advisor', id: who.id },
-              ),
+                { accountId: route.account.id, from: route.account.address, to: route.to },
+              );
+            },
             { at: answerAt },
           );
           interactions++;

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
@@ -109,14 +109,15 @@ for (const database of await testDatabases()) {
     let advisor: string;
     let admin: string;
 
-    before(async () => {
-      // Replies go out through the test gateway: only a reply that was sent is an answer.
+    // The wall counts every wait in the database: each test starts from an empty one of its own.
+    // Replies leave through the test gateway: only a reply that was sent is an answer.
+    beforeEach(async () => {
       h = await startHarness(await database.open(), { gateway: true });
       supervisor = await h.signIn(h.fixture.people.supervisor.email);
       advisor = await h.signIn(h.fixture.people.advisor.email);
       admin = await h.signIn(h.fixture.people.admin.email);
     });
-    after(() => h.close());
+    afterEach(() => h.close());
 
     const inbound = (payload: Record<string, unknown>) =>
       h.app.inject({
@@ -134,21 +135,30 @@ for (const database of await testDatabases()) {
         }),
       );
     const channel = (w: Wall, name: string) => w.channels.find((c) => c.channel === name)!;
-    const sent = async (interactionId: number) => {
+    /** Replies on the case's channel, and waits until the gateway took it. */
+    const replySent = async (conversationId: number, kind: string, text: string) => {
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${conversationId}/interactions`,
+        headers: { cookie: advisor },
+        payload: { kind, text },
+      });
+      assert.equal(reply.statusCode, 201);
+      const id = json<{ id: number }>(reply).id;
       const deadline = Date.now() + 10_000;
       for (;;) {
         const row = await h.ctx.store.db
           .selectFrom('interactions')
           .select('delivery_state')
-          .where('id', '=', interactionId)
+          .where('id', '=', id)
           .executeTakeFirstOrThrow();
         if (row.delivery_state === 'sent') return;
-        if (Date.now() > deadline) throw new Error(`reply ${interactionId} was never sent`);
+        if (Date.now() > deadline) throw new Error(`reply ${id} was never sent`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
-
-    test('counts who waits on each channel and for how long', async () => {
+    /** An email from Inès that nobody has answered yet. */
+    const unansweredEmail = async () =>
       assert.equal(
         (
           await inbound({
@@ -159,6 +169,9 @@ for (const database of await testDatabases()) {
         ).statusCode,
         201,
       );
+
+    test('counts who waits on each channel and for how long', async () => {
+      await unansweredEmail();
       h.clock.advance(10_000);
       const chat = json<{ conversationId: number }>(
         await inbound({
@@ -176,54 +189,67 @@ for (const database of await testDatabases()) {
       assert.equal(channel(w, 'voice').waiting, 0);
       assert.equal(w.parityIndex, null, 'nothing judged yet');
 
-      const reply = await h.app.inject({
-        method: 'POST',
-        url: `/api/conversations/${chat.conversationId}/interactions`,
-        headers: { cookie: advisor },
-        payload: { kind: 'chat_message', text: 'Hello Bruno, how can I help?' },
-      });
-      assert.equal(reply.statusCode, 201);
-      await sent(json<{ id: number }>(reply).id);
+      await replySent(chat.conversationId, 'chat_message', 'Hello Bruno, how can I help?');
       const answered = await wall();
       assert.equal(channel(answered, 'chat').waiting, 0);
       assert.equal(channel(answered, 'chat').serviceLevel, 1);
       assert.equal(channel(answered, 'chat').averageSpeedOfAnswerMs, 20_000);
     });
 
-    test('the wall’s service level ignores a reply that was never sent', async () => {
-      const accounts = h.gateway!.accounts;
-      const [sms] = accounts.splice(
-        accounts.findIndex((a) => a.channel === 'sms'),
-        1,
-      );
-      try {
-        const contact = json<{ conversationId: number }>(
-          await inbound({ kind: 'sms', from: { phone: '+33677777777' }, text: 'Any news?' }),
-        );
-        h.clock.advance(5_000);
-        const reply = await h.app.inject({
-          method: 'POST',
-          url: `/api/conversations/${contact.conversationId}/interactions`,
-          headers: { cookie: advisor },
-          payload: { kind: 'sms', text: 'Checking now' },
-        });
-        assert.equal(json(reply).deliveryState, 'queued', 'no SMS account: it cannot leave');
-        const w = await wall();
-        assert.equal(channel(w, 'sms').answered, 0, 'a queued reply is not an answer');
-        assert.equal(channel(w, 'sms').waiting, 1, 'the customer still waits');
-        assert.equal(channel(w, 'sms').averageSpeedOfAnswerMs, null);
-      } finally {
-        accounts.push(sms!);
-      }
-    });
-
     test('a wait past the threshold counts against the channel and lowers the parity index', async () => {
+      await unansweredEmail();
+      // A chat answered in time, so there is a best channel to compare the late one with.
+      const chat = json<{ conversationId: number }>(
+        await inbound({ kind: 'chat_message', from: { email: 'bruno@example.com' }, text: 'Hi?' }),
+      );
+      h.clock.advance(20_000);
+      await replySent(chat.conversationId, 'chat_message', 'Hello Bruno, how can I help?');
+      assert.equal(channel(await wall(), 'chat').serviceLevel, 1);
       h.clock.advance(5 * 3_600_000);
       const w = await wall();
       assert.equal(channel(w, 'email').overThreshold, 1);
       assert.equal(channel(w, 'email').serviceLevel, 0);
       assert.equal(w.parityIndex, 0);
       assert.equal(w.lowestChannel, 'email');
+    });
+
+    test('the wall’s service level ignores a reply that was never sent', async () => {
+      const contact = json<{ conversationId: number }>(
+        await inbound({ kind: 'sms', from: { phone: '+33677777777' }, text: 'Any news?' }),
+      );
+      h.clock.advance(5_000);
+      // Its account's provider has no adapter on this server: the reply waits for its channel.
+      const waiting = await h.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${contact.conversationId}/interactions`,
+        headers: { cookie: advisor },
+        payload: { kind: 'sms', text: 'Checking now', accountId: h.gateway!.idle.sms },
+      });
+      assert.equal(json(waiting).deliveryState, 'queued');
+      // And one the provider refuses fails: no answer either.
+      h.gateway!.provider.answers.push({ status: 400, body: '{"error":"blocked"}' });
+      const refused = json<{ id: number }>(
+        await h.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${contact.conversationId}/interactions`,
+          headers: { cookie: advisor },
+          payload: { kind: 'sms', text: 'Are you there?' },
+        }),
+      );
+      for (let i = 0; ; i++) {
+        const row = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', '=', refused.id)
+          .executeTakeFirstOrThrow();
+        if (row.delivery_state === 'failed') break;
+        if (i > 1000) throw new Error('the refused reply never failed');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const w = await wall();
+      assert.equal(channel(w, 'sms').answered, 0, 'neither a queued nor a failed reply answers');
+      assert.equal(channel(w, 'sms').waiting, 1, 'the customer still waits');
+      assert.equal(channel(w, 'sms').averageSpeedOfAnswerMs, null);
     });
 
     test('only supervisors and admins see the wall; a bad time zone is refused', async () => {
@@ -247,6 +273,10 @@ for (const database of await testDatabases()) {
     });
 
     test('an admin changes a channel promise, audited; others may not', async () => {
+      // An email left five hours: late against the default one-hour promise.
+      await unansweredEmail();
+      h.clock.advance(5 * 3_600_000);
+      assert.equal(channel(await wall(), 'email').serviceLevel, 0);
       const url = '/api/insights/service-levels/email';
       assert.equal(
         (

@@ -22,6 +22,13 @@ export interface Config {
   readonly publicRateLimitPerMinute: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
   readonly secretKey: string | undefined;
+  /** Secrets the demo company's channel accounts are given, each only when set (sealed with `secretKey`). */
+  readonly demoSecrets: {
+    readonly twilioAuthToken: string | undefined;
+    readonly metaAppSecret: string | undefined;
+    readonly metaVerifyToken: string | undefined;
+    readonly xConsumerSecret: string | undefined;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,6 +70,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
     secretKey: env.RAPPORT_SECRET_KEY || undefined,
+    demoSecrets: {
+      twilioAuthToken: env.RAPPORT_DEMO_TWILIO_AUTH_TOKEN || undefined,
+      metaAppSecret: env.RAPPORT_DEMO_META_APP_SECRET || undefined,
+      metaVerifyToken: env.RAPPORT_DEMO_META_VERIFY_TOKEN || undefined,
+      xConsumerSecret: env.RAPPORT_DEMO_X_CONSUMER_SECRET || undefined,
+    },
     ...overrides,
   };
   return Object.freeze(config);

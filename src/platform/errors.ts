@@ -1,57 +1,97 @@
-/** Typed domain errors; the HTTP layer turns each into application/problem+json. */
+/** Typed domain errors and the one closed catalogue of problem codes the HTTP layer answers with. */
+
+/**
+ * Every problem code Rapport answers with, its HTTP status and the title a person reads. The code is
+ * the last segment of the problem `type` (https://rapport.dev/problems/<code>) and never changes
+ * meaning; docs/errors.md documents each one (a test keeps the two in step).
+ */
+export const errorCatalogue = {
+  'validation-failed': { status: 400, title: 'The request does not match its schema' },
+  'malformed-json': { status: 400, title: 'The body is not valid JSON' },
+  'bad-request': { status: 400, title: 'Bad request' },
+  unauthenticated: { status: 401, title: 'Unauthenticated' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  'idempotency-key-reused': {
+    status: 409,
+    title: 'This Idempotency-Key was used for another request',
+  },
+  'body-too-large': { status: 413, title: 'Request body too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  invalid: { status: 422, title: 'Invalid input' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  'not-ready': { status: 503, title: 'Not ready' },
+  'not-built': { status: 503, title: 'Desk not built' },
+} as const satisfies Record<string, { readonly status: number; readonly title: string }>;
+
+/** A code from the catalogue. */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The catalogue's codes answered with this HTTP status. */
+export type ErrorCodeWithStatus<S extends number> = {
+  [K in ErrorCode]: (typeof errorCatalogue)[K]['status'] extends S ? K : never;
+}[ErrorCode];
+
+/** The base URL of problem types; the code follows it. */
+export const problemTypeBase = 'https://rapport.dev/problems/';
 
 export interface FieldProblem {
   readonly field: string;
   readonly reason: string;
 }
 
-/** Base class: every domain error knows its HTTP status and a stable code. */
+/** Base class: every domain error carries a stable code from the catalogue, and so its HTTP status. */
 export abstract class DomainError extends Error {
-  abstract readonly status: number;
-  abstract readonly code: string;
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(message: string, code: ErrorCode) {
+    super(message);
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+  }
 }
 
 /** Input that breaks a rule; names the field and the reason. */
 export class Invalid extends DomainError {
-  readonly status = 422;
-  readonly code = 'invalid';
   readonly problems: readonly FieldProblem[];
-  constructor(field: string, reason: string, more: readonly FieldProblem[] = []) {
-    super(`${field}: ${reason}`);
+  constructor(
+    field: string,
+    reason: string,
+    more: readonly FieldProblem[] = [],
+    code: ErrorCodeWithStatus<422> = 'invalid',
+  ) {
+    super(`${field}: ${reason}`, code);
     this.problems = [{ field, reason }, ...more];
   }
 }
 
 /** The record does not exist, or the caller may not know that it exists. */
 export class NotFound extends DomainError {
-  readonly status = 404;
-  readonly code = 'not-found';
-  constructor(what: string) {
-    super(`${what} not found`);
+  constructor(what: string, code: ErrorCodeWithStatus<404> = 'not-found') {
+    super(`${what} not found`, code);
   }
 }
 
 /** The request clashes with the current state (a duplicate, a stale change). */
 export class Conflict extends DomainError {
-  readonly status = 409;
-  readonly code = 'conflict';
+  constructor(message: string, code: ErrorCodeWithStatus<409> = 'conflict') {
+    super(message, code);
+  }
 }
 
 /** The caller's role may not do this at all. */
 export class Forbidden extends DomainError {
-  readonly status = 403;
-  readonly code = 'forbidden';
-  constructor(message = 'your role may not do this') {
-    super(message);
+  constructor(message = 'your role may not do this', code: ErrorCodeWithStatus<403> = 'forbidden') {
+    super(message, code);
   }
 }
 
 /** No valid session or token. */
 export class Unauthenticated extends DomainError {
-  readonly status = 401;
-  readonly code = 'unauthenticated';
-  constructor(message = 'sign in first') {
-    super(message);
+  constructor(message = 'sign in first', code: ErrorCodeWithStatus<401> = 'unauthenticated') {
+    super(message, code);
   }
 }
 

@@ -71,8 +71,40 @@ test('every shipped scenario is valid and reports every channel it receives', ()
   assert.ok(files.length >= 2);
   for (const file of files) {
     const scenario = parseScenario(JSON.parse(readFileSync(new URL(file, scenariosDir), 'utf8')));
-    const channels = new Set(scenario.arrivals.map((stream) => stream.channel));
-    assert.ok(channels.size >= 2, `${file} is multichannel`);
+    // What the scenario sends on each channel: the expected number of contacts over the day.
+    const expected = new Map<string, number>();
+    for (const stream of scenario.arrivals)
+      expected.set(
+        stream.channel,
+        (expected.get(stream.channel) ?? 0) + stream.perHour.reduce((sum, n) => sum + n, 0),
+      );
+    assert.ok(expected.size >= 2, `${file} is multichannel`);
+    const report = simulate(scenario, { seed: 1, policy: 'rapport' });
+    assert.deepEqual(
+      report.channels.map((channel) => channel.channel).sort(),
+      [...expected.keys()].sort(),
+      `${file}: the report has one entry for each channel the scenario sends, and no other`,
+    );
+    for (const channel of report.channels) {
+      const mean = expected.get(channel.channel)!;
+      // Arrivals are Poisson: five standard deviations from the mean would be a counting bug.
+      assert.ok(
+        Math.abs(channel.contacts - mean) <= 5 * Math.sqrt(mean),
+        `${file} ${channel.channel}: ${channel.contacts} contacts reported, about ${mean} sent`,
+      );
+      assert.equal(
+        channel.contacts,
+        channel.answered + channel.abandoned + channel.unserved,
+        `${file} ${channel.channel}: every contact is answered, abandoned or still waiting`,
+      );
+      assert.ok(channel.carriedOver <= channel.unserved);
+      assert.ok(channel.callbacks <= channel.contacts);
+    }
+    assert.equal(
+      report.channels.reduce((sum, channel) => sum + channel.contacts, 0),
+      report.contacts,
+      `${file}: the channels add up to every contact received`,
+    );
   }
 });
 
@@ -112,15 +144,37 @@ test('callers offered a callback keep their place and do not abandon', () => {
         capacity: { voice: 1 },
       },
     ],
-    patience: { voice: { distribution: 'exponential', meanSeconds: 60 } },
     callback: { thresholdSeconds: 30, acceptance: 1, channels: ['voice'] },
   };
-  const report = simulate(scenario, { seed: 3, policy: 'rapport' });
+  const declined = { thresholdSeconds: 30, acceptance: 0, channels: ['voice' as const] };
+
+  // Their place: with nobody hanging up, a day where every caller with a long wait takes a
+  // callback is served in exactly the order of the day where none does. Sent to the back, the
+  // callbacks would wait longer and the waits would differ.
+  for (const policy of ['rapport', 'fcfs'] as const) {
+    const taken = simulate(scenario, { seed: 3, policy });
+    const none = simulate({ ...scenario, callback: declined }, { seed: 3, policy });
+    const voice = taken.channels[0]!;
+    assert.ok(voice.callbacks > 100, `${policy}: ${voice.callbacks} callbacks taken`);
+    assert.equal(none.channels[0]!.callbacks, 0);
+    assert.equal(voice.answered, none.channels[0]!.answered);
+    assert.equal(
+      voice.averageSpeedOfAnswerSeconds,
+      none.channels[0]!.averageSpeedOfAnswerSeconds,
+      `${policy}: callbacks change how long callers wait`,
+    );
+    assert.equal(voice.serviceLevel, none.channels[0]!.serviceLevel);
+    assert.deepEqual(taken.waitSeries.channels.voice, none.waitSeries.channels.voice);
+  }
+
+  // And they do not abandon: with impatient callers, taking a callback ends the hanging up.
+  const impatient: Scenario = {
+    ...scenario,
+    patience: { voice: { distribution: 'exponential', meanSeconds: 60 } },
+  };
+  const report = simulate(impatient, { seed: 3, policy: 'rapport' });
   const voice = report.channels[0];
   assert.ok(voice && voice.callbacks > 0);
-  const without = simulate(
-    { ...scenario, callback: { thresholdSeconds: 30, acceptance: 0, channels: ['voice'] } },
-    { seed: 3, policy: 'rapport' },
-  );
+  const without = simulate({ ...impatient, callback: declined }, { seed: 3, policy: 'rapport' });
   assert.ok((without.channels[0]?.abandoned ?? 0) > voice.abandoned);
 });

@@ -3,7 +3,7 @@ import { api, ApiError, messageOf, onSignedOut } from './api.ts';
 import { live, useLiveState } from './live.ts';
 import { followLink, href, navigate, useLocation } from './router.ts';
 import { ShortcutsDialog, useShortcut } from './shortcuts.tsx';
-import type { Advisor, ChannelSetting, Directory } from './types.ts';
+import type { Advisor, ChannelSummary, Directory } from './types.ts';
 import { applyChannelNames } from './format.ts';
 import { DeskScreen } from './desk/desk-screen.tsx';
 import { prefetchWork } from './desk/work-list.tsx';
@@ -19,7 +19,7 @@ export interface Session {
   readonly me: Advisor;
   readonly directory: Directory;
   /** Channels' settings: names, on or off, signature. */
-  readonly channels: ChannelSetting[];
+  readonly channels: ChannelSummary[];
   refreshDirectory(): void;
   refreshChannels(): void;
 }
@@ -54,7 +54,7 @@ type State =
       kind: 'in';
       me: Advisor;
       directory: Directory;
-      channels: ChannelSetting[];
+      channels: ChannelSummary[];
     };
 
 export function App() {
@@ -68,7 +68,7 @@ export function App() {
       const [{ advisor }, directory, channels] = await Promise.all([
         api<{ advisor: Advisor }>('/api/auth/me'),
         api<Directory>('/api/desk/directory'),
-        api<{ items: ChannelSetting[] }>('/api/channels'),
+        api<{ items: ChannelSummary[] }>('/api/channels'),
       ]);
       applyChannelNames(channels.items);
       live.start();
@@ -108,7 +108,7 @@ export function App() {
         setState((s) => (s.kind === 'in' ? { ...s, directory } : s)),
       ),
     refreshChannels: () =>
-      void api<{ items: ChannelSetting[] }>('/api/channels').then(({ items }) => {
+      void api<{ items: ChannelSummary[] }>('/api/channels').then(({ items }) => {
         applyChannelNames(items);
         setState((s) => (s.kind === 'in' ? { ...s, channels: items } : s));
       }),

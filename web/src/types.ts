@@ -21,4 +21,8 @@ export type {
 export type { Macro } from '../../src/api-types/macros.ts';
 export type { LiveEvent } from '../../src/api-types/events.ts';
 export type { Shop, DayHours } from '../../src/api-types/shops.ts';
-export type { ChannelSetting } from '../../src/api-types/channels.ts';
+export type {
+  ChannelAccount,
+  ChannelProvider,
+  ChannelSummary,
+} from '../../src/api-types/channels.ts';

@@ -36,6 +36,10 @@ export const InboundBody = Strict({
   shopId: Type.Optional(Type.Integer({ minimum: 1 })),
   teamId: Type.Optional(Type.Integer({ minimum: 1 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  accountId: Type.Optional(Type.Integer({ minimum: 1 })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+  cc: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 50 })),
+  threadId: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
   automated: Type.Optional(Type.Boolean()),
 });
 export type InboundBody = Static<typeof InboundBody>;

@@ -153,6 +153,8 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
         provider,
         providerId: c.id,
         conversationId: c.conversationId,
+        // It arrived on this account, at our own address there.
+        ...(account ? { accountId: account.id, to: account.address } : {}),
         occurredAt: timeOf(c.occurredAt),
         automated: c.automated,
         headers: c.headers

@@ -3,6 +3,7 @@ import type { Dialect } from './connect.ts';
 import { routingMigration } from './migrations/0002-routing.ts';
 import { deskMigration } from './migrations/0003_desk.ts';
 import { adminAndSnoozeMigration } from './migrations/0004_admin-and-snooze.ts';
+import { channelAccountsMigration } from './migrations/0120-channel-accounts.ts';
 import { jobsMigration } from './migrations/0100-jobs.ts';
 import { deliveryMigration } from './migrations/0130-delivery.ts';
 
@@ -277,6 +278,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0002_routing': routingMigration(dialect),
     '0003_desk': deskMigration(dialect),
     '0004_admin_and_snooze': adminAndSnoozeMigration(dialect),
+    '0120-channel-accounts': channelAccountsMigration(dialect),
     '0100_jobs': jobsMigration(dialect),
     '0130_delivery': deliveryMigration(dialect),
   };

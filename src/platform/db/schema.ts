@@ -18,6 +18,7 @@ export interface Database {
   work_items: WorkItemsTable;
   jobs: JobsTable;
   delivery_events: DeliveryEventsTable;
+  channel_accounts: ChannelAccountsTable;
 }
 
 export interface AdvisorStatesTable {
@@ -170,6 +171,14 @@ export interface InteractionsTable {
   delivery_reason: string | null;
   /** 1 for a machine's message (auto-reply, bulk, our own echo): stored, never routed or answered. */
   automated: Generated<number>;
+  /** The channel account it came in on or went out on. */
+  account_id: number | null;
+  from_address: string | null;
+  to_address: string | null;
+  /** JSON array of addresses. */
+  cc: string | null;
+  /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
+  thread_id: string | null;
 }
 
 /** Each step of an outbound interaction's delivery, oldest first. */
@@ -180,6 +189,26 @@ export interface DeliveryEventsTable {
   reason: string | null;
   provider: string | null;
   at: number;
+}
+
+/** A mailbox, phone number, page, widget or shop that a channel reaches customers through. */
+export interface ChannelAccountsTable {
+  id: Generated<number>;
+  channel: string;
+  provider: string;
+  display_name: string;
+  address: string;
+  signature: number;
+  enabled: number;
+  team_id: number | null;
+  /** JSON object of non-secret settings (base URL, host, port…). */
+  settings: string;
+  /** One sealed JSON object of the account's secrets, or null when it has none. */
+  secrets: string | null;
+  /** JSON array of the names in `secrets`: which are set is not a secret. */
+  secret_names: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface EventsTable {
@@ -237,4 +266,5 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewInteraction = Insertable<InteractionsTable>;
+export type ChannelAccountRow = Selectable<ChannelAccountsTable>;
 export type WorkItemRow = Selectable<WorkItemsTable>;

@@ -21,7 +21,7 @@ export async function publishWithin(
       () => reject(new Error(`the bus did not take the events within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    timer.unref();
+    // Not unref'd: a unit waiting on this timeout is work in progress that must be answered.
   });
   try {
     await Promise.race([bus.publish(events), late]);

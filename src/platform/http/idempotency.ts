@@ -39,7 +39,10 @@ export async function createOnce(
         .executeTakeFirst();
       if (stored) {
         if (stored.request_hash !== requestHash)
-          throw new Conflict('this Idempotency-Key was used for a different request');
+          throw new Conflict(
+            'this Idempotency-Key was used for a different request',
+            'idempotency-key-reused',
+          );
         return {
           status: stored.status_code,
           body: JSON.parse(stored.response_body) as unknown,

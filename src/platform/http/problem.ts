@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, Invalid, type FieldProblem } from '../errors.ts';
+import {
+  DomainError,
+  errorCatalogue,
+  Invalid,
+  problemTypeBase,
+  type ErrorCode,
+  type FieldProblem,
+} from '../errors.ts';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -12,30 +19,16 @@ export interface Problem {
   errors?: FieldProblem[];
 }
 
-const titles: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Unauthenticated',
-  403: 'Forbidden',
-  404: 'Not found',
-  409: 'Conflict',
-  413: 'Request body too large',
-  415: 'Unsupported media type',
-  422: 'Invalid input',
-  429: 'Too many requests',
-  500: 'Internal error',
-};
-
-const codesByStatus: Record<number, string> = {
+/** The code for an error Fastify or a plugin raised with only a status (a 4xx it knows). */
+const frameworkCodes: Partial<Record<number, ErrorCode>> = {
   400: 'bad-request',
   401: 'unauthenticated',
   403: 'forbidden',
   404: 'not-found',
   409: 'conflict',
-  413: 'too-large',
+  413: 'body-too-large',
   415: 'unsupported-media-type',
-  422: 'invalid',
   429: 'rate-limited',
-  500: 'internal',
 };
 
 interface AjvIssue {
@@ -63,16 +56,18 @@ function fieldProblem(issue: AjvIssue, context: string | undefined): FieldProble
   }
 }
 
-function send(
+/** Sends the problem document for a catalogue code: its status, title and type come from the catalogue. */
+export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
-  status: number,
+  code: ErrorCode,
   detail: string,
   errors?: FieldProblem[],
 ): FastifyReply {
+  const { status, title } = errorCatalogue[code];
   const problem: Problem = {
-    type: `https://rapport.dev/problems/${codesByStatus[status] ?? 'error'}`,
-    title: titles[status] ?? 'Error',
+    type: problemTypeBase + code,
+    title,
     status,
     detail,
     instance: request.url.split('?')[0] ?? request.url,
@@ -90,22 +85,22 @@ export function handleError(
 ): FastifyReply {
   if (error instanceof DomainError) {
     const errors = error instanceof Invalid ? [...error.problems] : undefined;
-    return send(reply, request, error.status, error.message, errors);
+    return sendProblem(reply, request, error.code, error.message, errors);
   }
   if (error.validation) {
     const errors = (error.validation as AjvIssue[]).map((issue) =>
       fieldProblem(issue, error.validationContext),
     );
     const detail = errors.map((e) => `${e.field} ${e.reason}`).join('; ');
-    return send(reply, request, 400, detail, errors);
+    return sendProblem(reply, request, 'validation-failed', detail, errors);
   }
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
-    return send(
+    return sendProblem(
       reply,
       request,
-      500,
+      'internal',
       'something went wrong on our side; the request id helps us find it',
     );
   }
@@ -113,14 +108,21 @@ export function handleError(
     error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
     error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
   ) {
-    return send(reply, request, 400, 'the body is not valid JSON', [
+    return sendProblem(reply, request, 'malformed-json', 'the body is not valid JSON', [
       { field: 'body', reason: 'is not valid JSON' },
     ]);
   }
-  return send(reply, request, status, error.message);
+  // Any other client error Fastify raises is answered as the catalogue's code for its status; a
+  // status the catalogue does not know is a plain bad request, so no uncatalogued code escapes.
+  return sendProblem(reply, request, frameworkCodes[status] ?? 'bad-request', error.message);
 }
 
 /** Answer for a route that does not exist. */
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return send(reply, request, 404, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+  return sendProblem(
+    reply,
+    request,
+    'not-found',
+    `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+  );
 }

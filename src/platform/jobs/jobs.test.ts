@@ -17,6 +17,7 @@ import {
   enqueueJob,
   JobFailure,
   listJobs,
+  purgeDoneJobs,
   retryJob,
   type DeadJob,
   type JobHandler,
@@ -312,6 +313,46 @@ for (const database of databases) {
         .where('key', '=', 'send:42')
         .execute();
       assert.equal(rows.length, 1);
+    });
+
+    test('finished jobs are purged after their keeping time, dead ones stay, and a purged key can be used again', async () => {
+      // Long before the other tests' jobs, so only this test's jobs are old enough to purge.
+      const clock = manualClock(Date.UTC(2020, 0, 1));
+      const writer = createWriter(store.db, inProcessBus(logger), clock, { logger });
+      const [done, dead] = await writer.run(async (unit) => {
+        const made = [
+          await enqueueJob(unit, { type: 'old', payload: null, key: 'old:done' }),
+          await enqueueJob(unit, { type: 'old', payload: null, key: 'old:dead' }),
+        ];
+        await unit.db
+          .updateTable('jobs')
+          .set({ state: 'done', finished_at: unit.now })
+          .where('id', '=', made[0]!)
+          .execute();
+        await unit.db
+          .updateTable('jobs')
+          .set({ state: 'dead', finished_at: unit.now })
+          .where('id', '=', made[1]!)
+          .execute();
+        return made;
+      });
+      clock.advance(1_000);
+      assert.equal(await writer.run((unit) => purgeDoneJobs(unit, unit.now - 5_000)), 0);
+      clock.advance(10_000);
+      assert.equal(await writer.run((unit) => purgeDoneJobs(unit, unit.now - 5_000)), 1);
+      const left = await store.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('id', 'in', [done!, dead!])
+        .execute();
+      assert.deepEqual(
+        left.map((r) => r.id),
+        [dead],
+      );
+      const again = await writer.run((unit) =>
+        enqueueJob(unit, { type: 'old', payload: null, key: 'old:done' }),
+      );
+      assert.notEqual(again, done);
     });
 
     test('two nodes racing over 200 jobs never run one twice', async () => {

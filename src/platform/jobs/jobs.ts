@@ -181,3 +181,28 @@ export async function retryJob(unit: Unit, id: number, actor: Actor): Promise<Jo
   });
   return viewOf(updated);
 }
+
+/**
+ * Deletes jobs that finished well (done) before `before`, at most `limit` at a time; returns how
+ * many. Dead jobs stay until an admin looks at them. A key is free again once its job is purged.
+ */
+export async function purgeDoneJobs(unit: Unit, before: number, limit = 1_000): Promise<number> {
+  const ids = await unit.db
+    .selectFrom('jobs')
+    .select('id')
+    .where('state', '=', 'done')
+    .where('finished_at', '<', before)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  if (ids.length === 0) return 0;
+  await unit.db
+    .deleteFrom('jobs')
+    .where(
+      'id',
+      'in',
+      ids.map((r) => r.id),
+    )
+    .execute();
+  return ids.length;
+}

@@ -5,7 +5,7 @@ import type { Dialect } from '../db/connect.ts';
 import type { JobsTable } from '../db/schema.ts';
 import type { Unit, Writer } from '../db/writer.ts';
 import { systemActor } from '../events/event.ts';
-import { JobFailure, type DeadJobHook, type Job, type JobHandler } from './jobs.ts';
+import { JobFailure, purgeDoneJobs, type DeadJobHook, type Job, type JobHandler } from './jobs.ts';
 
 type JobRow = Selectable<JobsTable>;
 
@@ -31,6 +31,8 @@ export interface JobWorkerOptions {
   readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
   /** A job still failing this long after it was enqueued is given up, whatever its attempts. */
   readonly maxAgeMs?: number;
+  /** How long finished jobs are kept (their keys still deduplicate) before they are deleted. */
+  readonly keepDoneMs?: number;
   /** For tests: the jitter's source of randomness. */
   readonly random?: () => number;
 }
@@ -76,6 +78,8 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
   const inFlight = new Map<number, Promise<void>>();
   let stopped = false;
   let claiming = false;
+  /** A slot freed while a claim was under way: claim again as soon as it returns. */
+  let freedWhileClaiming = false;
   let wakeTimer: NodeJS.Timeout | undefined;
 
   async function claim(unit: Unit, limit: number): Promise<JobRow[]> {
@@ -265,10 +269,15 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
   }
 
   async function tick(): Promise<void> {
-    if (stopped || claiming) return;
+    if (stopped) return;
+    if (claiming) {
+      freedWhileClaiming = true;
+      return;
+    }
     const free = concurrency - inFlight.size;
     if (free <= 0) return;
     claiming = true;
+    freedWhileClaiming = false;
     let rows: JobRow[] = [];
     try {
       rows = await writer.run((unit) => claim(unit, free));
@@ -280,7 +289,7 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
     // Claimed even as we stopped: run them rather than leave them to wait out the lease.
     for (const row of rows) start(row);
     // A full claim means more may be due: look again at once; otherwise after the poll interval.
-    wake(rows.length === free ? 0 : pollMs);
+    wake(rows.length === free || freedWhileClaiming ? 0 : pollMs);
   }
 
   function wake(ms: number): void {
@@ -311,6 +320,14 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
   );
   heartbeat.unref();
 
+  const keepDoneMs = options.keepDoneMs ?? 7 * 24 * 3_600_000;
+  const purge = setInterval(() => {
+    writer
+      .run((unit) => purgeDoneJobs(unit, unit.now - keepDoneMs))
+      .catch((error: unknown) => logger.error({ err: error }, 'purging finished jobs failed'));
+  }, 10 * 60_000);
+  purge.unref();
+
   if (types.length > 0) wake(0);
 
   return {
@@ -322,6 +339,7 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
       while ((inFlight.size > 0 || claiming) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10));
       clearInterval(heartbeat);
+      clearInterval(purge);
     },
   };
 }

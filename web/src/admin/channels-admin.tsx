@@ -1,87 +1,203 @@
-import { useState } from 'react';
-import { api, messageOf } from '../api.ts';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
-import type { ChannelSetting } from '../types.ts';
+import { channelNames } from '../format.ts';
+import type { ChannelAccount, ChannelProvider } from '../types.ts';
 
-/** Each channel: on or off for replies, the name the desk shows, and whether replies are signed. */
+const channelOrder = ['email', 'chat', 'voice', 'sms', 'social', 'shop'] as const;
+const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
+  email: ['smtp', 'imap', 'webhook'],
+  chat: ['widget', 'webhook'],
+  voice: ['twilio', 'webhook'],
+  sms: ['twilio', 'webhook'],
+  social: ['meta', 'x', 'webhook'],
+  shop: ['shop', 'webhook'],
+};
+/** The secrets each provider's adapter reads; set here, never shown again. */
+const secretNamesOf: Record<ChannelProvider, string[]> = {
+  smtp: ['password'],
+  imap: ['password'],
+  twilio: ['authToken'],
+  meta: ['appSecret', 'verifyToken'],
+  x: ['consumerSecret'],
+  webhook: ['signingSecret'],
+  widget: ['identitySecret'],
+  shop: [],
+};
+
+/**
+ * Channel accounts: the mailboxes, numbers, pages, widgets and shops replies go out on, several per
+ * channel. Secrets are typed into password fields and only ever shown as “set” or “not set”.
+ */
 export function ChannelsAdmin() {
-  const { channels, refreshChannels } = useSession();
+  const { refreshChannels } = useSession();
+  const [accounts, setAccounts] = useState<ChannelAccount[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const load = () =>
+    api<{ items: ChannelAccount[] }>('/api/channel-accounts').then(
+      (r) => setAccounts(r.items),
+      (e: unknown) => setMessage(messageOf(e)),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const saved = (m: string) => {
+    setMessage(m);
+    void load();
+    refreshChannels();
+  };
   return (
     <section aria-labelledby="channels-title">
-      <h2 id="channels-title">Channels</h2>
+      <h2 id="channels-title">Channel accounts</h2>
       <p>
-        A channel switched off takes no replies from the desk; customers who write on it still reach
-        us. A signed reply ends with the advisor’s name.
+        Replies go out on an account: the mailbox, number or page the customer wrote to, else the
+        case team’s, else the channel’s first. An account switched off takes no replies; customers
+        who write to it still reach us. A signed reply ends with the advisor’s name.
       </p>
       <p role="status">{message}</p>
-      <table className="admin-table">
-        <thead>
-          <tr>
-            <th scope="col">Channel</th>
-            <th scope="col">Display name</th>
-            <th scope="col">Replies on</th>
-            <th scope="col">Signature</th>
-            <th scope="col">
-              <span className="visually-hidden">Save</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {channels.map((c) => (
-            <ChannelRow
-              key={`${c.channel}-${c.displayName}-${c.enabled}-${c.signature}`}
-              setting={c}
-              onSaved={(m) => {
-                setMessage(m);
-                refreshChannels();
-              }}
-            />
-          ))}
-        </tbody>
-      </table>
+      {accounts === null ? (
+        <p>Loading…</p>
+      ) : (
+        channelOrder.map((channel) => (
+          <ChannelTable
+            key={channel}
+            channel={channel}
+            accounts={accounts.filter((a) => a.channel === channel)}
+            onSaved={saved}
+          />
+        ))
+      )}
+      <NewAccountForm onSaved={saved} />
     </section>
   );
 }
 
-function ChannelRow({
-  setting,
+function ChannelTable({
+  channel,
+  accounts,
   onSaved,
 }: {
-  setting: ChannelSetting;
+  channel: string;
+  accounts: ChannelAccount[];
   onSaved: (message: string) => void;
 }) {
-  const [displayName, setDisplayName] = useState(setting.displayName);
-  const [enabled, setEnabled] = useState(setting.enabled);
-  const [signature, setSignature] = useState(setting.signature);
+  const title = `channel-${channel}-title`;
+  return (
+    <section aria-labelledby={title} data-channel={channel}>
+      <h3 id={title}>{channelNames[channel] ?? channel}</h3>
+      {accounts.length === 0 ? (
+        <p>No account yet: replies on this channel cannot go out.</p>
+      ) : (
+        <table className="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Display name</th>
+              <th scope="col">Address</th>
+              <th scope="col">Team</th>
+              <th scope="col">Base URL</th>
+              <th scope="col">Replies on</th>
+              <th scope="col">Signature</th>
+              <th scope="col">Secrets</th>
+              <th scope="col">
+                <span className="visually-hidden">Save</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {accounts.map((a) => (
+              <AccountRow key={`${a.id}-${a.updatedAt}`} account={a} onSaved={onSaved} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function AccountRow({
+  account,
+  onSaved,
+}: {
+  account: ChannelAccount;
+  onSaved: (message: string) => void;
+}) {
+  const { directory } = useSession();
+  const [displayName, setDisplayName] = useState(account.displayName);
+  const [address, setAddress] = useState(account.address);
+  const [teamId, setTeamId] = useState(account.teamId === null ? '' : String(account.teamId));
+  const [baseUrl, setBaseUrl] = useState(String(account.settings.baseUrl ?? ''));
+  const [enabled, setEnabled] = useState(account.enabled);
+  const [signature, setSignature] = useState(account.signature);
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const names = [...new Set([...secretNamesOf[account.provider], ...account.secretsSet])];
+  const label = account.displayName;
   const save = async () => {
+    const { baseUrl: _old, ...otherSettings } = account.settings;
+    const typed = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== ''));
     try {
-      await api(`/api/channels/${setting.channel}`, {
-        method: 'PUT',
-        body: { displayName, enabled, signature },
+      await api(`/api/channel-accounts/${account.id}`, {
+        method: 'PATCH',
+        body: {
+          displayName,
+          address,
+          teamId: teamId === '' ? null : Number(teamId),
+          enabled,
+          signature,
+          settings: baseUrl.trim() ? { ...otherSettings, baseUrl: baseUrl.trim() } : otherSettings,
+          ...(Object.keys(typed).length > 0 ? { secrets: typed } : {}),
+        },
       });
-      onSaved(`${displayName.trim()}: settings saved.`);
+      onSaved(`${displayName.trim()}: account saved.`);
     } catch (e) {
-      onSaved(`${setting.displayName}: ${messageOf(e)}`);
+      onSaved(`${label}: ${messageOf(e)}`);
     }
   };
   return (
-    <tr data-channel={setting.channel}>
-      <th scope="row">
-        <code>{setting.channel}</code> {!setting.customised && <small>(default)</small>}
-      </th>
+    <tr data-account={account.id}>
       <td>
         <input
-          aria-label={`Display name of ${setting.channel}`}
+          aria-label={`Display name of ${label}`}
           value={displayName}
-          maxLength={40}
+          maxLength={80}
           onChange={(e) => setDisplayName(e.target.value)}
+        />
+        <small> {account.provider}</small>
+      </td>
+      <td>
+        <input
+          aria-label={`Address of ${label}`}
+          value={address}
+          maxLength={300}
+          onChange={(e) => setAddress(e.target.value)}
+        />
+      </td>
+      <td>
+        <select
+          aria-label={`Team of ${label}`}
+          value={teamId}
+          onChange={(e) => setTeamId(e.target.value)}
+        >
+          <option value="">No team</option>
+          {directory.teams.map((t) => (
+            <option key={t.id} value={String(t.id)}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <input
+          aria-label={`Base URL of ${label}`}
+          type="url"
+          value={baseUrl}
+          placeholder="provider default"
+          onChange={(e) => setBaseUrl(e.target.value)}
         />
       </td>
       <td>
         <input
           type="checkbox"
-          aria-label={`Replies on ${setting.channel}`}
+          aria-label={`Replies on ${label}`}
           checked={enabled}
           onChange={(e) => setEnabled(e.target.checked)}
         />
@@ -89,10 +205,30 @@ function ChannelRow({
       <td>
         <input
           type="checkbox"
-          aria-label={`Sign replies on ${setting.channel}`}
+          aria-label={`Sign replies on ${label}`}
           checked={signature}
           onChange={(e) => setSignature(e.target.checked)}
         />
+      </td>
+      <td>
+        {names.length === 0
+          ? '—'
+          : names.map((name) => (
+              <label key={name} className="secret-field">
+                {name}{' '}
+                <small data-secret-state={name}>
+                  {account.secretsSet.includes(name) ? 'set' : 'not set'}
+                </small>
+                <input
+                  type="password"
+                  autoComplete="new-password"
+                  aria-label={`${name} of ${label}`}
+                  placeholder={account.secretsSet.includes(name) ? 'replace…' : 'set…'}
+                  value={secrets[name] ?? ''}
+                  onChange={(e) => setSecrets((s) => ({ ...s, [name]: e.target.value }))}
+                />
+              </label>
+            ))}
       </td>
       <td>
         <button type="button" onClick={() => void save()}>
@@ -100,5 +236,84 @@ function ChannelRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
+  const { directory } = useSession();
+  const [channel, setChannel] = useState<(typeof channelOrder)[number]>('email');
+  const add = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const teamId = String(form.get('teamId') ?? '');
+    try {
+      const account = await api<ChannelAccount>('/api/channel-accounts', {
+        method: 'POST',
+        idempotencyKey: newKey(),
+        body: {
+          channel,
+          provider: String(form.get('provider')),
+          displayName: String(form.get('displayName')),
+          address: String(form.get('address')),
+          teamId: teamId === '' ? null : Number(teamId),
+        },
+      });
+      formElement.reset();
+      onSaved(`${account.displayName}: account added.`);
+    } catch (e) {
+      onSaved(messageOf(e));
+    }
+  };
+  return (
+    <form className="admin-form" onSubmit={(e) => void add(e)} aria-labelledby="add-account-title">
+      <h3 id="add-account-title">New account</h3>
+      <label>
+        Channel
+        <select
+          name="channel"
+          value={channel}
+          onChange={(e) => setChannel(e.target.value as (typeof channelOrder)[number])}
+        >
+          {channelOrder.map((c) => (
+            <option key={c} value={c}>
+              {channelNames[c] ?? c}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Provider
+        <select name="provider" key={channel} defaultValue={providersOf[channel][0]}>
+          {providersOf[channel].map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Display name
+        <input name="displayName" required maxLength={80} />
+      </label>
+      <label>
+        Address
+        <input name="address" required maxLength={300} placeholder="billing@… or +1415…" />
+      </label>
+      <label>
+        Team
+        <select name="teamId" defaultValue="">
+          <option value="">No team</option>
+          {directory.teams.map((t) => (
+            <option key={t.id} value={String(t.id)}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="primary">
+        Add account
+      </button>
+    </form>
   );
 }
