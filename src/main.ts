@@ -11,6 +11,7 @@ import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import type { JobHandler } from './platform/jobs/jobs.ts';
+import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 
 const usage = `rapport <command>
 
@@ -88,12 +89,15 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     olderThanMs: 5_000,
   });
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
-  const handlers: Record<string, JobHandler> = {};
+  const webhooks = webhookJobs(ctx);
+  const handlers: Record<string, JobHandler> = { ...webhooks.handlers };
+  const stopWebhookFanOut = startWebhookFanOut(ctx);
   const workers = startJobWorkers({
     dialect: ctx.store.dialect,
     writer: ctx.writer,
     logger: ctx.logger,
     handlers,
+    onDead: { ...webhooks.onDead },
   });
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
@@ -114,6 +118,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   process.stdout.write(`${banner.join('\n')}\n`);
   const stop = async () => {
     await stopDispatcher();
+    stopWebhookFanOut();
     await app.close();
     await workers.stop();
     await sweeper.stop();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { pino, type DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './platform/config.ts';
 import type { Context } from './platform/context.ts';
 import { migrate, openStore, type Store } from './platform/db/connect.ts';
@@ -77,6 +77,7 @@ async function refuseSecretsWithoutKey(config: Config, store: Store): Promise<vo
     );
 }
 import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
+import { registerWebhookRoutes } from './integrations/webhooks.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -88,15 +89,19 @@ export async function createContext(
     readonly quiet?: boolean;
     /** Where log lines go (tests read them); standard output otherwise. */
     readonly logStream?: DestinationStream;
+    /** A logger of the caller's (tests that capture lines); built from the config otherwise. */
+    readonly logger?: Logger;
   } = {},
 ): Promise<Context> {
-  const logger = pino(
-    {
-      level: options.quiet ? 'warn' : config.logLevel,
-      redact: { paths: redactedPaths, censor: '[redacted]' },
-    },
-    options.logStream,
-  );
+  const logger =
+    options.logger ??
+    pino(
+      {
+        level: options.quiet ? 'warn' : config.logLevel,
+        redact: { paths: redactedPaths, censor: '[redacted]' },
+      },
+      options.logStream,
+    );
   const store =
     options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
@@ -136,6 +141,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   registerAuditRoutes(app, ctx);
   registerContactRoutes(app, ctx);
   registerJobRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
   return app;
 }
 

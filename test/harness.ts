@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '../src/platform/config.ts';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../src/platform/config.ts';
 import type { Context } from '../src/platform/context.ts';
 import type { Store } from '../src/platform/db/connect.ts';
 import { manualClock } from '../src/platform/clock.ts';
@@ -8,7 +9,6 @@ import { buildServer, closeContext, createContext } from '../src/server.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 import { systemActor } from '../src/platform/events/event.ts';
-import type { Config } from '../src/platform/config.ts';
 import type { DestinationStream } from 'pino';
 import { addTestAccounts } from './channel-accounts-fixture.ts';
 
@@ -47,6 +47,8 @@ export async function startHarness(
     readonly config?: Partial<Config>;
     /** Log lines go here, at the configured level, instead of being quietened. */
     readonly logStream?: DestinationStream;
+    /** A logger of the suite's own (to capture what is logged). */
+    readonly logger?: Logger;
   } = {},
 ): Promise<Harness> {
   const clock = manualClock();
@@ -60,6 +62,7 @@ export async function startHarness(
     quiet: !options.logStream,
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const app = await buildServer(ctx);
   cachedHash ??= hashPassword(password);
