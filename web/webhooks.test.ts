@@ -74,7 +74,7 @@ describe('outbound webhooks in the admin screen, in Chromium', () => {
 
     await page.getByLabel('Allowed internal hosts and ranges').fill('127.0.0.1');
     await page.getByRole('button', { name: 'Save allow-list' }).click();
-    await page.getByText('Allow-list saved (1 entries).').waitFor();
+    await page.getByText('Allow-list saved (1 entry).').waitFor();
     await fill();
     await page.getByText('Subscription “Billing” created.').waitFor();
     const secret = await page.getByTestId('webhook-secret').innerText();

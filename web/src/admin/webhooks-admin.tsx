@@ -117,7 +117,9 @@ export function WebhooksAdmin() {
         body: { entries },
       });
       setAllowList(saved.entries.join('\n'));
-      setMessage(`Allow-list saved (${saved.entries.length} entries).`);
+      setMessage(
+        `Allow-list saved (${saved.entries.length} ${saved.entries.length === 1 ? 'entry' : 'entries'}).`,
+      );
     } catch (e) {
       setMessage(`Allow-list not saved: ${explain(e)}`);
     }
