@@ -16,6 +16,7 @@ const layers = [
   ['routing'],
   ['insights', 'macros', 'audit'],
   ['contacts'],
+  ['integrations'],
 ];
 const domainAreas = layers.flat();
 const edges = ['demo', 'server.ts', 'main.ts'];

@@ -12,6 +12,7 @@ import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
+import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 
 const usage = `rapport <command>
 
@@ -91,8 +92,10 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   });
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
   const sends = sendJobs(ctx.writer, outbox);
-  const handlers: Record<string, JobHandler> = { ...sends.handlers };
-  const onDead: Record<string, DeadJobHook> = { ...sends.onDead };
+  const webhooks = webhookJobs(ctx);
+  const handlers: Record<string, JobHandler> = { ...sends.handlers, ...webhooks.handlers };
+  const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
+  const stopWebhookFanOut = startWebhookFanOut(ctx);
   const workers = startJobWorkers({
     dialect: ctx.store.dialect,
     writer: ctx.writer,
@@ -119,6 +122,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   process.stdout.write(`${banner.join('\n')}\n`);
   const stop = async () => {
     await stopDispatcher();
+    stopWebhookFanOut();
     await app.close();
     await workers.stop();
     await sweeper.stop();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { pino, type DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './platform/config.ts';
 import type { Context } from './platform/context.ts';
 import { migrate, openStore, type Store } from './platform/db/connect.ts';
@@ -82,6 +82,7 @@ async function refuseSecretsWithoutKey(config: Config, store: Store): Promise<vo
       `is not set, but ${demoNames.join(', ')} ${demoNames.length === 1 ? 'is' : 'are'} set for the demo company: secrets are encrypted at rest, so set RAPPORT_SECRET_KEY (a random string of at least 32 characters) or unset ${demoNames.length === 1 ? 'it' : 'them'}`,
     );
 }
+import { registerWebhookRoutes } from './integrations/webhooks.routes.ts';
 
 /** Opens the database, migrates it, picks the bus and returns the context every area receives. */
 export async function createContext(
@@ -93,15 +94,19 @@ export async function createContext(
     readonly quiet?: boolean;
     /** Where log lines go (tests read them); standard output otherwise. */
     readonly logStream?: DestinationStream;
+    /** A logger of the caller's (tests that capture lines); built from the config otherwise. */
+    readonly logger?: Logger;
   } = {},
 ): Promise<Context> {
-  const logger = pino(
-    {
-      level: options.quiet ? 'warn' : config.logLevel,
-      redact: { paths: redactedPaths, censor: '[redacted]' },
-    },
-    options.logStream,
-  );
+  const logger =
+    options.logger ??
+    pino(
+      {
+        level: options.quiet ? 'warn' : config.logLevel,
+        redact: { paths: redactedPaths, censor: '[redacted]' },
+      },
+      options.logStream,
+    );
   const store =
     options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(store);
@@ -158,6 +163,7 @@ export async function buildServer(
   registerJobRoutes(app, ctx);
   registerApiInboundRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
+  registerWebhookRoutes(app, ctx);
   return app;
 }
 

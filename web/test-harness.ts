@@ -81,7 +81,11 @@ export interface DeskHarness {
 /** Starts server, company and browser for one test file; `suite` names the screenshot folder. */
 export async function startDeskHarness(
   suite: string,
-  options: { readonly browser?: boolean } = {},
+  options: {
+    readonly browser?: boolean;
+    /** More environment settings for this suite's server (a RAPPORT_SECRET_KEY, say). */
+    readonly env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<DeskHarness> {
   ensureDeskBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-desk-'));
@@ -92,6 +96,7 @@ export async function startDeskHarness(
       LOG_LEVEL: 'warn',
       RAPPORT_PUBLIC_RATE_LIMIT: '1000',
       RAPPORT_SECRET_KEY: 'a key for the browser tests, long enough to use',
+      ...options.env,
     },
     { dataDir: dir },
   );

@@ -5,6 +5,7 @@ import { deskMigration } from './migrations/0003_desk.ts';
 import { adminAndSnoozeMigration } from './migrations/0004_admin-and-snooze.ts';
 import { channelAccountsMigration } from './migrations/0120-channel-accounts.ts';
 import { jobsMigration } from './migrations/0100-jobs.ts';
+import { integrationsMigration } from './migrations/0110-integrations.ts';
 import { deliveryMigration } from './migrations/0130-delivery.ts';
 
 // Migrations receive Kysely<any> by design: they describe tables that the typed schema does not know yet.
@@ -280,6 +281,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0004_admin_and_snooze': adminAndSnoozeMigration(dialect),
     '0120-channel-accounts': channelAccountsMigration(dialect),
     '0100_jobs': jobsMigration(dialect),
+    '0110_integrations': integrationsMigration(dialect),
     '0130_delivery': deliveryMigration(dialect),
   };
   return { getMigrations: async () => migrations };

@@ -19,6 +19,9 @@ export interface Database {
   jobs: JobsTable;
   delivery_events: DeliveryEventsTable;
   channel_accounts: ChannelAccountsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_allow_list: WebhookAllowListTable;
 }
 
 export interface AdvisorStatesTable {
@@ -268,3 +271,41 @@ export type EventRow = Selectable<EventsTable>;
 export type NewInteraction = Insertable<InteractionsTable>;
 export type ChannelAccountRow = Selectable<ChannelAccountsTable>;
 export type WorkItemRow = Selectable<WorkItemsTable>;
+
+/** Outbound webhooks (src/integrations): where the company's own systems hear Rapport's events. */
+export interface WebhookSubscriptionsTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  /** JSON array of event types and `prefix.*` patterns. */
+  event_types: string;
+  active: number;
+  /** The signing secret, sealed with RAPPORT_SECRET_KEY. */
+  secret_sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The delivery log: one row per attempt to deliver one event to one subscription. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  subscription_id: number;
+  delivery_id: string;
+  job_id: number;
+  event_id: number;
+  event_type: string;
+  attempt: number;
+  /** 'delivered' | 'retrying' | 'failed'. */
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  duration_ms: number;
+  at: number;
+}
+
+/** Internal destinations (host names, IPs, CIDR ranges) an admin lets webhooks reach. */
+export interface WebhookAllowListTable {
+  entry: string;
+  created_at: number;
+}

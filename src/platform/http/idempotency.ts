@@ -19,6 +19,13 @@ export async function createOnce(
   reply: FastifyReply,
   actorKey: string,
   work: (unit: Unit) => Promise<Created>,
+  options: {
+    /**
+     * What is kept for a replay, when it must differ from the first answer: a secret shown once
+     * is left out, so it is neither stored in clear nor answered twice.
+     */
+    readonly remembered?: (body: unknown) => unknown;
+  } = {},
 ): Promise<FastifyReply> {
   const raw = request.headers['idempotency-key'];
   const key = Array.isArray(raw) ? raw[0] : raw;
@@ -59,7 +66,9 @@ export async function createOnce(
           key,
           request_hash: requestHash,
           status_code: created.status,
-          response_body: JSON.stringify(created.body),
+          response_body: JSON.stringify(
+            options.remembered ? options.remembered(created.body) : created.body,
+          ),
           created_at: unit.now,
         })
         .onConflict((oc) => oc.columns(['actor', 'key']).doNothing())

@@ -5,6 +5,7 @@ import { MacrosAdmin } from './macros-admin.tsx';
 import { TeamsAdmin } from './teams-admin.tsx';
 import { ShopsAdmin } from './shops-admin.tsx';
 import { ChannelsAdmin } from './channels-admin.tsx';
+import { WebhooksAdmin } from './webhooks-admin.tsx';
 
 const sections = [
   { id: 'people', name: 'People and roles' },
@@ -13,9 +14,10 @@ const sections = [
   { id: 'channels', name: 'Channels' },
   { id: 'service-levels', name: 'Service levels' },
   { id: 'macros', name: 'Macros' },
+  { id: 'webhooks', name: 'Webhooks' },
 ] as const;
 
-/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros. */
+/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros; webhooks. */
 export function AdminScreen({ section }: { section: string }) {
   return (
     <div className="admin">
@@ -38,6 +40,7 @@ export function AdminScreen({ section }: { section: string }) {
       {section === 'channels' && <ChannelsAdmin />}
       {section === 'service-levels' && <ServiceLevelsAdmin />}
       {section === 'macros' && <MacrosAdmin />}
+      {section === 'webhooks' && <WebhooksAdmin />}
     </div>
   );
 }
