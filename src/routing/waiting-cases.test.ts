@@ -11,7 +11,8 @@ for (const database of await testDatabases()) {
     let techAdvisor: string;
 
     before(async () => {
-      h = await startHarness(await database.open());
+      // Replies leave through the test gateway: a case is answered once its reply was sent.
+      h = await startHarness(await database.open(), { gateway: true });
       advisor = await h.signIn(h.fixture.people.advisor.email);
       techAdvisor = await h.signIn(h.fixture.people.techAdvisor.email);
     });
@@ -73,6 +74,17 @@ for (const database of await testDatabases()) {
         payload: { kind: 'chat_message', text: 'Hi!' },
       });
       assert.equal(reply.statusCode, 201);
+      const replyId = json<{ id: number }>(reply).id;
+      for (let i = 0; ; i++) {
+        const row = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', '=', replyId)
+          .executeTakeFirstOrThrow();
+        if (row.delivery_state === 'sent') break;
+        if (i > 1000) throw new Error('the reply was never sent');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       assert.equal((await work('view=waiting&channel=chat')).total, 0);
       const mine = await work('view=mine');
       assert.deepEqual(
