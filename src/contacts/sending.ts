@@ -125,7 +125,8 @@ export function sendJobs(
         .executeTakeFirst();
       if (!row || settled.includes(row.delivery_state as DeliveryState)) return null;
       await moveDelivery(unit, interactionId, { to: 'sending' }, systemActor);
-      const account = await outbox.accounts.byId(unit.db, accountId);
+      // The account the reply was stored on (the payload's, for a reply stored before accounts).
+      const account = await outbox.accounts.byId(unit.db, Number(row.account_id ?? accountId));
       if (!account || !isChannel(row.channel)) return { account: undefined, message: undefined };
       const message: OutboundMessage = {
         interactionId,
