@@ -12,15 +12,6 @@ import type {
   Status,
 } from '../api-types/conversations.ts';
 
-declare module '../platform/db/schema.ts' {
-  interface ConversationsTable {
-    /** The case stays out of the waiting list until then… */
-    snoozed_until: number | null;
-    /** …unless the customer writes after this moment (when the snooze was set). */
-    snoozed_at: number | null;
-  }
-}
-
 export const statuses = [
   'open',
   'pending_customer',

@@ -1,26 +1,11 @@
-import type { Generated, Kysely, Selectable } from 'kysely';
-import type { Database } from '../platform/db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, MacroRow } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
 import type { Viewer } from '../advisors/access.ts';
 import { visibleConversation } from '../conversations/conversations.ts';
 import type { Macro, MacroVariable } from '../api-types/macros.ts';
-
-export interface MacrosTable {
-  id: Generated<number>;
-  name: string;
-  body: string;
-  created_by: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-declare module '../platform/db/schema.ts' {
-  interface Database {
-    macros: MacrosTable;
-  }
-}
 
 /** The variables a macro may use, each filled from the case it is used on. */
 export const macroVariables = [
@@ -61,7 +46,7 @@ function firstName(name: string): string {
   return name.trim().split(/\s+/)[0] ?? name;
 }
 
-function toMacro(row: Selectable<MacrosTable>): Macro {
+function toMacro(row: MacroRow): Macro {
   return {
     id: row.id,
     name: row.name,

@@ -14,12 +14,6 @@ export interface ServiceLevelSettingsTable {
   updated_at: number;
 }
 
-declare module '../platform/db/schema.ts' {
-  interface Database {
-    service_level_policies: ServiceLevelSettingsTable;
-  }
-}
-
 export type ServiceLevelSettings = Record<Channel, ServiceLevelSetting>;
 
 const second = 1000;

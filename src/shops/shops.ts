@@ -14,19 +14,6 @@ import {
 } from './shop-hours.ts';
 import type { Shop } from '../api-types/shops.ts';
 
-export interface ShopHoursTable {
-  shop_id: number;
-  weekday: number;
-  opens: string;
-  closes: string;
-}
-
-declare module '../platform/db/schema.ts' {
-  interface Database {
-    shop_hours: ShopHoursTable;
-  }
-}
-
 /** Every shop with its hours, judged open or closed at `now`. */
 export async function listShops(db: Kysely<Database>, now: number): Promise<Shop[]> {
   const [shops, hours] = await Promise.all([

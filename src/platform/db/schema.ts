@@ -22,6 +22,9 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_allow_list: WebhookAllowListTable;
+  macros: MacrosTable;
+  service_level_policies: ServiceLevelPoliciesTable;
+  shop_hours: ShopHoursTable;
 }
 
 export interface AdvisorStatesTable {
@@ -144,6 +147,10 @@ export interface ConversationsTable {
   updated_at: number;
   last_interaction_at: number;
   resolved_at: number | null;
+  /** The case stays out of the waiting list until then… */
+  snoozed_until: number | null;
+  /** …unless the customer writes after this moment (when the snooze was set). */
+  snoozed_at: number | null;
 }
 
 export interface ConversationTagsTable {
@@ -262,6 +269,31 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface MacrosTable {
+  id: Generated<number>;
+  name: string;
+  body: string;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One row per channel once an administrator changes its promise; absent rows use the defaults. */
+export interface ServiceLevelPoliciesTable {
+  channel: string;
+  threshold_ms: number;
+  target_fraction: number;
+  updated_at: number;
+}
+
+/** One opening per weekday (ISO 1 = Monday … 7 = Sunday) in the shop's local time; no row = closed. */
+export interface ShopHoursTable {
+  shop_id: number;
+  weekday: number;
+  opens: string;
+  closes: string;
+}
+
 export type AdvisorRow = Selectable<AdvisorsTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type IdentityRow = Selectable<IdentitiesTable>;
@@ -309,3 +341,4 @@ export interface WebhookAllowListTable {
   entry: string;
   created_at: number;
 }
+export type MacroRow = Selectable<MacrosTable>;
