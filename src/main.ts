@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(ctx);
       case 'migrate':
-        console.log(`database ${ctx.store.dialect} is up to date`);
+        console.log(`database ${ctx.store.dialect.name} is up to date`);
         return 0;
       case 'seed-demo': {
         if (!(await isEmpty(ctx))) {
@@ -107,7 +107,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
   // person, a test, a supervisor script) sees it whole once the last line arrives.
   const banner = [
-    `\nRapport is running on ${ctx.store.dialect === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`,
+    `\nRapport is running on ${ctx.store.dialect.name === 'sqlite' ? `SQLite in ${ctx.config.dataDir}` : 'PostgreSQL'}.`,
     `  Open ${base}/desk/  (API: ${base}/api/docs)`,
     ...(demo
       ? [

@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, InteractionRow } from '../platform/db/schema.ts';
-import type { Dialect } from '../platform/db/connect.ts';
+import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid, RetryableConflict } from '../platform/errors.ts';
-import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
+import { searchWords } from '../platform/db/text-search.ts';
 import { encodeCursor, type PageCursor } from '../platform/http/cursor.ts';
 import { conversationScope, type Viewer } from '../advisors/access.ts';
 import { resolveCustomer } from '../customers/customers.ts';
@@ -480,54 +480,24 @@ export async function customerTimeline(
 /** Full-text search over the interactions a viewer may see, newest first. */
 export async function searchInteractions(
   db: Kysely<Database>,
-  dialect: Dialect,
+  dialect: StorageDialect,
   query: string,
   viewer: Viewer,
   limit: number,
 ): Promise<Interaction[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
-  const expression = matchExpression(dialect, words);
-  const visible = () =>
+  const rows = await dialect.newestInteractionMatches(db, words, limit, (match, n) =>
     db
       .selectFrom('interactions')
       .innerJoin('conversations', 'conversations.id', 'interactions.conversation_id')
       .selectAll('interactions')
-      .where(conversationScope(viewer));
-  if (dialect === 'postgres') {
-    const rows = await visible()
-      .where(pgMatches('interactions', expression))
+      .where(conversationScope(viewer))
+      .where(match)
       .orderBy('interactions.id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map(toInteraction);
-  }
-  // SQLite: walk the full-text matches newest first, a chunk at a time, keeping those in the
-  // viewer's scope, so a narrow scope still finds older matches without materialising them all.
-  // Chunks start small (a wide scope is served by the first) and grow for narrow scopes.
-  let chunk = Math.max(100, limit * 5);
-  const rows: InteractionRow[] = [];
-  let below = Number.MAX_SAFE_INTEGER;
-  for (let round = 0; round < 60 && rows.length < limit; round++) {
-    const candidates = (
-      await sql<{
-        id: number;
-      }>`select rowid as id from interactions_fts where interactions_fts match ${expression} and rowid < ${below} order by rowid desc limit ${chunk}`.execute(
-        db,
-      )
-    ).rows.map((r) => r.id);
-    if (candidates.length === 0) break;
-    below = candidates[candidates.length - 1]!;
-    rows.push(
-      ...(await visible()
-        .where('interactions.id', 'in', candidates)
-        .orderBy('interactions.id', 'desc')
-        .limit(limit - rows.length)
-        .execute()),
-    );
-    if (candidates.length < chunk) break;
-    chunk = Math.min(chunk * 4, 5000);
-  }
+      .limit(n)
+      .execute(),
+  );
   return rows.map(toInteraction);
 }
 

@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, CustomerRow } from '../platform/db/schema.ts';
-import type { Dialect } from '../platform/db/connect.ts';
+import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
-import { matchExpression, pgMatches, searchWords } from '../platform/db/text-search.ts';
+import { searchWords } from '../platform/db/text-search.ts';
 import { searchTextOf, type ContactPoints, type Identity, identitiesOf } from './identities.ts';
 import type { Consent, ConsentChannel, Customer } from '../api-types/customers.ts';
 
@@ -527,32 +527,13 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
 /** Full-text search over customers' names and identities, best first. */
 export async function searchCustomers(
   db: Kysely<Database>,
-  dialect: Dialect,
+  dialect: StorageDialect,
   query: string,
   limit: number,
 ): Promise<Customer[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
-  const expression = matchExpression(dialect, words);
-  const ids =
-    dialect === 'sqlite'
-      ? (
-          await sql<{
-            id: number;
-          }>`select rowid as id from customers_fts where customers_fts match ${expression} order by rank limit ${limit}`.execute(
-            db,
-          )
-        ).rows.map((r) => r.id)
-      : (
-          await db
-            .selectFrom('customers')
-            .select('id')
-            .where(pgMatches('customers', expression))
-            .where('merged_into_id', 'is', null)
-            .orderBy('updated_at', 'desc')
-            .limit(limit)
-            .execute()
-        ).map((r) => r.id);
+  const ids = await dialect.matchingCustomerIds(db, words, limit);
   return (await getCustomers(db, ids)).filter((c) => c.mergedIntoId === null && !c.erased);
 }
 

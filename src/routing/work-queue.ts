@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, WorkItemRow } from '../platform/db/schema.ts';
-import type { Dialect } from '../platform/db/connect.ts';
+import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
@@ -32,7 +32,6 @@ import type { QueueFigures } from '../api-types/routing.ts';
 export const presences: readonly Presence[] = ['available', 'busy', 'wrap_up', 'break', 'offline'];
 export type WorkStatus = 'waiting' | 'offered' | 'assigned' | 'done' | 'withdrawn';
 const live: WorkStatus[] = ['waiting', 'offered', 'assigned'];
-const dispatchLockKey = 72_431;
 /** An advisor who lets an offer time out is probably away: no new offers for this long (as the simulator assumes). */
 export const missedOfferPauseMs = 30_000;
 
@@ -552,16 +551,11 @@ export interface DispatchRound {
  */
 export async function dispatchWork(
   unit: Unit,
-  dialect: Dialect,
+  dialect: StorageDialect,
   options: Partial<RoutingOptions> & { readonly missedOfferPauseMs?: number } = {},
 ): Promise<DispatchRound> {
   const settings: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...options };
-  if (dialect === 'postgres') {
-    const lock = await sql<{
-      locked: boolean;
-    }>`select pg_try_advisory_xact_lock(${dispatchLockKey}) as locked`.execute(unit.db);
-    if (!lock.rows[0]?.locked) return { offers: [], expired: 0, busy: true };
-  }
+  if (!(await dialect.tryRoutingLock(unit.db))) return { offers: [], expired: 0, busy: true };
   const expired = await expireOffers(unit, options.missedOfferPauseMs ?? missedOfferPauseMs);
   await wakeSnoozedCases(unit, options);
   const advisors = await loadAdvisors(unit.db, unit.now, settings.occupancyWindowMs);

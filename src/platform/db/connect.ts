@@ -5,8 +5,9 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
 import { migrationProvider } from './migrations.ts';
-
-export type Dialect = 'sqlite' | 'postgres';
+import type { StorageDialect } from './dialects/storage-dialect.ts';
+import { sqliteDialect } from './dialects/sqlite.ts';
+import { postgresDialect } from './dialects/postgres.ts';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Store {
@@ -18,7 +19,8 @@ export interface Store {
    * it is the same pool.
    */
   readonly read: Kysely<Database>;
-  readonly dialect: Dialect;
+  /** What differs between the two databases (text search, locks, constraint errors), behind one interface. */
+  readonly dialect: StorageDialect;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export function openStore(options: {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, read: db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, read: db, dialect: postgresDialect, close: () => db.destroy() };
   }
   const file = options.file ?? path.join(options.dataDir ?? 'data', 'rapport.sqlite');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -42,14 +44,15 @@ export function openStore(options: {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(writeConnection) }),
   });
-  if (file === ':memory:') return { db, read: db, dialect: 'sqlite', close: () => db.destroy() };
+  if (file === ':memory:')
+    return { db, read: db, dialect: sqliteDialect, close: () => db.destroy() };
   const read = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }),
   });
   return {
     db,
     read,
-    dialect: 'sqlite',
+    dialect: sqliteDialect,
     async close() {
       await read.destroy();
       await db.destroy();

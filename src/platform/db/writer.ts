@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { pino, type Logger } from 'pino';
 import type { Database } from './schema.ts';
-import type { Dialect } from './connect.ts';
+import type { StorageDialect } from './dialects/storage-dialect.ts';
 import type { Clock } from '../clock.ts';
 import type { DomainEvent, NewEvent } from '../events/event.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -263,7 +263,7 @@ export async function publishLeftovers(
   db: Kysely<Database>,
   bus: EventBus,
   clock: Clock,
-  dialect: Dialect = 'sqlite',
+  dialect: StorageDialect,
 ): Promise<number> {
   return sweepUnpublished({ db, dialect, bus, clock, olderThanMs: 0 });
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, EventRow } from '../db/schema.ts';
-import type { Dialect } from '../db/connect.ts';
+import type { StorageDialect } from '../db/dialects/storage-dialect.ts';
 import type { Clock } from '../clock.ts';
 import type { DomainEvent } from './event.ts';
 import type { EventBus } from './bus.ts';
@@ -52,7 +52,7 @@ export function eventOfRow(row: EventRow): DomainEvent {
 
 export interface SweepOptions {
   readonly db: Kysely<Database>;
-  readonly dialect: Dialect;
+  readonly dialect: StorageDialect;
   readonly bus: EventBus;
   readonly clock: Clock;
   /** Only events committed at least this long ago: younger ones are still the writer's to mark. */
@@ -96,7 +96,7 @@ export async function sweepUnpublished(options: SweepOptions): Promise<number> {
   };
   let total = 0;
   for (;;) {
-    const swept = await (dialect === 'postgres'
+    const swept = await (dialect.skipsLockedRows
       ? db.transaction().execute((trx) => sweepOnce(trx, true))
       : sweepOnce(db, false));
     total += swept;

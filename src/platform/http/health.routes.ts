@@ -14,7 +14,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: Context): void {
     async (request, reply) => {
       try {
         await sql`select 1`.execute(ctx.store.db);
-        return { status: 'ready', database: ctx.store.dialect };
+        return { status: 'ready', database: ctx.store.dialect.name };
       } catch (error) {
         ctx.logger.warn({ err: error }, 'database not reachable');
         return sendProblem(reply, request, 'not-ready', 'the database does not answer');

@@ -43,7 +43,7 @@ async function waitFor<T>(
 
 /** Where another process or node would connect to reach the same database as `store`. */
 async function addressOf(store: Store): Promise<string> {
-  if (store.dialect === 'sqlite') {
+  if (store.dialect.name === 'sqlite') {
     const { rows } = await sql<{ file: string }>`pragma database_list`.execute(store.db);
     return rows[0]!.file;
   }

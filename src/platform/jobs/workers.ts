@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Logger } from 'pino';
-import type { Dialect } from '../db/connect.ts';
+import type { StorageDialect } from '../db/dialects/storage-dialect.ts';
 import type { JobsTable } from '../db/schema.ts';
 import type { Unit, Writer } from '../db/writer.ts';
 import { systemActor } from '../events/event.ts';
@@ -10,7 +10,7 @@ import { JobFailure, purgeDoneJobs, type DeadJobHook, type Job, type JobHandler 
 type JobRow = Selectable<JobsTable>;
 
 export interface JobWorkerOptions {
-  readonly dialect: Dialect;
+  readonly dialect: StorageDialect;
   /**
    * Every change of a job's state is a unit of work: claims and completions share group commits,
    * and "now" is the writer's clock (a manual clock in tests).
@@ -101,7 +101,7 @@ export function startJobWorkers(options: JobWorkerOptions): JobWorkers {
       locked_by: workerId,
       updated_at: now,
     } as const;
-    if (options.dialect === 'postgres') {
+    if (options.dialect.skipsLockedRows) {
       // Rows another node is claiming are skipped, not waited for: each node takes different jobs.
       return unit.db
         .updateTable('jobs')
