@@ -46,7 +46,7 @@ for (let start = 0; start < known; start += 500) {
             from: contactOf(person),
             text: `First contact from person ${person}`,
           },
-          { defaultRegion: 'FR', actor: systemActor },
+          { defaultRegion: 'FR', actor: systemActor, dialect: ctx.store.dialect },
         ),
       );
     }),

@@ -244,7 +244,11 @@ async function runSuite(): Promise<void> {
             const contact = await ingestInbound(
               unit,
               { kind, from: { email: `waiting${i}@example.com` }, text: 'Hello', teamId: team },
-              { defaultRegion: 'FR', actor: { type: 'channel', id: null } },
+              {
+                defaultRegion: 'FR',
+                actor: { type: 'channel', id: null },
+                dialect: ctx.store.dialect,
+              },
             );
             await queueWork(unit, contact.conversationId, kind);
           });

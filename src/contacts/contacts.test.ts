@@ -45,7 +45,7 @@ for (const database of await testDatabases()) {
             provider: 'smtp',
             providerId,
           },
-          { defaultRegion: 'FR', actor: channel },
+          { defaultRegion: 'FR', actor: channel, dialect: h.ctx.store.dialect },
         ),
       );
 

@@ -34,6 +34,7 @@ import type { Outbox } from '../channels/send-queue.ts';
 import { isAutomatedContact, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';
 import type { RoutingOptions } from '../routing/types.ts';
+import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 
 /** What every way in tells `receiveContact` besides the contact itself. */
 export interface ReceiveOptions {
@@ -45,6 +46,8 @@ export interface ReceiveOptions {
   readonly routing?: Partial<RoutingOptions>;
   /** Our own address on the account it came in on: a contact from it is our own echo. */
   readonly ownAddress?: string | undefined;
+  /** The store's dialect: it locks the customer while their case is chosen. */
+  readonly dialect: StorageDialect;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function receiveContact(
     defaultRegion: options.defaultRegion,
     actor: options.actor,
     automated,
+    dialect: options.dialect,
   });
   if (!result.duplicate && !automated)
     await queueWork(unit, result.conversationId, contact.kind, options.routing ?? {});

@@ -32,7 +32,11 @@ for (const database of databases) {
 
     const ingest = (contact: InboundContact) =>
       h.ctx.writer.run((unit) =>
-        ingestInbound(unit, contact, { defaultRegion: 'FR', actor: channel }),
+        ingestInbound(unit, contact, {
+          defaultRegion: 'FR',
+          actor: channel,
+          dialect: h.ctx.store.dialect,
+        }),
       );
 
     test('a first contact opens a case; the next contact on another channel appends to it', async () => {

@@ -169,6 +169,8 @@ export async function ingestInbound(
     readonly actor: Actor;
     /** A machine's message (auto-reply, bulk, our own echo): stored as such, never reopens the case. */
     readonly automated?: boolean;
+    /** The store's dialect: it locks the customer while their case is chosen. */
+    readonly dialect: StorageDialect;
   },
 ): Promise<IngestResult> {
   const automated = options.automated === true;
@@ -193,6 +195,9 @@ export async function ingestInbound(
   const channel = channelOfKind[contact.kind];
   const account = await inboundAccount(unit.db, channel, contact);
   const teamId = contact.teamId ?? account?.teamId ?? undefined;
+  // Two contacts of one customer on two nodes must not both open a case: hold the customer's row
+  // until this transaction ends, so the second sees the case the first opened.
+  await options.dialect.lockCustomer(unit.db, customerId);
 
   let conversation = contact.conversationId
     ? await unit.db

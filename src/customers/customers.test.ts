@@ -93,7 +93,7 @@ for (const database of databases) {
             from: { email: 'ben@home.example', name: 'Ben Olsen' },
             text: 'My invoice is wrong',
           },
-          { defaultRegion: 'FR', actor: channel },
+          { defaultRegion: 'FR', actor: channel, dialect: h.ctx.store.dialect },
         ),
       );
       const b = await h.ctx.writer.run((unit) =>
@@ -104,7 +104,7 @@ for (const database of databases) {
             from: { phone: '0622334455', name: 'Benjamin Olsen' },
             text: 'Called about the invoice',
           },
-          { defaultRegion: 'FR', actor: channel },
+          { defaultRegion: 'FR', actor: channel, dialect: h.ctx.store.dialect },
         ),
       );
       assert.notEqual(a.customerId, b.customerId);
@@ -183,7 +183,7 @@ for (const database of databases) {
             from: { email: 'zoe@private.example', name: 'Zoé Laurent' },
             text: 'My address is 3 rue Secrète',
           },
-          { defaultRegion: 'FR', actor: channel },
+          { defaultRegion: 'FR', actor: channel, dialect: h.ctx.store.dialect },
         ),
       );
       const exported = await exportCustomer(h.ctx.store.db, r.customerId, h.ctx.clock.now());

@@ -648,6 +648,7 @@ export async function loadDemoCompany(
                 { ...step.contact, occurredAt: step.at },
                 {
                   defaultRegion: ctx.config.defaultPhoneRegion,
+                  dialect: ctx.store.dialect,
                   actor: { type: 'channel', id: null },
                 },
               ),

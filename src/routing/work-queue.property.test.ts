@@ -178,7 +178,11 @@ for (const database of databases) {
                     text: 'Hello',
                     teamId: teams[operation.customer % teams.length]!,
                   },
-                  { defaultRegion: 'FR', actor: { type: 'channel', id: null } },
+                  {
+                    defaultRegion: 'FR',
+                    actor: { type: 'channel', id: null },
+                    dialect: h.ctx.store.dialect,
+                  },
                 );
                 const before = day.servedBefore[operation.customer];
                 if (contact.customerCreated && before !== undefined)

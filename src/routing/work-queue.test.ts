@@ -109,7 +109,11 @@ for (const database of databases) {
         const contact = await ingestInbound(
           unit,
           { kind: 'chat_message', from: { email }, text: 'Me again', teamId },
-          { defaultRegion: 'FR', actor: { type: 'channel', id: null } },
+          {
+            defaultRegion: 'FR',
+            actor: { type: 'channel', id: null },
+            dialect: h.ctx.store.dialect,
+          },
         );
         await unit.db
           .updateTable('customers')

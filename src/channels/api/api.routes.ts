@@ -46,6 +46,7 @@ export function registerApiInboundRoutes(app: FastifyInstance, ctx: Context): vo
         const result = await receiveContact(unit, contact!, {
           defaultRegion: ctx.config.defaultPhoneRegion,
           actor: { type: 'channel', id: me.id },
+          dialect: ctx.store.dialect,
         });
         return { status: result.duplicate ? 200 : 201, body: result };
       });

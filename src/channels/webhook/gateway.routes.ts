@@ -80,6 +80,7 @@ export function registerGatewayRoutes(
               defaultRegion: ctx.config.defaultPhoneRegion,
               actor,
               ownAddress: account.address,
+              dialect: ctx.store.dialect,
             });
             contacts.push({
               id: contact.providerId,
