@@ -17,7 +17,14 @@ export interface TestDatabase {
   readonly skip: string | false;
   /** A fresh, empty database for one suite. */
   open(): Promise<Store>;
+  /**
+   * Another store on the database `store` opened, as a second node would open it (its own pool);
+   * undefined on SQLite, which one process serves.
+   */
+  reopen(store: Store): Store | undefined;
 }
+
+const urls = new WeakMap<Store, string>();
 
 let counter = 0;
 
@@ -59,6 +66,7 @@ export async function testDatabases(): Promise<TestDatabase[]> {
           },
         };
       },
+      reopen: () => undefined,
     },
     {
       name: 'postgres',
@@ -72,7 +80,7 @@ export async function testDatabases(): Promise<TestDatabase[]> {
         const url = new URL(adminUrl);
         url.pathname = `/${name}`;
         const store = openStore({ databaseUrl: url.toString() });
-        return {
+        const opened: Store = {
           ...store,
           async close() {
             await store.close();
@@ -82,6 +90,12 @@ export async function testDatabases(): Promise<TestDatabase[]> {
             await cleanup.end();
           },
         };
+        urls.set(opened, url.toString());
+        return opened;
+      },
+      reopen(store) {
+        const url = urls.get(store);
+        return url === undefined ? undefined : openStore({ databaseUrl: url });
       },
     },
   ];

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { AdvisorRow, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
+import { Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
+import { unlessDuplicate } from '../platform/db/unique.ts';
 import { normaliseEmail } from '../channels/addresses.ts';
 import type { Role, Viewer } from './access.ts';
 import type { Advisor } from '../api-types/people.ts';
@@ -59,29 +60,27 @@ export async function createAdvisor(
   if (input.role === 'shop_advisor' && input.shopId == null)
     throw new Invalid('shopId', 'a shop advisor needs a shop');
   await checkRefs(unit.db, input.teamId ?? null, input.shopId ?? null);
-  const existing = await unit.db
-    .selectFrom('advisors')
-    .select('id')
-    .where('email', '=', email)
-    .executeTakeFirst();
-  if (existing) throw new Conflict('an advisor with this email already exists');
-  const row = await unit.db
-    .insertInto('advisors')
-    .values({
-      name: input.name,
-      email,
-      role: input.role,
-      team_id: input.teamId ?? null,
-      shop_id: input.shopId ?? null,
-      password_hash: input.passwordHash,
-      languages: JSON.stringify(input.languages ?? ['en']),
-      skills: JSON.stringify(input.skills ?? []),
-      active: 1,
-      created_at: unit.now,
-      updated_at: unit.now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  // The unique email decides, so two nodes adding one address at once give one advisor and a 409.
+  const row = await unlessDuplicate(
+    unit.db
+      .insertInto('advisors')
+      .values({
+        name: input.name,
+        email,
+        role: input.role,
+        team_id: input.teamId ?? null,
+        shop_id: input.shopId ?? null,
+        password_hash: input.passwordHash,
+        languages: JSON.stringify(input.languages ?? ['en']),
+        skills: JSON.stringify(input.skills ?? []),
+        active: 1,
+        created_at: unit.now,
+        updated_at: unit.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+    'an advisor with this email already exists',
+  );
   const advisor = toAdvisor(row);
   await unit.record({
     type: 'advisor.created',

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
+import { Invalid, NotFound } from '../platform/errors.ts';
+import { unlessDuplicate } from '../platform/db/unique.ts';
 import type { Directory, DirectoryPerson } from '../api-types/people.ts';
 
 /** A contact-centre team, or the team of a shop's desk. */
@@ -14,13 +15,6 @@ export interface Team {
   readonly kind: (typeof teamKinds)[number];
 }
 
-/** True when another team (not `except`) already has this name. */
-async function teamNameTaken(unit: Unit, name: string, except: number | null): Promise<boolean> {
-  let query = unit.db.selectFrom('teams').select('id').where('name', '=', name);
-  if (except !== null) query = query.where('id', '!=', except);
-  return (await query.executeTakeFirst()) !== undefined;
-}
-
 /** Creates a team; names are unique (also in the database). */
 export async function createTeam(
   unit: Unit,
@@ -29,13 +23,15 @@ export async function createTeam(
 ): Promise<Team> {
   const name = input.name.trim();
   if (!name) throw new Invalid('name', 'must not be blank');
-  if (await teamNameTaken(unit, name, null))
-    throw new Conflict(`a team named "${name}" already exists`);
-  const row = await unit.db
-    .insertInto('teams')
-    .values({ name, kind: input.kind, created_at: unit.now })
-    .returning(['id', 'name', 'kind'])
-    .executeTakeFirstOrThrow();
+  // The unique name decides, so two nodes creating one team at once give one team and a 409.
+  const row = await unlessDuplicate(
+    unit.db
+      .insertInto('teams')
+      .values({ name, kind: input.kind, created_at: unit.now })
+      .returning(['id', 'name', 'kind'])
+      .executeTakeFirstOrThrow(),
+    `a team named "${name}" already exists`,
+  );
   await unit.record({
     type: 'team.created',
     actor,
@@ -61,9 +57,10 @@ export async function renameTeam(
   if (!before) throw new NotFound('team');
   const name = newName.trim();
   if (!name) throw new Invalid('name', 'must not be blank');
-  if (await teamNameTaken(unit, name, id))
-    throw new Conflict(`a team named "${name}" already exists`);
-  await unit.db.updateTable('teams').set({ name }).where('id', '=', id).execute();
+  await unlessDuplicate(
+    unit.db.updateTable('teams').set({ name }).where('id', '=', id).execute(),
+    `a team named "${name}" already exists`,
+  );
   await unit.record({
     type: 'team.renamed',
     actor,
