@@ -103,7 +103,7 @@ for (const database of databases) {
         payload: { name: 'Care' },
       });
       assert.equal(renamed.statusCode, 409);
-      assert.match(renamed.headers['content-type'] ?? '', /problem\+json/);
+      assert.match(String(renamed.headers['content-type']), /problem\+json/);
     });
   });
 }

@@ -17,15 +17,10 @@ import { systemActor } from '../src/platform/events/event.ts';
 import { createAdvisor, issueToken } from '../src/advisors/advisors.ts';
 import { ingestInbound } from '../src/conversations/interactions.ts';
 import { startDispatcher } from '../src/routing/dispatcher.ts';
-import {
-  acceptOffer,
-  completeWork,
-  declineOffer,
-  dispatchWork,
-  queueWork,
-  setCapacity,
-  setPresence,
-} from '../src/routing/work-queue.ts';
+import { dispatchWork } from '../src/routing/dispatch-round.ts';
+import { acceptOffer, declineOffer } from '../src/routing/offers.ts';
+import { setCapacity, setPresence } from '../src/routing/presence.ts';
+import { completeWork, queueWork } from '../src/routing/work-items.ts';
 import {
   DEFAULT_SERVICE_LEVELS,
   type ChannelCounts,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
-import { dispatchWork } from '../src/routing/work-queue.ts';
+import { dispatchWork } from '../src/routing/dispatch-round.ts';
 import { isOpenAt } from '../src/shops/shop-hours.ts';
 
 describe('the desk in Chromium', () => {

@@ -29,7 +29,7 @@ import {
   type IngestResult,
   type ReplyAddressing,
 } from '../conversations/interactions.ts';
-import { completeWork, queueWork, withdrawWork } from '../routing/work-queue.ts';
+import { completeWork, queueWork, withdrawWork } from '../routing/work-items.ts';
 import type { Outbox } from '../channels/send-queue.ts';
 import { isAutomatedContact, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';

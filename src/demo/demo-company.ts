@@ -12,7 +12,7 @@ import {
   type InboundContact,
 } from '../conversations/interactions.ts';
 import { updateConversation, type InteractionChannel } from '../conversations/conversations.ts';
-import { queueWork } from '../routing/work-queue.ts';
+import { queueWork } from '../routing/work-items.ts';
 import { createSecretBox } from '../platform/secrets.ts';
 import { createChannelAccount, type NewChannelAccount } from '../channels/channel-accounts.ts';
 import { replyRouteFor } from '../channels/reply-route.ts';

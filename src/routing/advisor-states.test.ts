@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
-import { occupancyBetween, stretchesOf, type AdvisorStates } from './advisor-states.ts';
-import { dispatchWork } from './work-queue.ts';
+import type { AdvisorStates } from './advisor-states.ts';
+import { occupancyBetween, stretchesOf } from './occupancy.ts';
+import { dispatchWork } from './dispatch-round.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;

@@ -1,68 +1,15 @@
 /**
  * The supervisor's view of advisors: presence, capacity, load now and occupancy over the last hour,
- * read from advisor_states and work_items. Read-only: routing itself lives in work-queue.ts.
+ * read from advisor_states and work_items. Read-only: routing itself lives in dispatch-round.ts.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.ts';
 import { NotFound } from '../platform/errors.ts';
-import { defaultCapacity, heldWork } from './work-queue.ts';
+import { defaultCapacity } from './presence.ts';
+import { heldWork } from './work-items.ts';
+import { occupancyBetween, stretchesOf } from './occupancy.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts, type Presence } from './types.ts';
 import type { AdvisorStateView, AdvisorStates, HeldWork } from '../api-types/routing.ts';
-
-/** A stretch of time an advisor held one item, weighted by the share of their capacity it takes. */
-export interface BusyStretch {
-  readonly start: number;
-  /** Null while the item is still held. */
-  readonly end: number | null;
-  readonly weight: number;
-}
-
-/**
- * Occupancy between `from` and `to` (pure): at each moment the advisor's utilisation is the sum of
- * the weights of the items held, capped at 1; occupancy is its average over the window.
- */
-export function occupancyBetween(stretches: readonly BusyStretch[], from: number, to: number) {
-  if (to <= from) return 0;
-  const changes: Array<{ at: number; delta: number }> = [];
-  for (const s of stretches) {
-    const start = Math.max(s.start, from);
-    const end = Math.min(s.end ?? to, to);
-    if (end <= start) continue;
-    changes.push({ at: start, delta: s.weight }, { at: end, delta: -s.weight });
-  }
-  changes.sort((a, b) => a.at - b.at);
-  let level = 0;
-  let last = from;
-  let busy = 0;
-  for (const change of changes) {
-    busy += Math.min(1, Math.max(0, level)) * (change.at - last);
-    level += change.delta;
-    last = change.at;
-  }
-  busy += Math.min(1, Math.max(0, level)) * (to - last);
-  return busy / (to - from);
-}
-
-/** One routed item as the occupancy rule needs it. */
-export interface HeldItem {
-  readonly channel: string;
-  readonly offeredAt: number | null;
-  readonly acceptedAt: number | null;
-  readonly completedAt: number | null;
-}
-
-/**
- * Busy stretches from work items: an item occupies its advisor from the offer (or the acceptance,
- * when there was no offer) until it is completed, weighted 1 / capacity of its channel (pure).
- */
-export function stretchesOf(items: readonly HeldItem[], capacity: ChannelCounts): BusyStretch[] {
-  return items.flatMap((item) => {
-    const start = item.offeredAt ?? item.acceptedAt;
-    if (start === null) return [];
-    const slots = capacity[item.channel as keyof ChannelCounts] ?? 0;
-    return [{ start, end: item.completedAt, weight: slots > 0 ? 1 / slots : 1 }];
-  });
-}
 
 const steps = 12;
 const liveStatuses = ['offered', 'assigned'];

@@ -11,7 +11,7 @@ import {
   declineWorkItem,
   nextWakeAt,
   replaceWorkItem,
-  setPresence,
+  presenceChanged,
 } from './assign-work.ts';
 import type { RoutingState } from './assign-work.ts';
 import { createOccupancyLedger, recordUtilization } from './occupancy-ledger.ts';
@@ -221,7 +221,7 @@ test('a declined offer goes back to its place and the next advisor gets it', () 
   ]);
   addWorkItem(state, call('c1'), T0);
   assert.equal(assignAvailableWork(state, T0)[0]?.advisorId, 'a');
-  setPresence(state, 'a', 'break', T0 + 15_000);
+  presenceChanged(state, 'a', 'break', T0 + 15_000);
   declineWorkItem(state, 'c1', T0 + 15_000);
   const [again] = assignAvailableWork(state, T0 + 15_000);
   assert.equal(again?.advisorId, 'b');
@@ -486,7 +486,7 @@ test('property: the live engine stays consistent through arrivals, completions, 
             if (id !== undefined) completeWorkItem(state, id, now);
           } else if (s.kind === 'presence') {
             const a = advisors[s.pick % advisors.length];
-            if (a) setPresence(state, a.id, s.away ? 'break' : 'available', now);
+            if (a) presenceChanged(state, a.id, s.away ? 'break' : 'available', now);
           } else {
             now += s.ms;
           }

@@ -10,6 +10,7 @@ import { Conflict, NotFound } from '../platform/errors.ts';
 import { MinHeap } from './min-heap.ts';
 import { recordUtilization } from './occupancy-ledger.ts';
 import {
+  handsBackWork,
   canHoldFor,
   isQualified,
   isRoutable,
@@ -273,8 +274,11 @@ function advisorEntry(state: RoutingState, advisorId: string): AdvisorEntry {
   return entry;
 }
 
-/** Changes an advisor's presence; held items are let go when the advisor leaves (break, offline). */
-export function setPresence(
+/**
+ * Tells the engine an advisor's presence changed (the stored change is `setPresence` in
+ * presence.ts); held items are let go when the advisor leaves (break, offline).
+ */
+export function presenceChanged(
   state: RoutingState,
   advisorId: string,
   presence: Presence,
@@ -284,7 +288,7 @@ export function setPresence(
   const advisor = entry.advisor;
   const working = presence === 'available' || presence === 'busy';
   advisor.presence = working ? (utilization(advisor) > 0 ? 'busy' : 'available') : presence;
-  if (presence === 'break' || presence === 'offline') {
+  if (handsBackWork(presence)) {
     for (const queued of [...entry.held]) releaseHold(state, queued);
   }
   if (refreshFree(state, entry, now)) state.dirtyAdvisors.add(entry);

@@ -1,6 +1,6 @@
 import type { Context } from '../platform/context.ts';
 import type { RoutingOptions } from './types.ts';
-import { dispatchWork } from './work-queue.ts';
+import { dispatchWork } from './dispatch-round.ts';
 
 const triggers = new Set([
   'work-item.queued',

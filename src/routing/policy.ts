@@ -7,11 +7,20 @@ import { occupancyOver } from './occupancy-ledger.ts';
 import type {
   AdvisorState,
   Channel,
+  Presence,
   RoutingPolicyName,
   ServiceLevelPolicy,
   WorkItem,
 } from './types.ts';
 import { CHANNELS } from './types.ts';
+
+/**
+ * The presence rule shared by the stored routing (`setPresence`) and the engine (`presenceChanged`):
+ * an advisor leaving for a break or going offline hands back what is not theirs yet (offers, holds).
+ */
+export function handsBackWork(presence: Presence): boolean {
+  return presence === 'break' || presence === 'offline';
+}
 
 /** The service-level deadline of an item: when it arrived plus its channel's threshold. */
 export function deadlineFor(item: Pick<WorkItem, 'createdAt'>, policy: ServiceLevelPolicy): number {

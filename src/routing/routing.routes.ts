@@ -7,17 +7,11 @@ import { canSeeConversation } from '../advisors/access.ts';
 import { NotFound } from '../platform/errors.ts';
 import { normalisePhone } from '../channels/addresses.ts';
 import { CHANNELS, DEFAULT_ROUTING_OPTIONS, type ChannelCounts } from './types.ts';
-import {
-  acceptOffer,
-  declineOffer,
-  defaultCapacity,
-  presences,
-  queueFigures,
-  requestCallback,
-  setCapacity,
-  setPresence,
-  heldWork,
-} from './work-queue.ts';
+import { requestCallback } from './callbacks.ts';
+import { acceptOffer, declineOffer } from './offers.ts';
+import { defaultCapacity, presences, setCapacity, setPresence } from './presence.ts';
+import { queueFigures } from './queue-figures.ts';
+import { heldWork } from './work-items.ts';
 
 const PresenceBody = Strict({ presence: Type.Union(presences.map((p) => Type.Literal(p))) });
 const CapacityBody = Strict(

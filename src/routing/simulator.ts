@@ -12,7 +12,7 @@ import {
   declineWorkItem,
   freeAdvisorCount,
   nextWakeAt,
-  setPresence,
+  presenceChanged,
   withdrawWorkItem,
 } from './assign-work.ts';
 import type { RoutingState } from './assign-work.ts';
@@ -506,7 +506,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
 
   const backToWork = (advisor: SimAdvisor, now: number): void => {
     if (advisor.onShift && !advisor.away && advisor.wrapping === 0) {
-      setPresence(engine, advisor.state.id, 'available', now);
+      presenceChanged(engine, advisor.state.id, 'available', now);
     }
   };
 
@@ -536,7 +536,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
         const wrapSeconds = scenario.wrapUpSeconds?.[item.channel] ?? 0;
         if (advisor && wrapSeconds > 0 && advisor.onShift) {
           advisor.wrapping += 1;
-          setPresence(engine, advisor.state.id, 'wrap_up', now);
+          presenceChanged(engine, advisor.state.id, 'wrap_up', now);
           schedule(now + wrapSeconds * SECOND, EventType.ReturnToWork, 1, advisor.state.id);
         }
         break;
@@ -563,7 +563,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
         activeByChannel[back.channel] -= 1;
         if (advisor) {
           advisor.away = true;
-          setPresence(engine, advisor.state.id, 'break', now);
+          presenceChanged(engine, advisor.state.id, 'break', now);
           schedule(now + missPauseMs, EventType.ReturnToWork, 2, advisor.state.id);
         }
         if (contact.patienceAt <= now) {
@@ -602,7 +602,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
           const advisor = advisors.get(id);
           if (!advisor) continue;
           advisor.onShift = false;
-          if (advisor.registered) setPresence(engine, id, 'offline', now);
+          if (advisor.registered) presenceChanged(engine, id, 'offline', now);
         }
         break;
       case EventType.Wake:

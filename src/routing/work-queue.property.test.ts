@@ -13,16 +13,11 @@ import { ingestInbound } from '../conversations/interactions.ts';
 import { systemActor } from '../platform/events/event.ts';
 import type { WorkItemRow } from '../platform/db/schema.ts';
 import { CHANNELS, type Channel, type ChannelCounts, type Presence } from './types.ts';
-import {
-  acceptOffer,
-  completeWork,
-  declineOffer,
-  dispatchWork,
-  queueWork,
-  requestCallback,
-  setCapacity,
-  setPresence,
-} from './work-queue.ts';
+import { requestCallback } from './callbacks.ts';
+import { dispatchWork } from './dispatch-round.ts';
+import { acceptOffer, declineOffer } from './offers.ts';
+import { setCapacity, setPresence } from './presence.ts';
+import { completeWork, queueWork } from './work-items.ts';
 
 const databases = await testDatabases();
 const numRuns = Number(process.env.RAPPORT_PROPERTY_RUNS ?? 20);

@@ -7,15 +7,11 @@ import { systemActor } from '../platform/events/event.ts';
 import { ingestInbound } from '../conversations/interactions.ts';
 import type { WorkItemRow } from '../platform/db/schema.ts';
 import { DEFAULT_SERVICE_LEVELS, type ChannelCounts, type Presence } from './types.ts';
-import {
-  dispatchWork,
-  missedOfferPauseMs,
-  queueFigures,
-  queueWork,
-  setCapacity,
-  setPresence,
-  type DispatchRound,
-} from './work-queue.ts';
+import { dispatchWork, type DispatchRound } from './dispatch-round.ts';
+import { missedOfferPauseMs } from './offers.ts';
+import { setCapacity, setPresence } from './presence.ts';
+import { queueFigures } from './queue-figures.ts';
+import { queueWork } from './work-items.ts';
 
 const databases = await testDatabases();
 const SECOND = 1000;
