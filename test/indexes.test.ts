@@ -98,7 +98,7 @@ for (const database of databases) {
 
     test('the start-up sweep finds unpublished events by the partial index', async () => {
       const { db, queries } = recording(store);
-      await publishLeftovers(db, inProcessBus(), clock);
+      await publishLeftovers(db, inProcessBus(), clock, store.dialect);
       const sweep = find(queries, /"published_at" is null/);
       assert.match(await planOf(sweep), /events_unpublished/);
     });

@@ -8,8 +8,6 @@ import { customersMigration } from './migrations/0004-customers.ts';
 import { conversationsMigration } from './migrations/0005-conversations.ts';
 import { routingMigration } from './migrations/0006-routing.ts';
 import { macrosMigration } from './migrations/0007-macros.ts';
-import { insightsMigration } from './migrations/0008-insights.ts';
-import { channelsMigration } from './migrations/0009-channels.ts';
 import { jobsMigration } from './migrations/0100-jobs.ts';
 import { integrationsMigration } from './migrations/0110-integrations.ts';
 import { channelAccountsMigration } from './migrations/0120-channel-accounts.ts';
@@ -24,8 +22,6 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0005-conversations', conversationsMigration],
   ['0006-routing', routingMigration],
   ['0007-macros', macrosMigration],
-  ['0008-insights', insightsMigration],
-  ['0009-channels', channelsMigration],
   ['0100-jobs', jobsMigration],
   ['0110-integrations', integrationsMigration],
   ['0120-channel-accounts', channelAccountsMigration],

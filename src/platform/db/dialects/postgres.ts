@@ -21,6 +21,7 @@ export const postgresDialect: StorageDialect = {
   name: 'postgres',
   idType: 'bigserial',
   bigType: 'bigint',
+  neverReusedKey: (column) => column.primaryKey(),
 
   async createTextSearch(db, table) {
     const column = table === 'interactions' ? 'text' : 'search_text';

@@ -16,6 +16,7 @@ export const sqliteDialect: StorageDialect = {
   name: 'sqlite',
   idType: 'integer',
   bigType: 'integer',
+  neverReusedKey: (column) => column.primaryKey().autoIncrement(),
 
   async createTextSearch(db, table) {
     const column = searchedColumn[table];

@@ -3,7 +3,7 @@
  * one implementation per database (`sqlite.ts`, `postgres.ts`), as Kysely's dialect folders do.
  * Domain code asks the store's dialect instead of branching on which database it is.
  */
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { ColumnDefinitionBuilder, Expression, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -28,6 +28,11 @@ export interface StorageDialect {
   readonly idType: 'bigserial' | 'integer';
   /** Column type of ids and epoch-millisecond times, which outgrow 32 bits. */
   readonly bigType: 'bigint' | 'integer';
+  /**
+   * Makes `column` a generated primary key whose values are never handed out again, even after the
+   * row with the highest one is deleted (SQLite's AUTOINCREMENT; a PostgreSQL sequence already is).
+   */
+  neverReusedKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
 
   /**
    * Migration: the full-text index of a table (`interactions.text`, `customers.search_text`), kept

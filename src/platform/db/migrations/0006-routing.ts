@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AreaMigration } from './area-migration.ts';
 
-/** Routing: advisors' presence and capacity, and the work items routing hands out. */
+/** Routing: advisors' presence and capacity, the work items routing hands out, service-level promises. */
 export const routingMigration: AreaMigration = {
   async up(db, { idType: id, bigType: big }) {
     await db.schema
@@ -59,5 +59,14 @@ export const routingMigration: AreaMigration = {
     await sql`create unique index work_items_one_live_per_conversation on work_items (conversation_id) where status in ('waiting', 'offered', 'assigned')`.execute(
       db,
     );
+
+    // One row per channel once an administrator changes its promise; absent rows use the defaults.
+    await db.schema
+      .createTable('service_level_policies')
+      .addColumn('channel', 'text', (c) => c.primaryKey())
+      .addColumn('threshold_ms', big, (c) => c.notNull())
+      .addColumn('target_fraction', 'real', (c) => c.notNull())
+      .addColumn('updated_at', big, (c) => c.notNull())
+      .execute();
   },
 };

@@ -2,13 +2,12 @@ import type { AreaMigration } from './area-migration.ts';
 
 /** Advisors' saved replies. */
 export const macrosMigration: AreaMigration = {
-  async up(db, { name, idType: id, bigType: big }) {
+  async up(db, dialect) {
+    const { idType: id, bigType: big } = dialect;
     await db.schema
       .createTable('macros')
-      // AUTOINCREMENT on SQLite: a deleted macro's id is never handed to a new one.
-      .addColumn('id', id, (c) =>
-        name === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-      )
+      // A deleted macro's id is never handed to a new one.
+      .addColumn('id', id, (c) => dialect.neverReusedKey(c))
       .addColumn('name', 'text', (c) => c.notNull().unique())
       .addColumn('body', 'text', (c) => c.notNull())
       .addColumn('created_by', big, (c) => c.references('advisors.id'))

@@ -1,8 +1,8 @@
 import type { AreaMigration } from './area-migration.ts';
 
 /**
- * Channel accounts (mailboxes, phone numbers, pages, widgets, shops), several per channel, replacing
- * the per-channel settings; interactions record the account, addresses and provider thread they used.
+ * Channel accounts (mailboxes, phone numbers, pages, widgets, shops), several per channel;
+ * interactions record the account, addresses and provider thread they used.
  */
 export const channelAccountsMigration: AreaMigration = {
   async up(db, { idType: id, bigType: big }) {
@@ -47,7 +47,5 @@ export const channelAccountsMigration: AreaMigration = {
       .on('interactions')
       .columns(['account_id', 'thread_id'])
       .execute();
-
-    await db.schema.dropTable('channel_settings').execute();
   },
 };
