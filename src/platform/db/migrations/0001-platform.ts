@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AreaMigration } from './area-migration.ts';
 
 /** What every area leans on: the audit log that doubles as the outbox, and idempotency keys. */
@@ -28,11 +27,7 @@ export const platformMigration: AreaMigration = {
       .columns(['entity_type', 'entity_id'])
       .execute();
     await db.schema.createIndex('events_by_customer').on('events').column('customer_id').execute();
-    // The start-up sweep looks for events a crash left unpublished. Partial: only those few rows are
-    // in it (each is marked within a batch of its commit), so it costs writes next to nothing.
-    await sql`create index events_unpublished on events (id) where published_at is null`.execute(
-      db,
-    );
+    // The index of unpublished events, which the sweeper reads, comes with the jobs (0100-jobs.ts).
 
     await db.schema
       .createTable('idempotency_keys')
