@@ -100,6 +100,8 @@ for (const database of await testDatabases()) {
         .select('type')
         .where('entity_type', '=', 'shop')
         .where('entity_id', '=', id)
+        // In the order they were recorded: without it PostgreSQL may return them in any order.
+        .orderBy('id')
         .execute();
       assert.deepEqual(
         audited.map((e) => e.type),
