@@ -21,7 +21,7 @@ export const deliveryMigration: AreaMigration = {
       .execute();
     await db
       .updateTable('interactions')
-      .set((eb: any) => ({ sent_at: eb.ref('created_at') }))
+      .set((eb) => ({ sent_at: eb.ref('created_at') }))
       .where('direction', '=', 'outbound')
       .where('delivery_state', 'in', ['sent', 'delivered', 'read'])
       .execute();
