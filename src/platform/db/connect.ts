@@ -35,6 +35,14 @@ export function openStore(options: {
 }): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle connection the server ends (a restart, an administrator, a failover) is dropped by the
+    // pool and replaced on the next query; without a listener its 'error' would end the process.
+    pool.on('error', (error) =>
+      process.emitWarning(
+        `PostgreSQL closed an idle connection: ${error.message}`,
+        'RapportDatabase',
+      ),
+    );
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, read: db, dialect: postgresDialect, close: () => db.destroy() };
   }
