@@ -7,6 +7,11 @@ import type { Database, WorkItemRow } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { NotFound, RetryableConflict } from '../platform/errors.ts';
+import {
+  channelOfKind,
+  interactionKinds,
+  type InteractionKind,
+} from '../conversations/interactions.ts';
 import { deadlineFor, affinityUntilFor } from './policy.ts';
 import {
   DEFAULT_ROUTING_OPTIONS,
@@ -19,27 +24,27 @@ export type WorkStatus = 'waiting' | 'offered' | 'assigned' | 'done' | 'withdraw
 /** Statuses of an item still in play: waiting, offered or held by an advisor. */
 export const live: WorkStatus[] = ['waiting', 'offered', 'assigned'];
 
-/** What routing hands out for each kind of inbound interaction. */
+/** What routing hands out on each channel; calls and callbacks are voice, tickets the shop. */
+const workKindOfChannel: Readonly<Record<Channel, WorkItemKind>> = {
+  email: 'message',
+  chat: 'chat',
+  voice: 'call',
+  sms: 'message',
+  social: 'message',
+  shop: 'shop_ticket',
+};
+
+/**
+ * What routing hands out for an inbound interaction of this kind: its channel from the one
+ * kind → channel map, and the work that channel means. Notes (and unknown kinds) route nothing.
+ */
 export function workFor(
   interactionKind: string,
 ): { kind: WorkItemKind; channel: Channel } | undefined {
-  switch (interactionKind) {
-    case 'email':
-      return { kind: 'message', channel: 'email' };
-    case 'chat_message':
-      return { kind: 'chat', channel: 'chat' };
-    case 'call':
-      return { kind: 'call', channel: 'voice' };
-    case 'sms':
-      return { kind: 'message', channel: 'sms' };
-    case 'social_post':
-    case 'social_dm':
-      return { kind: 'message', channel: 'social' };
-    case 'shop_visit':
-      return { kind: 'shop_ticket', channel: 'shop' };
-    default:
-      return undefined;
-  }
+  if (!(interactionKinds as readonly string[]).includes(interactionKind)) return undefined;
+  const channel = channelOfKind[interactionKind as InteractionKind];
+  if (channel === 'internal') return undefined;
+  return { kind: workKindOfChannel[channel], channel };
 }
 
 const priorityRank: Record<string, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
