@@ -10,14 +10,9 @@ import type { Outbox } from '../channels/send-queue.ts';
 import { deliveryHistory, visibleInteraction } from '../conversations/delivery.ts';
 import { changeCase, sendReply } from './contacts.ts';
 import { retrySend } from './sending.ts';
+import { AttachmentSchema, maxAttachments } from '../channels/attachments.ts';
 
 const NullableId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
-const AttachmentSchema = Strict({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  contentType: Type.String({ minLength: 3, maxLength: 120 }),
-  size: Type.Integer({ minimum: 0 }),
-  url: Type.Optional(Type.String({ maxLength: 2000 })),
-});
 const ChangesBody = Strict({
   status: Type.Optional(StringEnum(statuses)),
   ownerId: Type.Optional(NullableId),
@@ -30,7 +25,7 @@ const AdvisorMessageBody = Strict({
   kind: StringEnum(interactionKinds),
   text: Type.String({ minLength: 1, maxLength: 100_000 }),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
+  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: maxAttachments })),
   /** The account a reply goes out on; the case's usual account when absent. */
   accountId: Type.Optional(Type.Integer({ minimum: 1 })),
 });

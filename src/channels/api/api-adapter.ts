@@ -11,13 +11,7 @@ import { Strict, StringEnum } from '../../platform/http/schemas.ts';
 import type { InboundAdapter, InboundContact } from '../adapter.ts';
 import { ContactPointsSchema } from '../../customers/identities.ts';
 import { interactionKinds } from '../../conversations/interactions.ts';
-
-const AttachmentSchema = Strict({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  contentType: Type.String({ minLength: 3, maxLength: 120 }),
-  size: Type.Integer({ minimum: 0 }),
-  url: Type.Optional(Type.String({ maxLength: 2000 })),
-});
+import { AttachmentSchema, maxAttachments } from '../attachments.ts';
 
 /** One contact in Rapport's own JSON format. */
 export const InboundBody = Strict({
@@ -29,7 +23,7 @@ export const InboundBody = Strict({
   text: Type.Optional(Type.String({ maxLength: 100_000 })),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
   subject: Type.Optional(Type.String({ maxLength: 200 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 20 })),
+  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: maxAttachments })),
   provider: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
   providerId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
   conversationId: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -21,6 +21,7 @@ import { isChannel } from '../channel.ts';
 import { bodyChecker } from '../body-check.ts';
 import { ContactPointsSchema } from '../../customers/identities.ts';
 import { interactionKinds, kindOfChannel } from '../../conversations/interactions.ts';
+import { AttachmentSchema, maxAttachments } from '../attachments.ts';
 
 /** The header both directions carry: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
 export const signatureHeaderName = 'rapport-signature';
@@ -47,13 +48,6 @@ function secretOf(account: AdapterAccount | null): string {
   return secret;
 }
 
-const Attachment = Strict({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  contentType: Type.String({ minLength: 3, maxLength: 120 }),
-  size: Type.Integer({ minimum: 0 }),
-  url: Type.Optional(Type.String({ maxLength: 2000 })),
-});
-
 /** What the gateway POSTs to Rapport: contacts from customers and reports on what we sent. */
 export const GatewayInbound = Strict({
   contacts: Type.Optional(
@@ -69,7 +63,7 @@ export const GatewayInbound = Strict({
         text: Type.Optional(Type.String({ maxLength: 100_000 })),
         html: Type.Optional(Type.String({ maxLength: 500_000 })),
         subject: Type.Optional(Type.String({ maxLength: 200 })),
-        attachments: Type.Optional(Type.Array(Attachment, { maxItems: 20 })),
+        attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: maxAttachments })),
         conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
         occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
         automated: Type.Optional(Type.Boolean()),
