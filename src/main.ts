@@ -102,6 +102,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     logger: ctx.logger,
     handlers,
     onDead,
+    leaseMs: ctx.config.jobLeaseMs,
   });
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a

@@ -20,6 +20,8 @@ export interface Config {
   readonly demoPassword: string;
   readonly bodyLimitBytes: number;
   readonly publicRateLimitPerMinute: number;
+  /** How long a job worker's claim holds before another worker may take the job (a dead node's work). */
+  readonly jobLeaseMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
   readonly secretKey: string | undefined;
   /** Secrets the demo company's channel accounts are given, each only when set (sealed with `secretKey`). */
@@ -39,6 +41,13 @@ function intSetting(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
     throw new Invalid(name, 'must be a non-negative integer');
+  return value;
+}
+
+/** A lease shorter than a second could run out between two heartbeats: a live job would run twice. */
+function leaseSetting(env: Env): number {
+  const value = intSetting(env, 'RAPPORT_JOB_LEASE_MS', 30_000);
+  if (value < 1_000) throw new Invalid('RAPPORT_JOB_LEASE_MS', 'must be at least 1000 (ms)');
   return value;
 }
 
@@ -69,6 +78,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
+    jobLeaseMs: leaseSetting(env),
     secretKey: env.RAPPORT_SECRET_KEY || undefined,
     demoSecrets: {
       twilioAuthToken: env.RAPPORT_DEMO_TWILIO_AUTH_TOKEN || undefined,
