@@ -9,12 +9,18 @@ export interface ProviderRequest {
   readonly body: string;
 }
 
-/** How the fake provider answers a request (a status, a body, headers). */
-export interface ProviderAnswer {
-  readonly status: number;
-  readonly body?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+/**
+ * How the fake provider answers a request: a status, a body, headers; or `hang`: it takes the message
+ * (as for a success) but never answers, holding the socket open, as a provider whose caller died
+ * mid-request (the answer lost, the message already taken).
+ */
+export type ProviderAnswer =
+  | {
+      readonly status: number;
+      readonly body?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
+  | { readonly hang: true };
 
 /**
  * A provider's API on 127.0.0.1 for tests: records every request and answers as told. By default it
@@ -57,6 +63,16 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       };
       requests.push(seen);
       const answer = fake.answers.shift();
+      const key = String(request.headers['idempotency-key'] ?? `none-${requests.length}`);
+      const take = () => {
+        if (ids.has(key)) return;
+        ids.set(key, `gw-${ids.size + 1}`);
+        messages.set(key, seen);
+      };
+      if (answer && 'hang' in answer) {
+        take();
+        return;
+      }
       if (answer) {
         response.writeHead(answer.status, {
           'content-type': 'application/json',
@@ -65,11 +81,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
         response.end(answer.body ?? JSON.stringify({ error: `answered ${answer.status}` }));
         return;
       }
-      const key = String(request.headers['idempotency-key'] ?? `none-${requests.length}`);
-      if (!ids.has(key)) {
-        ids.set(key, `gw-${ids.size + 1}`);
-        messages.set(key, seen);
-      }
+      take();
       response.writeHead(201, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ id: ids.get(key) }));
     });
