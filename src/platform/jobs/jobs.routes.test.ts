@@ -60,6 +60,23 @@ for (const database of databases) {
       );
     });
 
+    test('the list answers how many jobs are in each state, whichever state it lists', async () => {
+      for (const state of ['dead', 'done']) {
+        const answer = await h.app.inject({
+          method: 'GET',
+          url: `/api/admin/jobs?state=${state}`,
+          headers: admin,
+        });
+        assert.equal(answer.statusCode, 200, answer.body);
+        assert.deepEqual(json<{ counts: Record<string, number> }>(answer).counts, {
+          queued: 1,
+          running: 0,
+          done: 0,
+          dead: 1,
+        });
+      }
+    });
+
     test('an admin retries a dead job: it is queued with fresh attempts; a job that is not dead cannot be retried', async () => {
       const retried = await h.app.inject({
         method: 'POST',
@@ -69,6 +86,14 @@ for (const database of databases) {
       assert.equal(retried.statusCode, 200, retried.body);
       assert.equal(json(retried).state, 'queued');
       assert.equal(json(retried).attempts, 0);
+      const after = await h.app.inject({ method: 'GET', url: '/api/admin/jobs', headers: admin });
+      assert.deepEqual(json<{ items: unknown[] }>(after).items, [], 'it left the dead list');
+      assert.deepEqual(json<{ counts: Record<string, number> }>(after).counts, {
+        queued: 2,
+        running: 0,
+        done: 0,
+        dead: 0,
+      });
       const event = await h.ctx.store.db
         .selectFrom('events')
         .select(['actor_type', 'actor_id'])

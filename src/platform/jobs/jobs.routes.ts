@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../context.ts';
 import { Unauthenticated } from '../errors.ts';
 import { IdParams, Limit, Strict, StringEnum } from '../http/schemas.ts';
-import { jobStates, type JobState, listJobs, retryJob } from './jobs.ts';
+import { countJobs, jobStates, type JobState, listJobs, retryJob } from './jobs.ts';
 
 const JobsQuery = Strict({
   state: StringEnum<JobState>(jobStates, { default: 'dead' }),
@@ -18,12 +18,15 @@ export function registerJobRoutes(app: FastifyInstance, ctx: Context): void {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Jobs in one state (dead by default), newest first',
+        summary: 'Jobs in one state (dead by default), newest first, and how many are in each state',
         querystring: JobsQuery,
       },
       config: { allow: ['admin'] },
     },
-    async (request) => ({ items: await listJobs(ctx.store.read, request.query) }),
+    async (request) => ({
+      items: await listJobs(ctx.store.read, request.query),
+      counts: await countJobs(ctx.store.read),
+    }),
   );
 
   app.post<{ Params: IdParams }>(

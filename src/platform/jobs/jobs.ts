@@ -148,6 +148,21 @@ export async function listJobs(
   return rows.map(viewOf);
 }
 
+/** How many jobs are in each state, every state named (0 when none), for the admin's filter. */
+export async function countJobs(db: Kysely<Database>): Promise<Record<JobState, number>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select((eb) => ['state', eb.fn.countAll<number | string | bigint>().as('n')])
+    .groupBy('state')
+    .execute();
+  const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, dead: 0 };
+  // PostgreSQL answers count(*) as a bigint string; SQLite as a number.
+  for (const row of rows)
+    if ((jobStates as readonly string[]).includes(row.state))
+      counts[row.state as JobState] = Number(row.n);
+  return counts;
+}
+
 /**
  * Gives a dead job a fresh set of attempts, due now, and records who did it. Only a dead job can
  * be retried: a queued or running one is already on its way.
