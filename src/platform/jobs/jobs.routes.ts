@@ -18,7 +18,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: Context): void {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Jobs in one state (dead by default), newest first, and how many are in each state',
+        summary:
+          'Jobs in one state (dead by default), newest first, and how many are in each state',
         querystring: JobsQuery,
       },
       config: { allow: ['admin'] },

@@ -6,6 +6,7 @@ import { TeamsAdmin } from './teams-admin.tsx';
 import { ShopsAdmin } from './shops-admin.tsx';
 import { ChannelsAdmin } from './channels-admin.tsx';
 import { WebhooksAdmin } from './webhooks-admin.tsx';
+import { JobsAdmin } from './jobs-admin.tsx';
 
 const sections = [
   { id: 'people', name: 'People and roles' },
@@ -15,9 +16,10 @@ const sections = [
   { id: 'service-levels', name: 'Service levels' },
   { id: 'macros', name: 'Macros' },
   { id: 'webhooks', name: 'Webhooks' },
+  { id: 'jobs', name: 'Jobs' },
 ] as const;
 
-/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros; webhooks. */
+/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros; webhooks; background jobs. */
 export function AdminScreen({ section }: { section: string }) {
   return (
     <div className="admin">
@@ -41,6 +43,7 @@ export function AdminScreen({ section }: { section: string }) {
       {section === 'service-levels' && <ServiceLevelsAdmin />}
       {section === 'macros' && <MacrosAdmin />}
       {section === 'webhooks' && <WebhooksAdmin />}
+      {section === 'jobs' && <JobsAdmin />}
     </div>
   );
 }
