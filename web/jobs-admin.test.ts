@@ -140,6 +140,9 @@ describe('the background jobs admin screen, in Chromium', () => {
       await send.innerText(),
       new RegExp(`send reply #${replyId}[\\s\\S]*1 / 8[\\s\\S]*the number does not take SMS`),
     );
+    // A failed reply is sent again from its case (a new send); its old job is not re-run here.
+    assert.equal(await send.getByRole('button').count(), 0);
+    assert.match(await send.innerText(), /Retry it from its case/);
     const delivery = table.locator('tr[data-job]', { hasText: 'webhook.deliver' });
     assert.match(
       await delivery.innerText(),
