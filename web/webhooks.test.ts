@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
 import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
 import { startWebhookFanOut, webhookJobs } from '../src/integrations/delivery.ts';
-import { verifySignature } from '../src/integrations/signature.ts';
+import { verifySignature } from '../src/platform/net/signature.ts';
 
 interface Received {
   readonly headers: http.IncomingHttpHeaders;

@@ -11,7 +11,7 @@ import type { DomainEvent } from '../platform/events/event.ts';
 import { JobFailure, type DeadJobHook, type JobHandler } from '../platform/jobs/jobs.ts';
 import { guardedRequest, RefusedDestination } from '../platform/net/outbound-http.ts';
 import { createSecretBox } from '../platform/secrets.ts';
-import { signatureHeader } from './signature.ts';
+import { signatureHeader } from '../platform/net/signature.ts';
 import {
   enqueueDelivery,
   matchesEventType,
@@ -90,9 +90,9 @@ export function startWebhookFanOut(ctx: Context): () => void {
   const maxAgeMs = 30_000;
 
   function activeSubscriptions(): Promise<ActiveSubscription[]> {
-    if (cached && Date.now() - cachedAt < maxAgeMs) return cached;
+    if (cached && ctx.clock.now() - cachedAt < maxAgeMs) return cached;
     const mine = ++generation;
-    cachedAt = Date.now();
+    cachedAt = ctx.clock.now();
     const loading = ctx.store.read
       .selectFrom('webhook_subscriptions')
       .select(['id', 'event_types', 'created_at'])

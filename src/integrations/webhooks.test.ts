@@ -11,7 +11,7 @@ import { inProcessBus } from '../platform/events/bus.ts';
 import type { DomainEvent } from '../platform/events/event.ts';
 import { startJobWorkers, type JobWorkers } from '../platform/jobs/workers.ts';
 import { startWebhookFanOut, webhookJobs } from './delivery.ts';
-import { signatureHeader, verifySignature } from './signature.ts';
+import { signatureHeader, verifySignature } from '../platform/net/signature.ts';
 import { matchesEventType } from './webhooks.ts';
 
 const databases = await testDatabases();

@@ -12,7 +12,7 @@ import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
 import { enqueueJob } from '../platform/jobs/jobs.ts';
 import { assertPublicUrl, type AllowList } from '../platform/net/outbound-http.ts';
 import type { SecretBox } from '../platform/secrets.ts';
-import { newSigningSecret } from './signature.ts';
+import { newSigningSecret } from '../platform/net/signature.ts';
 
 /**
  * Outbound webhooks for the company's own systems (billing, CRM): subscriptions to event types,

@@ -3,7 +3,11 @@
  * and delivery reports as JSON to /webhooks/gateway/:accountId; outbound, Rapport POSTs each reply to
  * the account's send URL. Both directions are signed the same way (see `signatureHeader`).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  signatureHeader as signedHeader,
+  signatureHeaderName,
+  verifySignature,
+} from '../../platform/net/signature.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { Invalid, Unauthenticated } from '../../platform/errors.ts';
 import { Strict, StringEnum } from '../../platform/http/schemas.ts';
@@ -23,18 +27,15 @@ import { ContactPointsSchema } from '../../customers/identities.ts';
 import { interactionKinds, kindOfChannel } from '../../conversations/interactions.ts';
 import { AttachmentSchema, maxAttachments } from '../attachments.ts';
 
-/** The header both directions carry: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
-export const signatureHeaderName = 'rapport-signature';
+export { signatureHeaderName };
 /** A signature older (or further ahead) than this is refused: a captured request cannot be replayed. */
 export const signatureToleranceMs = 5 * 60_000;
 /** The account secret that signs both directions. */
 export const signingSecretName = 'signingSecret';
 
-/** The signature header for a body sent at `at` (epoch ms). */
+/** The signature header for a body sent at `at` (epoch ms), in Rapport's one signing scheme. */
 export function signatureHeader(secret: string, rawBody: Buffer | string, at: number): string {
-  const t = Math.floor(at / 1000);
-  const mac = createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex');
-  return `t=${t},v1=${mac}`;
+  return signedHeader(secret, Math.floor(at / 1000), rawBody);
 }
 
 function headerOf(request: InboundRequest, name: string): string | undefined {
@@ -106,26 +107,15 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
     verify(request, account) {
       const secret = secretOf(account);
       const header = headerOf(request, signatureHeaderName);
-      const parts = new Map(
-        (header ?? '').split(',').map((part) => {
-          const at = part.indexOf('=');
-          return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as const;
-        }),
+      if (!header) throw new Unauthenticated(`the ${signatureHeaderName} header is missing`);
+      const why = verifySignature(
+        secret,
+        header,
+        request.rawBody,
+        request.receivedAt / 1000,
+        signatureToleranceMs / 1000,
       );
-      const t = Number(parts.get('t'));
-      const given = parts.get('v1') ?? '';
-      if (!header || !Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(given))
-        throw new Unauthenticated(`the ${signatureHeaderName} header is missing or malformed`);
-      if (Math.abs(request.receivedAt - t * 1000) > signatureToleranceMs)
-        throw new Unauthenticated(
-          'the signature is too old (or from the future): refused as a replay',
-        );
-      const expected = createHmac('sha256', secret)
-        .update(`${t}.`)
-        .update(request.rawBody)
-        .digest();
-      if (!timingSafeEqual(expected, Buffer.from(given, 'hex')))
-        throw new Unauthenticated('the signature does not match the body');
+      if (why) throw new Unauthenticated(`refused: ${why}`);
     },
 
     parse(request, account) {

@@ -1,10 +1,14 @@
 import crypto from 'node:crypto';
 
 /**
- * The `rapport-signature` header of an outbound webhook: `t=<unix seconds>,v1=<hex>` where the hex
- * is HMAC-SHA256 under the subscription's secret of `<t>.<raw body>`. Binding the time into the
- * MAC lets a receiver refuse a replayed request by its age.
+ * Rapport's one signing scheme, used by outbound webhooks and both directions of the company's
+ * gateway: the `rapport-signature` header, `t=<unix seconds>,v1=<hex>` where the hex is
+ * HMAC-SHA256 under the shared secret of `<t>.<raw body bytes>`. Binding the time into the MAC lets
+ * a receiver refuse a replayed request by its age.
  */
+
+/** The header's name. */
+export const signatureHeaderName = 'rapport-signature';
 
 /** A new signing secret: `whsec_` and 32 random bytes, URL-safe. */
 export function newSigningSecret(): string {
@@ -12,8 +16,16 @@ export function newSigningSecret(): string {
 }
 
 /** The header value for a body sent at `unixSeconds`. */
-export function signatureHeader(secret: string, unixSeconds: number, body: string): string {
-  const mac = crypto.createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+export function signatureHeader(
+  secret: string,
+  unixSeconds: number,
+  body: Buffer | string,
+): string {
+  const mac = crypto
+    .createHmac('sha256', secret)
+    .update(`${unixSeconds}.`)
+    .update(body)
+    .digest('hex');
   return `t=${unixSeconds},v1=${mac}`;
 }
 
@@ -24,7 +36,7 @@ export function signatureHeader(secret: string, unixSeconds: number, body: strin
 export function verifySignature(
   secret: string,
   header: string,
-  body: string,
+  body: Buffer | string,
   nowSeconds: number,
   toleranceSeconds = 300,
 ): string | null {
@@ -39,7 +51,7 @@ export function verifySignature(
   if (t === undefined || !/^\d+$/.test(t)) return 'no timestamp';
   if (Math.abs(nowSeconds - Number(t)) > toleranceSeconds) return 'timestamp outside the tolerance';
   const expected = Buffer.from(
-    crypto.createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'),
+    crypto.createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex'),
   );
   // Any matching v1 value is enough, so a later sender may add one per secret without breaking this.
   for (const candidate of parts.get('v1') ?? []) {
