@@ -7,13 +7,6 @@ import { channels, type Channel } from '../channels/channel.ts';
 import { DEFAULT_SERVICE_LEVELS } from './types.ts';
 import type { ServiceLevelSetting } from '../api-types/routing.ts';
 
-export interface ServiceLevelSettingsTable {
-  channel: string;
-  threshold_ms: number;
-  target_fraction: number;
-  updated_at: number;
-}
-
 export type ServiceLevelSettings = Record<Channel, ServiceLevelSetting>;
 
 const second = 1000;

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Strict } from './schemas.ts';
+import { sendProblem } from './problem.ts';
 
 const AssetParams = Strict({ '*': Type.String({ maxLength: 500 }) });
 const NoQuery = Strict({});
@@ -45,14 +46,12 @@ export function registerWebAppRoutes(
     { schema: { hide: true, params: AssetParams }, config: { allow: 'public' } },
     async (request: FastifyRequest<{ Params: Static<typeof AssetParams> }>, reply) => {
       if (!fs.existsSync(path.join(distDir, 'index.html'))) {
-        return reply.status(503).type('application/problem+json').send({
-          type: 'https://rapport.dev/problems/not-built',
-          title: 'Desk not built',
-          status: 503,
-          detail: 'the desk is not built yet: run `npm run build`',
-          instance: '/desk/',
-          requestId: request.id,
-        });
+        return sendProblem(
+          reply,
+          request,
+          'not-built',
+          'the desk is not built yet: run `npm run build`',
+        );
       }
       const wanted = request.params['*'];
       const file = path.resolve(distDir, wanted);
