@@ -22,6 +22,7 @@ import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
+import { sendRetryHooks } from './contacts/sending.ts';
 import { Invalid } from './platform/errors.ts';
 import { createSecretBox } from './platform/secrets.ts';
 import { anySealedSecrets } from './channels/channel-accounts.ts';
@@ -160,7 +161,7 @@ export async function buildServer(
   registerMacroRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerContactRoutes(app, ctx, outbox);
-  registerJobRoutes(app, ctx);
+  registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);

@@ -140,9 +140,6 @@ describe('the background jobs admin screen, in Chromium', () => {
       await send.innerText(),
       new RegExp(`send reply #${replyId}[\\s\\S]*1 / 8[\\s\\S]*the number does not take SMS`),
     );
-    // A failed reply is sent again from its case (a new send); its old job is not re-run here.
-    assert.equal(await send.getByRole('button').count(), 0);
-    assert.match(await send.innerText(), /Retry it from its case/);
     const delivery = table.locator('tr[data-job]', { hasText: 'webhook.deliver' });
     assert.match(
       await delivery.innerText(),
@@ -173,6 +170,32 @@ describe('the background jobs admin screen, in Chromium', () => {
     assert.match(await done.innerText(), /webhook\.deliver[\s\S]*1 \/ 8/);
     assert.deepEqual(billingTook, ['interaction.received']);
     await h.shot(page, 'retried-delivery-done');
+
+    // The gateway is fixed too; the admin retries the dead send: the failed reply goes back in the
+    // queue, the same job sends it, and the provider takes one message.
+    await page.getByRole('radio', { name: /^Dead \(1\)$/ }).check();
+    const sendJobId = Number(await send.getAttribute('data-job'));
+    await send.getByRole('button', { name: `Retry job #${sendJobId}` }).click();
+    await page
+      .getByRole('status')
+      .getByText(new RegExp(`Job #${sendJobId} \\(send reply #${replyId}\\) is queued again`))
+      .waitFor();
+    await table.locator(`tr[data-job="${sendJobId}"]`).waitFor({ state: 'detached' });
+    const sentBy = Date.now() + 10_000;
+    const stateOf = async () =>
+      (
+        await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', '=', replyId)
+          .executeTakeFirstOrThrow()
+      ).delivery_state;
+    while ((await stateOf()) !== 'sent' && Date.now() < sentBy)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await stateOf(), 'sent', 'the retried send reached the provider');
+    assert.equal(provider.messages.size, 1, 'the provider took the reply once');
+    await page.getByRole('radio', { name: /^Dead \(0\)$/ }).waitFor();
+    await h.shot(page, 'retried-send-sent');
 
     // Nothing running or waiting: the screen says so rather than showing an empty table.
     await page.getByRole('radio', { name: /^Running/ }).check();

@@ -12,6 +12,7 @@ import {
   enqueueJob,
   JobFailure,
   type DeadJobHook,
+  type RetryJobHook,
   type JobHandler,
 } from '../platform/jobs/jobs.ts';
 import type { Viewer } from '../advisors/access.ts';
@@ -86,6 +87,43 @@ export async function retrySend(
   // The first "queued" step is the reply's own; each later one is a retry with a key of its own.
   await queueSend(unit, outbox, row, Number(retries.n) - 1);
   return row;
+}
+
+/**
+ * The owner's part of an admin's retry of a dead send job (see `retryJob`): the failed reply goes
+ * back in the queue, so the job runs again with something to send; refused while another send of
+ * the same reply is on its way, or once the reply is no longer failed.
+ */
+export function sendRetryHooks(): Record<string, RetryJobHook> {
+  return {
+    [sendJobType]: async (unit, job, actor) => {
+      if (!isPayload(job.payload)) throw new Conflict('the send job carries no reply');
+      const { interactionId } = job.payload;
+      const live = await unit.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('type', '=', sendJobType)
+        .where('id', '!=', job.id)
+        .where((eb) =>
+          eb.or([
+            eb('key', '=', sendKeyOf(interactionId)),
+            eb('key', 'like', `${sendKeyOf(interactionId)}:retry-%`),
+          ]),
+        )
+        .where('state', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      if (live) throw new Conflict('the reply is already on its way to the channel');
+      // Only admins reach this (the route says so); they see every case.
+      const admin: Viewer = {
+        id: actor.id ?? 0,
+        role: 'admin',
+        teamId: null,
+        shopId: null,
+        name: '',
+      };
+      await requeueDelivery(unit, interactionId, admin, actor);
+    },
+  };
 }
 
 function isPayload(value: unknown): value is SendJobPayload {

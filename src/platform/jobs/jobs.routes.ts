@@ -3,7 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../context.ts';
 import { Unauthenticated } from '../errors.ts';
 import { IdParams, Limit, Strict, StringEnum } from '../http/schemas.ts';
-import { countJobs, jobStates, type JobState, listJobs, retryJob } from './jobs.ts';
+import {
+  countJobs,
+  jobStates,
+  type JobState,
+  listJobs,
+  retryJob,
+  type RetryJobHook,
+} from './jobs.ts';
 
 const JobsQuery = Strict({
   state: StringEnum<JobState>(jobStates, { default: 'dead' }),
@@ -11,8 +18,15 @@ const JobsQuery = Strict({
   limit: Limit(50, 500),
 });
 
-/** Admin visibility of the job queue: what is dead (and why), what is waiting; retry a dead job. */
-export function registerJobRoutes(app: FastifyInstance, ctx: Context): void {
+/**
+ * Admin visibility of the job queue: what is dead (and why), what is waiting; retry a dead job.
+ * `onRetry` holds each job type owner's hook (a reply's send puts the reply back in the queue).
+ */
+export function registerJobRoutes(
+  app: FastifyInstance,
+  ctx: Context,
+  onRetry: Readonly<Record<string, RetryJobHook>> = {},
+): void {
   app.get<{ Querystring: Static<typeof JobsQuery> }>(
     '/api/admin/jobs',
     {
@@ -44,7 +58,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: Context): void {
       const me = request.viewer;
       if (!me) throw new Unauthenticated();
       return ctx.writer.run((unit) =>
-        retryJob(unit, request.params.id, { type: 'advisor', id: me.id }),
+        retryJob(unit, request.params.id, { type: 'advisor', id: me.id }, onRetry),
       );
     },
   );

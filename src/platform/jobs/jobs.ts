@@ -164,14 +164,38 @@ export async function countJobs(db: Kysely<Database>): Promise<Record<JobState, 
 }
 
 /**
- * Gives a dead job a fresh set of attempts, due now, and records who did it. Only a dead job can
- * be retried: a queued or running one is already on its way.
+ * What the owner of a job type does, in the same unit, when an admin retries a dead job of that
+ * type: a reply's send puts the reply back in the queue, so the job has something to send. A throw
+ * refuses the retry and changes nothing.
  */
-export async function retryJob(unit: Unit, id: number, actor: Actor): Promise<JobView> {
+export type RetryJobHook = (unit: Unit, job: DeadJob, actor: Actor) => Promise<void>;
+
+/**
+ * Gives a dead job a fresh set of attempts, due now, and records who did it. Only a dead job can
+ * be retried: a queued or running one is already on its way. The job type's owner hears of it first.
+ */
+export async function retryJob(
+  unit: Unit,
+  id: number,
+  actor: Actor,
+  hooks: Readonly<Record<string, RetryJobHook>> = {},
+): Promise<JobView> {
   const row = await unit.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound('job');
   if (row.state !== 'dead')
     throw new Conflict(`job ${id} is ${row.state}; only a dead job can be retried`);
+  await hooks[row.type]?.(
+    unit,
+    {
+      id: row.id,
+      type: row.type,
+      payload: JSON.parse(row.payload) as unknown,
+      key: row.key,
+      attempts: row.attempts,
+      reason: row.last_error ?? '',
+    },
+    actor,
+  );
   const updated = await unit.db
     .updateTable('jobs')
     .set({

@@ -173,16 +173,12 @@ export function JobsAdmin() {
                 <td>{when(job.createdAt)}</td>
                 <td>{when(job.finishedAt)}</td>
                 <td>
-                  {job.state === 'dead' &&
-                    // A send's job is done once its reply is failed: re-running it sends nothing.
-                    // The reply's own retry (on its case) sends it afresh, under a new job.
-                    (job.type === 'channel.send' ? (
-                      <small>Retry it from its case</small>
-                    ) : (
-                      <button type="button" onClick={() => void retry(job)}>
-                        Retry job #{job.id}
-                      </button>
-                    ))}
+                  {job.state === 'dead' && (
+                    // A send's retry puts its failed reply back in the queue first (server side).
+                    <button type="button" onClick={() => void retry(job)}>
+                      Retry job #{job.id}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
