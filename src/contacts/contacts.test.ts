@@ -65,6 +65,25 @@ for (const database of await testDatabases()) {
       assert.equal((await liveWork(first.conversationId)).length, 1);
     });
 
+    test('a contact from the very account it names is our own echo: stored as automated, never routed', async () => {
+      const echo = await h.ctx.writer.run((unit) =>
+        receiveContact(
+          unit,
+          {
+            kind: 'email',
+            from: { email: 'care@test.rapport' },
+            text: 'Your parcel is on its way',
+            accountId: h.fixture.accounts.email,
+            provider: 'smtp',
+            providerId: '<echo-1@test.rapport>',
+          },
+          { defaultRegion: 'FR', actor: channel, dialect: h.ctx.store.dialect },
+        ),
+      );
+      assert.equal(echo.automated, true);
+      assert.equal((await liveWork(echo.conversationId)).length, 0);
+    });
+
     test('a reply finishes the routed work; a note leaves it waiting', async () => {
       const { conversationId } = await receive('<m3@example.com>');
       const actor = { type: 'advisor' as const, id: supervisor.id };

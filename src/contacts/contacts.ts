@@ -61,7 +61,11 @@ export async function receiveContact(
   contact: InboundContact,
   options: ReceiveOptions,
 ): Promise<IngestResult & { readonly automated: boolean }> {
-  const automated = isAutomatedContact(contact, options.ownAddress, options.defaultRegion);
+  const automated = isAutomatedContact(
+    contact,
+    options.ownAddress ?? (await ownAddressOf(unit, contact)),
+    options.defaultRegion,
+  );
   const result = await ingestInbound(unit, contact, {
     defaultRegion: options.defaultRegion,
     actor: options.actor,
@@ -71,6 +75,22 @@ export async function receiveContact(
   if (!result.duplicate && !automated)
     await queueWork(unit, result.conversationId, contact.kind, options.routing ?? {});
   return { ...result, automated };
+}
+
+/**
+ * Our own address for a contact whose way in did not say it: the account it names, else the address
+ * it was sent to (ours, by definition), so a contact from that address is our own echo.
+ */
+async function ownAddressOf(unit: Unit, contact: InboundContact): Promise<string | undefined> {
+  if (contact.accountId !== undefined) {
+    const account = await unit.db
+      .selectFrom('channel_accounts')
+      .select('address')
+      .where('id', '=', contact.accountId)
+      .executeTakeFirst();
+    if (account) return account.address;
+  }
+  return contact.to;
 }
 
 /**
