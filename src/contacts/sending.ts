@@ -209,7 +209,12 @@ export function sendJobs(
       moveDelivery(
         unit,
         interactionId,
-        { to: 'sent', provider: adapter.provider, providerId: receipt.providerId },
+        {
+          to: 'sent',
+          provider: adapter.provider,
+          providerId: receipt.providerId,
+          ...(receipt.threadId !== undefined ? { threadId: receipt.threadId } : {}),
+        },
         systemActor,
       ),
     );

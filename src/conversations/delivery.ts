@@ -41,6 +41,8 @@ export interface DeliveryMove {
   /** The provider that reports it (and, for a send, its id for the message and thread). */
   readonly provider?: string | undefined;
   readonly providerId?: string | undefined;
+  /** The provider's thread for the conversation, when its send answer names one (kept if none). */
+  readonly threadId?: string | undefined;
   /** When it happened at the provider; now by default. */
   readonly at?: number | undefined;
 }
@@ -76,6 +78,9 @@ export async function moveDelivery(
       ...(reached && row.sent_at === null ? { sent_at: at } : {}),
       ...(move.providerId !== undefined
         ? { provider: move.provider ?? row.provider, provider_id: move.providerId }
+        : {}),
+      ...(move.threadId !== undefined && row.thread_id === null
+        ? { thread_id: move.threadId }
         : {}),
     })
     .where('id', '=', interactionId)

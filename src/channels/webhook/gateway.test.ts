@@ -188,6 +188,17 @@ for (const database of await testDatabases()) {
         assert.equal(sent.sent_at, h.clock.now());
       });
 
+      test('a thread id the gateway answers with is kept on the reply', async () => {
+        h.gateway!.provider.answers.push({
+          status: 201,
+          body: JSON.stringify({ id: 'gw-thread-1', threadId: 'thread-42' }),
+        });
+        const { reply } = await conversationWithReply('sms', { phone: '+33611111112' });
+        const sent = await stateBecomes(reply.id, 'sent');
+        assert.equal(sent.provider_id, 'gw-thread-1');
+        assert.equal(sent.thread_id, 'thread-42');
+      });
+
       test('a send that fails twice with a temporary error and then succeeds is sent once', async () => {
         const provider = h.gateway!.provider;
         provider.answers.push({ status: 503 }, { status: 502 });

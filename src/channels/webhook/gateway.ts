@@ -192,8 +192,9 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
           now(),
         );
       let id: unknown;
+      let threadId: unknown;
       try {
-        id = (JSON.parse(text) as { id?: unknown }).id;
+        ({ id, threadId } = JSON.parse(text) as { id?: unknown; threadId?: unknown });
       } catch {
         id = undefined;
       }
@@ -202,7 +203,10 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
           'permanent',
           `the gateway answered ${answer.status} without an id`,
         );
-      return { providerId: String(id) };
+      return {
+        providerId: String(id),
+        ...(typeof threadId === 'string' && threadId !== '' ? { threadId } : {}),
+      };
     },
 
     classify: classifyProviderError,
