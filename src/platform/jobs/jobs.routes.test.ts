@@ -16,13 +16,13 @@ for (const database of databases) {
       h = await startHarness(await database.open());
       admin = { cookie: await h.signIn(h.fixture.people.admin.email) };
       [deadId, queuedId] = await h.ctx.writer.run(async (unit) => {
-        const dead = await enqueueJob(unit, { type: 'channel.send', payload: { secret: 'x' } });
+        const dead = await enqueueJob(unit, { type: 'reminder.send', payload: { secret: 'x' } });
         await unit.db
           .updateTable('jobs')
           .set({ state: 'dead', attempts: 8, last_error: '550 mailbox does not exist' })
           .where('id', '=', dead)
           .execute();
-        const queued = await enqueueJob(unit, { type: 'channel.send', payload: null, key: 'k1' });
+        const queued = await enqueueJob(unit, { type: 'reminder.send', payload: null, key: 'k1' });
         return [dead, queued];
       });
     });
