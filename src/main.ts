@@ -10,6 +10,7 @@ import { systemActor } from './platform/events/event.ts';
 import { DomainError } from './platform/errors.ts';
 import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
+import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
@@ -90,6 +91,13 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     intervalMs: 5_000,
     olderThanMs: 5_000,
   });
+  // Idempotency keys are remembered a day; older ones go, hourly.
+  const idempotencyPurge = startIdempotencyPurge({
+    db: ctx.store.db,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    intervalMs: 60 * 60 * 1000,
+  });
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
   const sends = sendJobs(ctx.writer, outbox);
   const webhooks = webhookJobs(ctx);
@@ -127,6 +135,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await app.close();
     await workers.stop();
     await sweeper.stop();
+    idempotencyPurge.stop();
     await closeContext(ctx);
     process.exit(0);
   };

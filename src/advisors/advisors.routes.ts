@@ -261,13 +261,27 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     },
     async (request, reply) => {
       const me = viewer(request);
-      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => ({
-        status: 201,
-        body: await issueToken(unit, request.body.advisorId, request.body.name, {
-          type: 'advisor',
-          id: me.id,
+      return createOnce(
+        ctx.writer,
+        request,
+        reply,
+        `advisor:${me.id}`,
+        async (unit) => ({
+          status: 201,
+          body: await issueToken(unit, request.body.advisorId, request.body.name, {
+            type: 'advisor',
+            id: me.id,
+          }),
         }),
-      }));
+        // Only the token's hash is kept: a replay answers the token without its secret, and says so.
+        {
+          remembered: (body) => ({
+            id: (body as { id: number }).id,
+            token: null,
+            note: 'the token was shown once, when it was issued; issue a new one if it was lost',
+          }),
+        },
+      );
     },
   );
 

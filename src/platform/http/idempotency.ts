@@ -1,7 +1,39 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/schema.ts';
 import type { Unit, Writer } from '../db/writer.ts';
 import { Conflict, Invalid, RetryableConflict } from '../errors.ts';
+
+/** How long a key is remembered: a retry comes within minutes, a day covers any client's backoff. */
+export const idempotencyKeyLifetimeMs = 24 * 60 * 60 * 1000;
+
+/** Deletes the idempotency keys older than their lifetime; answers how many went. */
+export async function purgeIdempotencyKeys(db: Kysely<Database>, now: number): Promise<number> {
+  const result = await db
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<', now - idempotencyKeyLifetimeMs)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Purges expired idempotency keys every `intervalMs` until stopped. */
+export function startIdempotencyPurge(options: {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly intervalMs: number;
+}): { stop(): void } {
+  const timer = setInterval(() => {
+    purgeIdempotencyKeys(options.db, options.clock.now()).catch((error: unknown) =>
+      options.logger.warn({ err: error }, 'idempotency key purge failed'),
+    );
+  }, options.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
 
 export interface Created {
   readonly status: number;
@@ -11,7 +43,8 @@ export interface Created {
 /**
  * Runs a create in one unit of work and, when the request carries an `Idempotency-Key`, stores
  * the answer in the same transaction: a retry with that key gets the same answer and changes
- * nothing; the same key with a different body is refused.
+ * nothing; the same key with a different body is refused. A key is remembered for a day: an older
+ * one is forgotten (and purged), so its answer is not kept for ever.
  */
 export async function createOnce(
   writer: Writer,
@@ -44,7 +77,14 @@ export async function createOnce(
         .where('actor', '=', actorKey)
         .where('key', '=', key)
         .executeTakeFirst();
-      if (stored) {
+      if (stored && stored.created_at < unit.now - idempotencyKeyLifetimeMs) {
+        // Expired: forgotten, and the key starts afresh.
+        await unit.db
+          .deleteFrom('idempotency_keys')
+          .where('actor', '=', actorKey)
+          .where('key', '=', key)
+          .execute();
+      } else if (stored) {
         if (stored.request_hash !== requestHash)
           throw new Conflict(
             'this Idempotency-Key was used for a different request',
