@@ -18,6 +18,10 @@ import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.t
 import { startFakeProvider, type FakeProvider } from './fake-provider.ts';
 
 export const password = 'correct horse battery';
+/**
+ * Test-only: one argon2 hash shared by every fixture person, hashed once per process for speed.
+ * Real accounts (the CLI, the API, the demo company) each get a hash with a salt of their own.
+ */
 let cachedHash: Promise<string> | undefined;
 
 /** A small company for tests: two contact-centre teams, one shop, one person of each role. */

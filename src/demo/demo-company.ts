@@ -413,7 +413,8 @@ export async function loadDemoCompany(
   const now = ctx.clock.now();
   const day = 86_400_000;
   const start = now - 60 * day;
-  const passwordHash = await hashPassword(ctx.config.demoPassword);
+  // One hash per person, each with its own salt (hashed in parallel: a dozen cost little).
+  const passwordHashes = await Promise.all(people.map(() => hashPassword(ctx.config.demoPassword)));
 
   const box = createSecretBox(ctx.config.secretKey);
   const { teamIds, shopIds, advisorIds, token, accountIds, shopAccountIds } = await ctx.writer.run(
@@ -448,7 +449,7 @@ export async function loadDemoCompany(
         shopIds.push(row.id);
       }
       const advisorIds: number[] = [];
-      for (const person of people) {
+      for (const [index, person] of people.entries()) {
         const shopIndex = person.shop;
         const advisor = await createAdvisor(
           unit,
@@ -461,7 +462,7 @@ export async function loadDemoCompany(
                   ? teamIds.get(person.team)!
                   : null,
             shopId: shopIndex !== undefined ? shopIds[shopIndex]! : null,
-            passwordHash,
+            passwordHash: passwordHashes[index]!,
           },
           systemActor,
         );
