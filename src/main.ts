@@ -231,7 +231,7 @@ async function customerCommand(
     return 0;
   }
   if (sub === 'erase') {
-    await ctx.writer.run((unit) => eraseCustomer(unit, id, systemActor));
+    await ctx.writer.run((unit) => eraseCustomer(unit, id, systemActor, ctx.store.dialect));
     console.log(`customer ${id} erased`);
     return 0;
   }

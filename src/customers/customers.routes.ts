@@ -214,7 +214,9 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
     async (request, reply) => {
       const me = viewer(request);
-      await ctx.writer.run((unit) => eraseCustomer(unit, request.params.id, actorOf(me.id)));
+      await ctx.writer.run((unit) =>
+        eraseCustomer(unit, request.params.id, actorOf(me.id), ctx.store.dialect),
+      );
       return reply.status(204).send();
     },
   );

@@ -189,7 +189,9 @@ for (const database of databases) {
       const exported = await exportCustomer(h.ctx.store.db, r.customerId, h.ctx.clock.now());
       assert.match(JSON.stringify(exported), /3 rue Secrète/);
       assert.match(JSON.stringify(exported), /zoe@private\.example/);
-      await h.ctx.writer.run((unit) => eraseCustomer(unit, r.customerId, systemActor));
+      await h.ctx.writer.run((unit) =>
+        eraseCustomer(unit, r.customerId, systemActor, h.ctx.store.dialect),
+      );
       const after = JSON.stringify(
         await exportCustomer(h.ctx.store.db, r.customerId, h.ctx.clock.now()),
       );

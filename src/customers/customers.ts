@@ -470,8 +470,34 @@ export async function exportCustomer(
   };
 }
 
-/** Anonymises a customer: identities go, texts are blanked, the record and case counts stay. */
-export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promise<void> {
+/** Every string in a JSON value replaced, its shape, numbers and flags kept: what happened, not to whom. */
+function redacted(value: unknown): unknown {
+  if (typeof value === 'string') return '[erased]';
+  if (Array.isArray(value)) return value.map(redacted);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v)]));
+  return value;
+}
+
+/** Whether a remembered JSON answer names one of the ids under one of the keys. */
+function namesAny(body: string, keys: readonly string[], ids: ReadonlySet<number>): boolean {
+  for (const key of keys)
+    for (const match of body.matchAll(new RegExp(`"${key}":(\\d+)`, 'g')))
+      if (ids.has(Number(match[1]))) return true;
+  return false;
+}
+
+/**
+ * Anonymises a customer (with those merged into them): identities go; texts, subjects, addresses,
+ * callback numbers, delivery reasons and remembered answers are blanked or dropped; the events
+ * stay, emptied of personal data; the full-text indexes are rewritten without the erased words.
+ */
+export async function eraseCustomer(
+  unit: Unit,
+  id: number,
+  actor: Actor,
+  textSearch: Pick<StorageDialect, 'purgeRemovedText'>,
+): Promise<void> {
   const row = await unit.db
     .selectFrom('customers')
     .select(['erased_at'])
@@ -479,7 +505,50 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
     .executeTakeFirst();
   if (!row) throw new NotFound('customer');
   if (row.erased_at !== null) throw new Conflict('customer already erased');
-  await unit.db.deleteFrom('identities').where('customer_id', '=', id).execute();
+  // Customers merged into this one are the same person: their records go too.
+  const customerIds = [id];
+  for (let next = [id]; next.length > 0;) {
+    next = (
+      await unit.db
+        .selectFrom('customers')
+        .select('id')
+        .where('merged_into_id', 'in', next)
+        .execute()
+    ).map((c) => c.id);
+    customerIds.push(...next);
+  }
+  const people = await unit.db
+    .selectFrom('customers')
+    .select('display_name')
+    .where('id', 'in', customerIds)
+    .execute();
+  const identities = await unit.db
+    .selectFrom('identities')
+    .select('value')
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  const conversationIds = (
+    await unit.db
+      .selectFrom('conversations')
+      .select('id')
+      .where('customer_id', 'in', customerIds)
+      .execute()
+  ).map((c) => c.id);
+  const interactionIds = (
+    await unit.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('customer_id', 'in', customerIds)
+      .execute()
+  ).map((i) => i.id);
+  const callbackNumbers = await unit.db
+    .selectFrom('work_items')
+    .select('callback_number')
+    .where('customer_id', 'in', customerIds)
+    .where('callback_number', 'is not', null)
+    .execute();
+
+  await unit.db.deleteFrom('identities').where('customer_id', 'in', customerIds).execute();
   await unit.db
     .updateTable('interactions')
     // Addresses are personal data too: the customer's own, and whoever they copied.
@@ -491,13 +560,41 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
       to_address: null,
       cc: null,
       thread_id: null,
+      delivery_reason: null,
     })
-    .where('customer_id', '=', id)
+    .where('customer_id', 'in', customerIds)
     .execute();
+  if (interactionIds.length > 0) {
+    // A provider's reason for a failed send may quote the address or the message.
+    await unit.db
+      .updateTable('delivery_events')
+      .set({ reason: null })
+      .where('interaction_id', 'in', interactionIds)
+      .execute();
+  }
+  // The send jobs of their messages: a job's error and its events may quote the provider's reason.
+  const jobIds: number[] = [];
+  for (const interactionId of interactionIds)
+    for (const job of await unit.db
+      .selectFrom('jobs')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb('payload', 'like', `%"interactionId":${interactionId},%`),
+          eb('payload', 'like', `%"interactionId":${interactionId}}%`),
+        ]),
+      )
+      .execute())
+      jobIds.push(job.id);
   await unit.db
     .updateTable('conversations')
     .set({ subject: '[erased]' })
-    .where('customer_id', '=', id)
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  await unit.db
+    .updateTable('work_items')
+    .set({ callback_number: null })
+    .where('customer_id', 'in', customerIds)
     .execute();
   await unit.db
     .updateTable('customers')
@@ -508,14 +605,92 @@ export async function eraseCustomer(unit: Unit, id: number, actor: Actor): Promi
       erased_at: unit.now,
       updated_at: unit.now,
     })
-    .where('id', '=', id)
+    .where('id', 'in', customerIds)
     .execute();
-  // Audit history keeps that an erasure happened, never what was erased.
-  await unit.db
-    .updateTable('events')
-    .set({ before: null, after: null })
-    .where('customer_id', '=', id)
+
+  // Audit history keeps that things happened, never to whom: each event about the customer, their
+  // cases, their messages or the jobs that sent them keeps its row and shape, every text replaced.
+  const events = await unit.db
+    .selectFrom('events')
+    .select(['id', 'before', 'after'])
+    .where((eb) =>
+      eb.or([
+        eb('customer_id', 'in', customerIds),
+        eb.and([eb('entity_type', '=', 'customer'), eb('entity_id', 'in', customerIds)]),
+        ...(conversationIds.length > 0 ? [eb('conversation_id', 'in', conversationIds)] : []),
+        ...(interactionIds.length > 0
+          ? [eb.and([eb('entity_type', '=', 'interaction'), eb('entity_id', 'in', interactionIds)])]
+          : []),
+      ]),
+    )
     .execute();
+  const eventIds = events.map((e) => e.id);
+  if (eventIds.length > 0) {
+    // What a webhook receiver answered may echo the event it was sent.
+    await unit.db
+      .updateTable('webhook_deliveries')
+      .set({ response_excerpt: null, error: null })
+      .where('event_id', 'in', eventIds)
+      .execute();
+    const deliveries = await unit.db
+      .selectFrom('webhook_deliveries')
+      .select('job_id')
+      .where('event_id', 'in', eventIds)
+      .execute();
+    jobIds.push(...deliveries.map((d) => d.job_id));
+  }
+  if (jobIds.length > 0) {
+    await unit.db.updateTable('jobs').set({ last_error: null }).where('id', 'in', jobIds).execute();
+    events.push(
+      ...(await unit.db
+        .selectFrom('events')
+        .select(['id', 'before', 'after'])
+        .where('entity_type', '=', 'job')
+        .where('entity_id', 'in', jobIds)
+        .execute()),
+    );
+  }
+  const redact = (json: string | null) =>
+    json === null ? null : JSON.stringify(redacted(JSON.parse(json) as unknown));
+  for (const event of events)
+    await unit.db
+      .updateTable('events')
+      .set({ before: redact(event.before), after: redact(event.after) })
+      .where('id', '=', event.id)
+      .execute();
+
+  // Remembered answers (idempotency keys) that embed the customer, their cases or messages go.
+  const values = [
+    ...people.map((p) => p.display_name),
+    ...identities.map((i) => i.value),
+    ...callbackNumbers.map((c) => c.callback_number!),
+  ]
+    .filter((v) => v.length >= 3)
+    .map((v) => JSON.stringify(v).slice(1, -1).toLowerCase());
+  const customerSet = new Set(customerIds);
+  const conversationSet = new Set(conversationIds);
+  const interactionSet = new Set(interactionIds);
+  const remembered = await unit.db
+    .selectFrom('idempotency_keys')
+    .select(['actor', 'key', 'response_body'])
+    .execute();
+  for (const answer of remembered) {
+    const body = answer.response_body;
+    const lower = body.toLowerCase();
+    if (
+      values.some((v) => lower.includes(v)) ||
+      namesAny(body, ['customerId'], customerSet) ||
+      namesAny(body, ['conversationId'], conversationSet) ||
+      namesAny(body, ['interactionId'], interactionSet)
+    )
+      await unit.db
+        .deleteFrom('idempotency_keys')
+        .where('actor', '=', answer.actor)
+        .where('key', '=', answer.key)
+        .execute();
+  }
+
+  await textSearch.purgeRemovedText(unit.db);
   await unit.record({
     type: 'customer.erased',
     actor,

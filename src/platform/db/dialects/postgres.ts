@@ -34,6 +34,9 @@ export const postgresDialect: StorageDialect = {
     );
   },
 
+  // The tsvector columns are generated from the text: an erased text takes its terms with it.
+  async purgeRemovedText() {},
+
   newestInteractionMatches(_db, words, limit, fetch) {
     return fetch(matches('interactions', words), limit);
   },

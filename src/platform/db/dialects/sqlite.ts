@@ -42,6 +42,11 @@ export const sqliteDialect: StorageDialect = {
     );
   },
 
+  async purgeRemovedText(db) {
+    for (const index of ['interactions_fts', 'customers_fts'])
+      await sql`insert into ${sql.raw(index)}(${sql.raw(index)}) values ('optimize')`.execute(db);
+  },
+
   async newestInteractionMatches(db, words, limit, fetch) {
     // Walk the full-text matches newest first, a chunk at a time, keeping those the caller may see,
     // so a narrow scope still finds older matches without materialising them all. Chunks start

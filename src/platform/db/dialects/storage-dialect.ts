@@ -40,6 +40,12 @@ export interface StorageDialect {
    */
   createTextSearch(db: MigrationDb, table: SearchedTable): Promise<void>;
   /**
+   * Rewrites the full-text indexes without the words of deleted or changed rows, so an erased text
+   * leaves no term behind (SQLite's FTS5 keeps them in old segments until merged). Costs a pass over
+   * the index: for erasures, not for every write.
+   */
+  purgeRemovedText(db: Kysely<Database>): Promise<void>;
+  /**
    * Interactions whose text holds every word (the last as a prefix), newest first, at most `limit`;
    * `fetch` applies the caller's visibility rules to the candidates the index finds.
    */
