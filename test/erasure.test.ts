@@ -1,9 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { json, startHarness, type Harness } from './harness.ts';
 import { testDatabases } from './databases.ts';
 import type { Database } from '../src/platform/db/schema.ts';
+import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
+import { startWebhookFanOut, webhookJobs } from '../src/integrations/delivery.ts';
 
 // Values no other row of the fixture holds: any cell that still contains one after the erasure
 // is personal data that survived it.
@@ -88,14 +93,57 @@ for (const database of await testDatabases()) {
     let h: Harness;
     let admin: string;
     let advisor: string;
+    let workers: JobWorkers;
+    let stopFanOut: () => void;
+    // The company's CRM: it acknowledges each event naming the contact it synced, as CRMs do.
+    const crm = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end(body.includes(email) ? `synced contact ${name} <${email}>` : 'ok');
+      });
+    });
     const gateway = () => ({ authorization: `Bearer ${h.fixture.gatewayToken}` });
 
     before(async () => {
       h = await startHarness(await database.open(), { gateway: true });
       admin = await h.signIn(h.fixture.people.admin.email);
       advisor = await h.signIn(h.fixture.people.advisor.email);
+      crm.listen(0, '127.0.0.1');
+      await once(crm, 'listening');
+      const jobs = webhookJobs(h.ctx, { timeoutMs: 2_000 });
+      workers = startJobWorkers({
+        dialect: h.ctx.store.dialect,
+        writer: h.ctx.writer,
+        logger: h.ctx.logger,
+        handlers: jobs.handlers,
+        onDead: jobs.onDead,
+        pollMs: 10,
+      });
+      stopFanOut = startWebhookFanOut(h.ctx);
     });
-    after(() => h.close());
+    after(async () => {
+      stopFanOut();
+      await workers.stop();
+      await new Promise<void>((resolve) => crm.close(() => resolve()));
+      await h.close();
+    });
+
+    async function webhooksDone(): Promise<void> {
+      for (let i = 0; i < 500; i++) {
+        const pending = await h.ctx.store.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('type', '=', 'webhook.deliver')
+          .where('state', 'in', ['queued', 'running'])
+          .execute();
+        if (pending.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.fail('webhook deliveries never finished');
+    }
 
     async function settled(interactionId: number): Promise<void> {
       for (let i = 0; i < 400; i++) {
@@ -111,6 +159,27 @@ for (const database of await testDatabases()) {
     }
 
     test('after the erasure no name, address, number or message text of the customer remains in any table', async () => {
+      // Every event about customers and messages goes to the CRM.
+      const { port } = crm.address() as AddressInfo;
+      const allowed = await h.app.inject({
+        method: 'PUT',
+        url: '/api/admin/webhook-allow-list',
+        headers: { cookie: admin },
+        payload: { entries: ['127.0.0.1'] },
+      });
+      assert.ok(allowed.statusCode < 300, allowed.body);
+      const subscribed = await h.app.inject({
+        method: 'POST',
+        url: '/api/admin/webhooks',
+        headers: { cookie: admin },
+        payload: {
+          name: 'CRM',
+          url: `http://127.0.0.1:${port}/hooks`,
+          eventTypes: ['customer.*', 'interaction.*'],
+        },
+      });
+      assert.equal(subscribed.statusCode, 201, subscribed.body);
+
       // The customer, made by an advisor with an Idempotency-Key (its answer is remembered).
       const created = await h.app.inject({
         method: 'POST',
@@ -192,11 +261,13 @@ for (const database of await testDatabases()) {
       assert.equal(callback.statusCode, 200, callback.body);
 
       // Before: the scan sees them (it can fail).
+      await webhooksDone();
       const seen = await survivors(h.ctx.store.db, database.name, erased);
       for (const where of [
         'customers.display_name',
         'interactions.text',
         'work_items.callback_number',
+        'webhook_deliveries.response_excerpt',
       ])
         assert.ok(
           seen.some((s) => s.startsWith(where)),
