@@ -324,6 +324,8 @@ for (const db of databases) {
         who: () => Record<string, string>;
         url: (own: { customerId: number; conversationId: number }) => string;
         body: (own: { customerId: number; conversationId: number }) => Record<string, unknown>;
+        /** A replay's answer, when it differs from the first: a secret shown once is not again. */
+        replayed?: (first: Record<string, unknown>) => Record<string, unknown>;
       }> = [
         {
           route: 'POST /api/customers',
@@ -366,6 +368,11 @@ for (const db of databases) {
           who: () => admin,
           url: () => '/api/tokens',
           body: () => ({ name: 'idem', advisorId: h.fixture.people.gateway.id }),
+          replayed: (first) => ({
+            id: first.id,
+            token: null,
+            note: 'the token was shown once, when it was issued; issue a new one if it was lost',
+          }),
         },
       ];
       for (const create of creates) {
@@ -383,7 +390,11 @@ for (const db of databases) {
           const second = await send();
           assert.equal(second.statusCode, 201, second.body);
           assert.equal(second.headers['idempotent-replayed'], 'true');
-          assert.deepEqual(json(second), json(first));
+          const firstAnswer = json(first);
+          assert.deepEqual(
+            json(second),
+            create.replayed ? create.replayed(firstAnswer) : firstAnswer,
+          );
         });
       }
     });
