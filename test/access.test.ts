@@ -649,12 +649,47 @@ for (const db of databases) {
           headers: headers.advisor,
         });
         assert.deepEqual(json<{ items: unknown[] }>(list).items, []);
+        // A customer of both teams: the Care advisor sees them, and in the timeline only Care's case.
+        const both = await inbound({
+          kind: 'email',
+          from: { email: 'both-teams@example.com' },
+          text: 'Tech side only',
+          teamId: h.fixture.teams.tech,
+        });
+        const careCase = await h.app.inject({
+          method: 'POST',
+          url: '/api/conversations',
+          headers: headers.supervisor,
+          payload: {
+            customerId: both.customerId,
+            subject: 'Care side',
+            channel: 'email',
+            teamId: h.fixture.teams.care,
+          },
+        });
+        assert.equal(careCase.statusCode, 201, describeBody(careCase));
         const timeline = await h.app.inject({
           method: 'GET',
-          url: `/api/customers/${techCustomer}/timeline`,
+          url: `/api/customers/${both.customerId}/timeline`,
           headers: headers.advisor,
         });
-        assert.deepEqual(json<{ items: unknown[] }>(timeline).items, []);
+        assert.equal(timeline.statusCode, 200, describeBody(timeline));
+        assert.ok(
+          json<{ items: Array<{ conversationId: number }> }>(timeline).items.every(
+            (i) => i.conversationId !== both.conversationId,
+          ),
+          'the Tech case shows in the Care advisor’s timeline',
+        );
+        const supervisorTimeline = await h.app.inject({
+          method: 'GET',
+          url: `/api/customers/${both.customerId}/timeline`,
+          headers: headers.supervisor,
+        });
+        assert.ok(
+          json<{ items: Array<{ conversationId: number }> }>(supervisorTimeline).items.some(
+            (i) => i.conversationId === both.conversationId,
+          ),
+        );
         const search = await h.app.inject({
           method: 'GET',
           url: '/api/search?q=Zyxwvut',
@@ -667,6 +702,167 @@ for (const db of databases) {
           headers: headers.supervisor,
         });
         assert.equal(json<{ interactions: unknown[] }>(supervisorSearch).interactions.length, 1);
+      });
+    });
+
+    describe('a customer seen only through another team’s cases is indistinguishable from a missing one', () => {
+      // Export and erase are for admins, who see every customer: the role walk above covers them.
+      const customerRoutes: Array<{ route: string; body?: () => Record<string, unknown> }> = [
+        { route: 'GET /api/customers/:id' },
+        { route: 'PATCH /api/customers/:id', body: () => ({ displayName: 'Taken over' }) },
+        {
+          route: 'POST /api/customers/:id/identities',
+          body: () => ({ email: `cross-${++counter}@example.com` }),
+        },
+        { route: 'PUT /api/customers/:id/consent', body: () => ({ marketing: true }) },
+        {
+          route: 'POST /api/customers/:id/merge',
+          body: () => ({ sourceCustomerId: cases.care.customerId }),
+        },
+        { route: 'GET /api/customers/:id/timeline' },
+      ];
+      const pairs: Array<{
+        who: string;
+        caller: () => Record<string, string>;
+        own: 'care' | 'shop';
+        other: 'tech' | 'care';
+      }> = [
+        {
+          who: 'an advisor of team Care, a customer of team Tech',
+          caller: () => headers.advisor,
+          own: 'care',
+          other: 'tech',
+        },
+        {
+          who: 'a shop advisor, a customer of team Care',
+          caller: () => headers.shop_advisor,
+          own: 'shop',
+          other: 'care',
+        },
+      ];
+      const supervisorView = async (id: number) => {
+        const response = await h.app.inject({
+          method: 'GET',
+          url: `/api/customers/${id}`,
+          headers: headers.supervisor,
+        });
+        assert.equal(response.statusCode, 200, describeBody(response));
+        return json(response);
+      };
+
+      for (const pair of pairs) {
+        test(`${pair.who}: every customer route answers 404`, async () => {
+          const ownId = cases[pair.own].customerId;
+          const otherId = cases[pair.other].customerId;
+          const own = await h.app.inject({
+            method: 'GET',
+            url: `/api/customers/${ownId}`,
+            headers: pair.caller(),
+          });
+          assert.equal(own.statusCode, 200, `their own customer: ${describeBody(own)}`);
+          const untouched = await supervisorView(otherId);
+          for (const { route, body } of customerRoutes) {
+            const [method, path] = route.split(' ') as [string, string];
+            const ask = (id: number) =>
+              h.app.inject({
+                method: method as 'GET',
+                url: path.replace(':id', String(id)),
+                headers: pair.caller(),
+                ...(body ? { payload: body() } : {}),
+              });
+            const hidden = await ask(otherId);
+            assert.equal(hidden.statusCode, 404, `${route}: ${describeBody(hidden)}`);
+            assert.deepEqual(
+              problemOf(hidden),
+              problemOf(await ask(missingId)),
+              `${route}: the hidden customer answers differently from a missing one`,
+            );
+          }
+          assert.deepEqual(await supervisorView(otherId), untouched, 'the customer was changed');
+
+          const list = await h.app.inject({
+            method: 'GET',
+            url: '/api/customers?limit=200',
+            headers: pair.caller(),
+          });
+          const listed = json<{ items: Array<{ id: number }> }>(list).items.map((c) => c.id);
+          assert.ok(listed.includes(ownId), 'their own customer is listed');
+          assert.ok(!listed.includes(otherId), 'the other customer is listed');
+          const name = String(untouched.displayName);
+          const searched = await h.app.inject({
+            method: 'GET',
+            url: `/api/customers?q=${encodeURIComponent(name)}`,
+            headers: pair.caller(),
+          });
+          assert.deepEqual(json<{ items: unknown[] }>(searched).items, []);
+          const search = await h.app.inject({
+            method: 'GET',
+            url: `/api/search?q=${encodeURIComponent(name)}`,
+            headers: pair.caller(),
+          });
+          assert.deepEqual(json<{ customers: unknown[] }>(search).customers, []);
+        });
+      }
+
+      test('opening a case on another team’s customer answers like a missing customer', async () => {
+        const open = (customerId: number) =>
+          h.app.inject({
+            method: 'POST',
+            url: '/api/conversations',
+            headers: headers.advisor,
+            payload: { customerId, subject: 'A way in', channel: 'email' },
+          });
+        const hidden = await open(cases.tech.customerId);
+        assert.equal(hidden.statusCode, 422, describeBody(hidden));
+        assert.deepEqual(problemOf(hidden), problemOf(await open(missingId)));
+      });
+
+      test('merging another team’s customer into one’s own answers 404 and merges nothing', async () => {
+        const merge = (sourceCustomerId: number) =>
+          h.app.inject({
+            method: 'POST',
+            url: `/api/customers/${cases.care.customerId}/merge`,
+            headers: headers.advisor,
+            payload: { sourceCustomerId },
+          });
+        const before = await supervisorView(cases.tech.customerId);
+        const attack = await merge(cases.tech.customerId);
+        assert.equal(attack.statusCode, 404, describeBody(attack));
+        assert.deepEqual(problemOf(attack), problemOf(await merge(missingId)));
+        const after = await supervisorView(cases.tech.customerId);
+        assert.equal(after.mergedIntoId, null);
+        assert.deepEqual(after.identities, before.identities);
+        const techCase = await h.app.inject({
+          method: 'GET',
+          url: `/api/conversations/${cases.tech.conversationId}`,
+          headers: headers.supervisor,
+        });
+        assert.equal(json(techCase).customerId, cases.tech.customerId);
+      });
+
+      test('a customer with no case yet is seen by every advisor; a lead sees every customer', async () => {
+        const created = await h.app.inject({
+          method: 'POST',
+          url: '/api/customers',
+          headers: headers.shop_advisor,
+          payload: { displayName: 'No case yet', contact: { email: 'no-case@example.com' } },
+        });
+        assert.equal(created.statusCode, 201, describeBody(created));
+        const id = json<{ id: number }>(created).id;
+        for (const caller of ['advisor', 'shop_advisor', 'supervisor', 'admin'] as const) {
+          const seen = await h.app.inject({
+            method: 'GET',
+            url: `/api/customers/${id}`,
+            headers: headers[caller],
+          });
+          assert.equal(seen.statusCode, 200, `${caller}: ${describeBody(seen)}`);
+        }
+        const tech = await h.app.inject({
+          method: 'GET',
+          url: `/api/customers/${cases.tech.customerId}/timeline`,
+          headers: headers.supervisor,
+        });
+        assert.equal(tech.statusCode, 200, describeBody(tech));
       });
     });
 

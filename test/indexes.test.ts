@@ -64,8 +64,9 @@ for (const database of databases) {
 
     test('the customer list walks the index of listed customers, first page and later pages', async () => {
       const { db, queries } = recording(store);
-      await listCustomers(db, { limit: 25 });
-      await listCustomers(db, { limit: 25, before: { updatedAt: clock.now(), id: 1000 } });
+      const lead = { id: 1, role: 'supervisor', teamId: null, shopId: null, name: 'Lead' } as const;
+      await listCustomers(db, lead, { limit: 25 });
+      await listCustomers(db, lead, { limit: 25, before: { updatedAt: clock.now(), id: 1000 } });
       const lists = queries.filter((q) => /order by "updated_at" desc/.test(q.sql));
       assert.equal(lists.length, 2);
       for (const query of lists) assert.match(await planOf(query), /customers_listed/);

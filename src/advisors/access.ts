@@ -85,3 +85,22 @@ export function canSeeEvent(
     owner_id: scope.ownerId ?? null,
   });
 }
+
+/**
+ * Which customers the viewer may see, as a SQL condition on `customers`: those with at least one
+ * case the viewer may see, or with no case at all; supervisors and admins see every customer.
+ */
+export function customerScope(viewer: Viewer) {
+  return (eb: ExpressionBuilder<Database, 'customers'>): Expression<SqlBool> => {
+    if (seesEverything.includes(viewer.role)) return eb.lit(true);
+    // A merged customer's cases moved to the one it was merged into: it is seen like that one.
+    const holder = eb.fn.coalesce('customers.merged_into_id', 'customers.id');
+    const cases = () =>
+      eb
+        .selectFrom('conversations')
+        .select('conversations.id')
+        .where('conversations.customer_id', '=', holder);
+    const visible = conversationScope(viewer);
+    return eb.or([eb.not(eb.exists(cases())), eb.exists(cases().where((inner) => visible(inner)))]);
+  };
+}

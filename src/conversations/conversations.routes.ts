@@ -5,7 +5,8 @@ import { IdParams, Limit, Strict, StringEnum } from '../platform/http/schemas.ts
 import { createOnce } from '../platform/http/idempotency.ts';
 import { decodeCursor } from '../platform/http/cursor.ts';
 import { staff, viewer } from '../advisors/authenticate.ts';
-import { getCustomer, searchCustomers } from '../customers/customers.ts';
+import { requireVisibleCustomer, searchCustomers } from '../customers/customers.ts';
+import { Invalid, NotFound } from '../platform/errors.ts';
 import {
   conversationSorts,
   getConversation,
@@ -94,6 +95,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     async (request, reply) => {
       const me = viewer(request);
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        // A case of one's own on another team's customer would open that customer to the caller.
+        await requireVisibleCustomer(unit.db, request.body.customerId, me).catch(
+          (error: unknown) => {
+            throw error instanceof NotFound ? new Invalid('customerId', 'no such customer') : error;
+          },
+        );
         const row = await openConversation(unit, request.body, actorOf(me.id));
         return { status: 201, body: await getConversation(unit.db, row.id, null, unit.now) };
       });
@@ -140,7 +147,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
       config: { allow: staff },
     },
     async (request) => {
-      await getCustomer(db, request.params.id);
+      await requireVisibleCustomer(db, request.params.id, viewer(request));
       return customerTimeline(db, request.params.id, viewer(request), {
         limit: request.query.limit,
         cursor: request.query.cursor ? decodeCursor(request.query.cursor) : undefined,
@@ -161,7 +168,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     async (request) => {
       const { q, limit } = request.query;
       const [customers, interactions] = await Promise.all([
-        searchCustomers(db, dialect, q, limit),
+        searchCustomers(db, dialect, q, limit, viewer(request)),
         searchInteractions(db, dialect, q, viewer(request), limit),
       ]);
       return { customers, interactions };

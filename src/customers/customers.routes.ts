@@ -14,6 +14,7 @@ import {
   getCustomer,
   listCustomers,
   mergeCustomers,
+  requireVisibleCustomer,
   searchCustomers,
   setConsent,
   updateCustomer,
@@ -39,7 +40,10 @@ const ListQuery = Strict({
   limit: Limit(50, 200),
   cursor: Type.Optional(Type.String({ maxLength: 100 })),
 });
-/** Customers: find, create, change, identities, consent, merge, export and erase. */
+/**
+ * Customers: find, create, change, identities, consent, merge, export and erase. Every route sees
+ * only the customers in the caller's scope (`customerScope`); any other answers 404 like a missing one.
+ */
 export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void {
   const { db, dialect } = ctx.store;
   const actorOf = (id: number) => ({ type: 'advisor' as const, id });
@@ -55,10 +59,11 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       config: { allow: staff },
     },
     async (request) => {
+      const me = viewer(request);
       const { q, limit, cursor } = request.query;
-      if (q) return { items: await searchCustomers(db, dialect, q, limit), nextCursor: null };
+      if (q) return { items: await searchCustomers(db, dialect, q, limit, me), nextCursor: null };
       const before = cursor ? decodeCursor(cursor) : undefined;
-      const items = await listCustomers(db, {
+      const items = await listCustomers(db, me, {
         limit,
         before: before ? { updatedAt: before.at, id: before.id } : undefined,
       });
@@ -102,7 +107,10 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
   app.get<{ Params: IdParams }>(
     '/api/customers/:id',
     { schema: { tags: ['customers'], params: IdParams }, config: { allow: staff } },
-    async (request) => getCustomer(db, request.params.id),
+    async (request) => {
+      await requireVisibleCustomer(db, request.params.id, viewer(request));
+      return getCustomer(db, request.params.id);
+    },
   );
 
   app.patch<{ Params: IdParams; Body: Static<typeof CustomerChanges> }>(
@@ -114,6 +122,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     async (request) => {
       const me = viewer(request);
       return ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
         await updateCustomer(unit, request.params.id, request.body, actorOf(me.id));
         return getCustomer(unit.db, request.params.id);
       });
@@ -137,6 +146,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       if (identities.length !== 1)
         throw new Invalid('body', 'give exactly one of email, phone, social or external');
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
         await addIdentity(unit, request.params.id, identities[0]!, actorOf(me.id));
         return { status: 201, body: await getCustomer(unit.db, request.params.id) };
       });
@@ -156,9 +166,10 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
     async (request) => {
       const me = viewer(request);
-      const consent = await ctx.writer.run((unit) =>
-        setConsent(unit, request.params.id, request.body, actorOf(me.id)),
-      );
+      const consent = await ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        return setConsent(unit, request.params.id, request.body, actorOf(me.id));
+      });
       return { consent };
     },
   );
@@ -177,6 +188,9 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     async (request) => {
       const me = viewer(request);
       return ctx.writer.run(async (unit) => {
+        // Merging moves the source's cases and future contacts to the target: it needs sight of both.
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        await requireVisibleCustomer(unit.db, request.body.sourceCustomerId, me);
         await mergeCustomers(
           unit,
           request.params.id,
@@ -199,6 +213,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       config: { allow: admins },
     },
     async (request, reply) => {
+      await requireVisibleCustomer(db, request.params.id, viewer(request));
       const data = await exportCustomer(db, request.params.id, ctx.clock.now());
       return reply
         .header('content-disposition', `attachment; filename="customer-${request.params.id}.json"`)
@@ -214,9 +229,10 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
     async (request, reply) => {
       const me = viewer(request);
-      await ctx.writer.run((unit) =>
-        eraseCustomer(unit, request.params.id, actorOf(me.id), ctx.store.dialect),
-      );
+      await ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        await eraseCustomer(unit, request.params.id, actorOf(me.id), ctx.store.dialect);
+      });
       return reply.status(204).send();
     },
   );

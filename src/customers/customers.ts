@@ -7,6 +7,7 @@ import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/erro
 import { searchWords } from '../platform/db/text-search.ts';
 import { searchTextOf, type ContactPoints, type Identity, identitiesOf } from './identities.ts';
 import type { Consent, ConsentChannel, Customer } from '../api-types/customers.ts';
+import { customerScope, type Viewer } from '../advisors/access.ts';
 
 export const consentChannels = [
   'email',
@@ -69,6 +70,41 @@ export async function getCustomer(db: Kysely<Database>, id: number): Promise<Cus
   if (!row) throw new NotFound('customer');
   const identities = await identitiesFor(db, [id]);
   return toCustomer(row, identities.get(id) ?? []);
+}
+
+/**
+ * Throws NotFound unless the customer exists and is in the viewer's scope: out of scope answers
+ * exactly like a missing record, so another team's customers cannot even be probed for.
+ */
+export async function requireVisibleCustomer(
+  db: Kysely<Database>,
+  id: number,
+  viewer: Viewer,
+): Promise<void> {
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('id', '=', id)
+    .where(customerScope(viewer))
+    .executeTakeFirst();
+  if (!row) throw new NotFound('customer');
+}
+
+/** Keeps, in order, the ids of the customers the viewer may see. */
+async function visibleIds(
+  db: Kysely<Database>,
+  ids: readonly number[],
+  viewer: Viewer,
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('id', 'in', ids)
+    .where(customerScope(viewer))
+    .execute();
+  const seen = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => seen.has(id));
 }
 
 /** Loads many customers at once, in the order given. */
@@ -699,22 +735,26 @@ export async function eraseCustomer(
   });
 }
 
-/** Full-text search over customers' names and identities, best first. */
+/** Full-text search over the names and identities of the customers the viewer may see, best first. */
 export async function searchCustomers(
   db: Kysely<Database>,
   dialect: StorageDialect,
   query: string,
   limit: number,
+  viewer: Viewer,
 ): Promise<Customer[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
   const ids = await dialect.matchingCustomerIds(db, words, limit);
-  return (await getCustomers(db, ids)).filter((c) => c.mergedIntoId === null && !c.erased);
+  return (await getCustomers(db, await visibleIds(db, ids, viewer))).filter(
+    (c) => c.mergedIntoId === null && !c.erased,
+  );
 }
 
-/** Lists customers, most recently changed first, with a keyset cursor. */
+/** Lists the customers the viewer may see, most recently changed first, with a keyset cursor. */
 export async function listCustomers(
   db: Kysely<Database>,
+  viewer: Viewer,
   options: {
     readonly limit: number;
     readonly before?: { readonly updatedAt: number; readonly id: number } | undefined;
@@ -724,7 +764,8 @@ export async function listCustomers(
     .selectFrom('customers')
     .select('id')
     .where('merged_into_id', 'is', null)
-    .where('erased_at', 'is', null);
+    .where('erased_at', 'is', null)
+    .where(customerScope(viewer));
   const before = options.before;
   if (before) {
     query = query.where((eb) =>
