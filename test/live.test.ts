@@ -6,7 +6,10 @@ import WebSocket from 'ws';
 import { testDatabases, testNats } from './databases.ts';
 import { json, startHarness, type Harness } from './harness.ts';
 import { natsBus, type EventBus } from '../src/platform/events/bus.ts';
-import type { DomainEvent } from '../src/platform/events/event.ts';
+import { systemActor, type DomainEvent } from '../src/platform/events/event.ts';
+import { inProcessBus } from '../src/platform/events/bus.ts';
+import { createWriter } from '../src/platform/db/writer.ts';
+import { hashPassword, setPassword } from '../src/advisors/advisors.ts';
 
 const databases = await testDatabases();
 const nats = await testNats();
@@ -151,6 +154,55 @@ for (const db of databases) {
         'closed',
         'a signed-out advisor still receives case events',
       );
+    });
+
+    /** The close code of the socket if it closes within a second, else 'still open'. */
+    function closedWithinASecond(socket: WebSocket): Promise<number | 'still open'> {
+      return Promise.race([
+        once(socket, 'close').then(([code]) => code as number),
+        new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 1_000)),
+      ]);
+    }
+
+    test('a socket opened with an API token closes within a second of the token’s revocation', async () => {
+      const admin = await h.signIn(h.fixture.people.admin.email);
+      const issued = await h.app.inject({
+        method: 'POST',
+        url: '/api/tokens',
+        headers: { cookie: admin },
+        payload: { name: 'live socket', advisorId: h.fixture.people.advisor.id },
+      });
+      assert.equal(issued.statusCode, 201, issued.body);
+      const { id, token } = json<{ id: number; token: string }>(issued);
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/api/live`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      sockets.push(socket);
+      const inbox = new Inbox<LiveMessage>();
+      socket.on('message', (data) => inbox.push(JSON.parse(String(data)) as LiveMessage));
+      await inbox.next((m) => m.type === 'hello');
+      const closed = closedWithinASecond(socket);
+      const revoked = await h.app.inject({
+        method: 'DELETE',
+        url: `/api/tokens/${id}`,
+        headers: { cookie: admin },
+      });
+      assert.equal(revoked.statusCode, 204);
+      assert.equal(await closed, 4401);
+    });
+
+    test('a socket closes within a second of a password reset written by another process, as `rapport user reset-password` does', async () => {
+      const live = await openLive(port, await h.signIn(h.fixture.people.shopAdvisor.email));
+      sockets.push(live.socket);
+      const closed = closedWithinASecond(live.socket);
+      // The command's own process: its own writer and a bus no server hears (no NATS here).
+      const command = createWriter(h.ctx.store.db, inProcessBus(), h.clock);
+      const passwordHash = await hashPassword('a brand new password');
+      await command.run((unit) =>
+        setPassword(unit, h.fixture.people.shopAdvisor.id, passwordHash, systemActor),
+      );
+      await command.drain();
+      assert.equal(await closed, 4401);
     });
 
     test('a socket with an ended session is closed with code 4401', async () => {

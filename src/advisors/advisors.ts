@@ -277,6 +277,16 @@ export async function advisorForToken(
     .executeTakeFirst();
 }
 
+/** The id of the API token given, revoked or not, so a caller can tell when it is revoked. */
+export async function tokenIdOf(db: Kysely<Database>, token: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('token_hash', '=', sha256(token))
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** Issues an API token for an account; the token is shown once and only its hash is kept. */
 export async function issueToken(
   unit: Unit,

@@ -6,6 +6,8 @@ import { canSeeEvent } from '../advisors/access.ts';
 import { identify, leads, staff } from '../advisors/authenticate.ts';
 import type { DomainEvent } from '../platform/events/event.ts';
 import type { LiveEvent } from '../api-types/events.ts';
+import { accountEventTypes, watchAccounts } from '../advisors/account-watch.ts';
+import { tokenIdOf } from '../advisors/advisors.ts';
 
 const AuditQuery = Strict({
   entityType: Type.Optional(Type.String({ maxLength: 40 })),
@@ -14,6 +16,8 @@ const AuditQuery = Strict({
   beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
   limit: Limit(50, 500),
 });
+
+const accountTypes: ReadonlySet<string> = new Set(accountEventTypes);
 
 /** The audit trail (who changed what, when, before and after) and the live event stream. */
 export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
@@ -61,9 +65,18 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
         socket.close(4401, 'sign in first');
         return;
       }
-      // The socket lives only as long as the session: a sign-out, a change of role or password, or
-      // the session's expiry closes it.
+      // The socket lives only as long as the session or token: a sign-out, a change of role or
+      // password, a revoked token, or the session's expiry closes it.
       let closed = false;
+      const header = request.headers.authorization;
+      const tokenId = header?.startsWith('Bearer ')
+        ? await tokenIdOf(ctx.store.read, header.slice(7).trim())
+        : undefined;
+      const end = (): void => {
+        if (closed) return;
+        closed = true;
+        socket.close(4401, 'session ended');
+      };
       const recheck = async (): Promise<void> => {
         const still = await identify(ctx, request).catch(() => null);
         if (
@@ -73,21 +86,25 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
             still.teamId !== me.teamId ||
             still.shopId !== me.shopId)
         ) {
-          closed = true;
-          socket.close(4401, 'session ended');
+          end();
         }
       };
-      const accountEvents = new Set([
-        'advisor.signed-out',
-        'advisor.updated',
-        'advisor.password-reset',
-      ]);
+      const stopWatching = watchAccounts(ctx, (event) => {
+        if (closed) return;
+        // A revoked token is revoked for good; the token cache need not be asked.
+        if (event.type === 'token.revoked') {
+          if (tokenId !== undefined && event.entity.id === tokenId) end();
+        } else if (event.entity.type === 'advisor' && event.entity.id === me.id) void recheck();
+      });
       const unsubscribe = ctx.bus.subscribe((event: DomainEvent) => {
         if (closed) return;
-        if (accountEvents.has(event.type) && event.entity.id === me.id) {
-          void recheck();
+        // One's own account events are for the check above, not for the screen.
+        if (
+          event.entity.type === 'advisor' &&
+          event.entity.id === me.id &&
+          accountTypes.has(event.type)
+        )
           return;
-        }
         // The browser reads it as the shared wire type: the compiler keeps the two in step.
         const message: LiveEvent = event;
         if (socket.readyState === socket.OPEN && canSeeEvent(me, event.scope))
@@ -98,6 +115,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
         closed = true;
         clearInterval(timer);
         unsubscribe();
+        stopWatching();
       });
       socket.send(JSON.stringify({ type: 'hello', advisorId: me.id }));
     },
