@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
-import { NotFound } from '../platform/errors.ts';
+import { NotFound, Unauthenticated } from '../platform/errors.ts';
 import { roles } from './access.ts';
 import {
   checkPassword,
@@ -18,6 +18,12 @@ import {
   updateAdvisor,
 } from './advisors.ts';
 import { admins, leads, sessionCookie, staff, viewer } from './authenticate.ts';
+import {
+  TooManyAttempts,
+  checkLoginAllowed,
+  clearLoginFailures,
+  recordLoginFailure,
+} from './login-limits.ts';
 import { createTeam, loadDirectory, renameTeam, teamKinds } from './teams.ts';
 
 const Login = Strict({
@@ -68,13 +74,28 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
         summary: 'Sign in with email and password; sets an httpOnly session cookie',
         body: Login,
       },
-      config: { allow: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      // Limits live in the database (login-limits.ts), so several nodes count the same tries.
+      config: { allow: 'public' },
     },
     async (request, reply) => {
-      const row = await checkPassword(db, request.body.email, request.body.password);
-      const token = await ctx.writer.run((unit) =>
-        openSession(unit, row.id, ctx.config.sessionTtlMs),
-      );
+      const { email, password } = request.body;
+      // request.ip is the peer, or the client named by X-Forwarded-For from a trusted proxy only.
+      try {
+        await checkLoginAllowed(db, request.ip, email, ctx.clock.now());
+      } catch (error) {
+        if (error instanceof TooManyAttempts)
+          void reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      }
+      const row = await checkPassword(db, email, password).catch(async (error: unknown) => {
+        if (error instanceof Unauthenticated)
+          await recordLoginFailure(ctx.writer, request.ip, email);
+        throw error;
+      });
+      const token = await ctx.writer.run(async (unit) => {
+        await clearLoginFailures(unit, email);
+        return openSession(unit, row.id, ctx.config.sessionTtlMs);
+      });
       reply.setCookie(sessionCookie, token, {
         httpOnly: true,
         sameSite: 'lax',

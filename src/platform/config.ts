@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isIP } from 'node:net';
 import { Invalid } from './errors.ts';
 
 /** Rapport's settings, read once from the environment, validated and frozen. */
@@ -20,6 +21,8 @@ export interface Config {
   readonly demoPassword: string;
   readonly bodyLimitBytes: number;
   readonly publicRateLimitPerMinute: number;
+  /** Proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client; none trusted when empty. */
+  readonly trustedProxies: readonly string[];
   /** How long a job worker's claim holds before another worker may take the job (a dead node's work). */
   readonly jobLeaseMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
@@ -59,6 +62,23 @@ function boolSetting(env: Env, name: string, fallback: boolean): boolean {
   throw new Invalid(name, 'must be true or false');
 }
 
+/** A comma-separated list of IP addresses and CIDR ranges (`10.0.0.0/8`, `::1`). */
+function proxiesSetting(env: Env, name: string): string[] {
+  const entries = (env[name] ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !okBits || extra !== undefined)
+      throw new Invalid(name, `${entry} is not an IP address or CIDR range`);
+  }
+  return entries;
+}
+
 /** Reads the configuration from environment variables (see README for the list). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
@@ -78,6 +98,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
+    trustedProxies: proxiesSetting(env, 'RAPPORT_TRUSTED_PROXIES'),
     jobLeaseMs: leaseSetting(env),
     secretKey: env.RAPPORT_SECRET_KEY || undefined,
     demoSecrets: {

@@ -12,6 +12,7 @@ import { jobsMigration } from './migrations/0100-jobs.ts';
 import { integrationsMigration } from './migrations/0110-integrations.ts';
 import { channelAccountsMigration } from './migrations/0120-channel-accounts.ts';
 import { deliveryMigration } from './migrations/0130-delivery.ts';
+import { loginAttemptsMigration } from './migrations/0140-login-attempts.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0110-integrations', integrationsMigration],
   ['0120-channel-accounts', channelAccountsMigration],
   ['0130-delivery', deliveryMigration],
+  ['0140-login-attempts', loginAttemptsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

@@ -25,6 +25,14 @@ export interface Database {
   macros: MacrosTable;
   service_level_policies: ServiceLevelPoliciesTable;
   shop_hours: ShopHoursTable;
+  login_attempts: LoginAttemptsTable;
+}
+
+/** One failed sign-in under one key (`address:<ip>` or `account:<email>`), for the login limits. */
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  key: string;
+  at: number;
 }
 
 export interface AdvisorStatesTable {

@@ -24,7 +24,7 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
     logController: new LogController({
       disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
     }),
-    trustProxy: false,
+    trustProxy: ctx.config.trustedProxies.length > 0 ? [...ctx.config.trustedProxies] : false,
   });
   // Query strings and path parameters arrive as text and are coerced to their schema types; JSON
   // bodies are not: a number where the schema wants a string is refused, not silently converted.
