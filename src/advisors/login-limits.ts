@@ -89,5 +89,11 @@ export async function recordLoginFailure(
 
 /** A successful sign-in clears the account's failed tries (the address keeps its count). */
 export async function clearLoginFailures(unit: Unit, email: string): Promise<void> {
-  await unit.db.deleteFrom('login_attempts').where('key', '=', accountKey(email)).execute();
+  // Tries past the window go too: the emails typed at a failed sign-in are kept no longer than needed.
+  await unit.db
+    .deleteFrom('login_attempts')
+    .where((eb) =>
+      eb.or([eb('key', '=', accountKey(email)), eb('at', '<=', unit.now - loginLimits.windowMs)]),
+    )
+    .execute();
 }
