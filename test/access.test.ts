@@ -521,6 +521,33 @@ for (const db of databases) {
       });
     }
 
+    test('every state-changing route refuses a signed-in browser on another origin of the same site', async () => {
+      // Our server at 127.0.0.1:3000; the page at another port of the same host (same site, SameSite=Lax
+      // sends the cookie). Each route is called by a role it lets in, with a valid body.
+      const changes = Object.keys(table).filter((route) => /^(POST|PUT|PATCH|DELETE) /.test(route));
+      assert.ok(changes.length > 40, `only ${changes.length} state-changing routes found`);
+      for (const route of changes) {
+        const rule = table[route]!;
+        const [method, path] = route.split(' ') as [string, string];
+        const caller =
+          rule.allow === 'public'
+            ? 'admin'
+            : (callers.find((c) => c !== 'integration' && rule.allow.includes(c)) ?? 'admin');
+        const id = rule.record ? records[rule.record] : missingId;
+        const url = (rule.visit ?? path).replace(':id', String(id)).replace(':channel', 'email');
+        const response = await h.app.inject({
+          method: method as 'POST',
+          url,
+          headers: { ...headers[caller], host: '127.0.0.1:3000', origin: 'http://127.0.0.1:4000' },
+          ...(rule.body
+            ? { payload: rule.body(records, ++counter) as Record<string, unknown> }
+            : {}),
+        });
+        assert.equal(response.statusCode, 403, `${route} as ${caller}: ${describeBody(response)}`);
+        assert.equal(problemOf(response).type, 'https://rapport.dev/problems/cross-site-request');
+      }
+    });
+
     describe('a case outside the viewer’s team or shop is indistinguishable from a missing one', () => {
       const conversationRoutes = [
         'GET /api/conversations/:id',

@@ -67,6 +67,53 @@ export async function identify(ctx: Context, request: FastifyRequest): Promise<V
   return row ? viewerOf(row) : null;
 }
 
+const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Whether the request was made by a page of our own origin (the request's own scheme and host, or
+ * one of `RAPPORT_ALLOWED_ORIGINS`), or by no page at all (a script or CLI sends neither header).
+ * Browsers send `Origin` on every POST and WebSocket; `Sec-Fetch-Site` is the fallback without it.
+ */
+export function fromOwnOrigin(ctx: Context, request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) {
+    const site = request.headers['sec-fetch-site'];
+    return site === undefined || site === 'same-origin' || site === 'none';
+  }
+  const wanted = originOf(origin);
+  if (wanted === null) return false; // "null" (a sandboxed frame, a file) or garbage
+  return (
+    wanted === originOf(`${request.protocol}://${request.host}`) ||
+    ctx.config.allowedOrigins.includes(wanted)
+  );
+}
+
+/** `scheme://host[:port]` as a browser writes it (lower case, no default port), or null. */
+function originOf(text: string): string | null {
+  try {
+    const origin = new URL(text).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A browser sends the session cookie with requests another page of the same site makes (SameSite=Lax
+ * covers other ports and sibling subdomains): such a request may change nothing and open no socket.
+ * Bearer-token requests carry no ambient credential, so they are not asked where they come from.
+ */
+function refuseCrossSite(ctx: Context, request: FastifyRequest): void {
+  const bearer = request.headers.authorization?.startsWith('Bearer ') ?? false;
+  const byCookie = !bearer && request.cookies[sessionCookie] !== undefined;
+  const guarded = request.ws || (stateChanging.has(request.method) && byCookie);
+  if (guarded && !fromOwnOrigin(ctx, request))
+    throw new Forbidden(
+      'this request comes from a page of another origin: Rapport refuses it',
+      'cross-site-request',
+    );
+}
+
 /**
  * Enforces every route's `allow` list before its handler runs. Secure by default: a route that
  * forgot to say who may call it is refused.
@@ -76,8 +123,9 @@ export function enforceAccess(app: FastifyInstance, ctx: Context): void {
   // onRequest: a caller who may not use a route is refused before its body is parsed or validated.
   app.addHook('onRequest', async (request) => {
     const allow = request.routeOptions.config.allow;
-    if (allow === 'public') return;
     if (!request.routeOptions.url) return; // not-found handler
+    refuseCrossSite(ctx, request);
+    if (allow === 'public') return;
     const viewer = await identify(ctx, request);
     if (!viewer) throw new Unauthenticated();
     if (!allow || !allow.includes(viewer.role)) throw new Forbidden();

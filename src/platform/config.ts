@@ -20,9 +20,15 @@ export interface Config {
   readonly loadDemo: boolean;
   readonly demoPassword: string;
   readonly bodyLimitBytes: number;
+  /** Requests a minute one client address may make to the public webhook routes; 0 turns the limit off. */
   readonly publicRateLimitPerMinute: number;
   /** Proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client; none trusted when empty. */
   readonly trustedProxies: readonly string[];
+  /**
+   * Origins besides the request's own (scheme://host[:port]) whose pages may make cookie-authenticated
+   * changes and open the live socket: the address the desk is served under behind a proxy.
+   */
+  readonly allowedOrigins: readonly string[];
   /** How long a job worker's claim holds before another worker may take the job (a dead node's work). */
   readonly jobLeaseMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
@@ -79,6 +85,26 @@ function proxiesSetting(env: Env, name: string): string[] {
   return entries;
 }
 
+/** A comma-separated list of origins, each exactly `scheme://host[:port]` (no path, no trailing slash). */
+function originsSetting(env: Env, name: string): readonly string[] {
+  const raw = env[name] ?? '';
+  const origins = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.toLowerCase())
+      throw new Invalid(name, `"${origin}" is not an origin like https://desk.example.com`);
+  }
+  return Object.freeze(origins.map((origin) => origin.toLowerCase()));
+}
+
 /** Reads the configuration from environment variables (see README for the list). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
@@ -99,6 +125,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
     trustedProxies: proxiesSetting(env, 'RAPPORT_TRUSTED_PROXIES'),
+    allowedOrigins: originsSetting(env, 'RAPPORT_ALLOWED_ORIGINS'),
     jobLeaseMs: leaseSetting(env),
     secretKey: env.RAPPORT_SECRET_KEY || undefined,
     demoSecrets: {

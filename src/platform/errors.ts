@@ -11,6 +11,7 @@ export const errorCatalogue = {
   'bad-request': { status: 400, title: 'Bad request' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   forbidden: { status: 403, title: 'Forbidden' },
+  'cross-site-request': { status: 403, title: 'The request comes from another site' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-reused': {
