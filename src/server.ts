@@ -10,7 +10,7 @@ import { buildHttpApp } from './platform/http/app.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { registerWebAppRoutes } from './platform/http/web-app.routes.ts';
 import { registerChannelAccountRoutes } from './channels/channel-accounts.routes.ts';
-import { enforceAccess } from './advisors/authenticate.ts';
+import { enforceAccess, identify } from './advisors/authenticate.ts';
 import { registerAdvisorRoutes } from './advisors/advisors.routes.ts';
 import { registerShopRoutes } from './shops/shops.routes.ts';
 import { registerCustomerRoutes } from './customers/customers.routes.ts';
@@ -147,7 +147,11 @@ export async function buildServer(
 ): Promise<FastifyInstance> {
   const app = await buildHttpApp(ctx);
   enforceAccess(app, ctx);
-  registerHealthRoutes(app, ctx);
+  registerHealthRoutes(
+    app,
+    ctx,
+    async (request) => (await identify(ctx, request).catch(() => null))?.role === 'admin',
+  );
   registerWebAppRoutes(app);
   registerChannelAccountRoutes(app, ctx);
   registerAdvisorRoutes(app, ctx);

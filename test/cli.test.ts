@@ -343,10 +343,20 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
         }
       });
 
-      test('it is ready: the database answers', async () => {
-        const response = await fetch(`${base}/readyz`);
-        assert.equal(response.status, 200);
-        assert.equal(((await response.json()) as { database: string }).database, db.name);
+      test('it is ready: the database answers, and a signed-in admin sees which one', async () => {
+        const anonymous = await fetch(`${base}/readyz`);
+        assert.equal(anonymous.status, 200);
+        assert.deepEqual(await anonymous.json(), { status: 'ready' });
+        const login = await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'admin@demo.rapport.test', password: 'rapport-demo' }),
+        });
+        assert.equal(login.status, 200);
+        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+        const admin = await fetch(`${base}/readyz`, { headers: { cookie } });
+        assert.equal(admin.status, 200);
+        assert.equal(((await admin.json()) as { database: string }).database, db.name);
       });
 
       test('the API answers with the demo company', async () => {

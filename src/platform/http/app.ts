@@ -10,6 +10,28 @@ import websocket from '@fastify/websocket';
 import type { Context } from '../context.ts';
 import { handleError, handleNotFound } from './problem.ts';
 
+/** A request id a client may choose (a proxy's trace id): short, and safe in logs and headers. */
+const safeRequestId = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Every answer that is not a page of its own gets a policy that lets it run nothing and be framed
+ * nowhere (a problem document, JSON, an asset opened on its own).
+ */
+const defaultSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * The API browser: Swagger UI's own scripts and styles (it sets inline style attributes), the
+ * OpenAPI document fetched from here, never framed.
+ */
+const docsSecurityPolicy =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/** The request id: the client's `x-request-id` when it is a safe token, a fresh one otherwise. */
+function requestIdOf(headers: Record<string, string | string[] | undefined>): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && safeRequestId.test(given) ? given : randomUUID();
+}
+
 /**
  * Builds the Fastify app shared by every area: schema validation that refuses unknown fields,
  * problem+json errors, request ids, body limit, cookies, rate limits, WebSocket and OpenAPI.
@@ -19,8 +41,9 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Fastify would take any header value as given; `requestIdOf` checks it first.
+    requestIdHeader: false,
+    genReqId: (raw) => requestIdOf(raw.headers),
     logController: new LogController({
       disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
     }),
@@ -51,10 +74,31 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
   );
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // The only body Rapport reads is JSON: Fastify's default text/plain reader would let a plain HTML
+  // form post to routes without a body schema. Webhook routes that must take a provider's format add
+  // their own reader in their scope.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const path = request.url.split('?')[0] ?? request.url;
+    // API answers hold personal data: no browser or proxy cache keeps them.
+    if (path === '/api' || path.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    if (path === '/api/docs' || path.startsWith('/api/docs/'))
+      reply.header('content-security-policy', docsSecurityPolicy);
+    else if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', defaultSecurityPolicy);
   });
   await app.register(cookie);
+  // Public webhook routes answer anyone who can reach them: each client address gets
+  // RAPPORT_PUBLIC_RATE_LIMIT requests a minute. Set before the plugin reads the routes' config.
+  const publicLimit = ctx.config.publicRateLimitPerMinute;
+  app.addHook('onRoute', (route) => {
+    if (publicLimit > 0 && route.url.startsWith('/webhooks/') && !route.config?.rateLimit)
+      route.config = {
+        ...(route.config ?? {}),
+        rateLimit: { max: publicLimit, timeWindow: '1 minute' },
+      };
+  });
   await app.register(rateLimit, { global: false });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {
@@ -78,6 +122,12 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/docs'))
       route.config = { ...(route.config ?? {}), allow: 'public' };
+  });
+  // Swagger UI redirects its static index.html to the UI, but keeps a query string in a way that
+  // points the redirect at itself: go to the UI and drop the query.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === '/api/docs/static/index.html')
+      return reply.redirect('/api/docs/');
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { allow: 'public' } }, async () =>
