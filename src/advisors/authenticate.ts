@@ -104,9 +104,11 @@ function originOf(text: string): string | null {
  * Bearer-token requests carry no ambient credential, so they are not asked where they come from.
  */
 function refuseCrossSite(ctx: Context, request: FastifyRequest): void {
-  const bearer = request.headers.authorization?.startsWith('Bearer ') ?? false;
-  const byCookie = !bearer && request.cookies[sessionCookie] !== undefined;
-  const guarded = request.ws || (stateChanging.has(request.method) && byCookie);
+  const byCookie = () =>
+    !(request.headers.authorization?.startsWith('Bearer ') ?? false) &&
+    request.cookies[sessionCookie] !== undefined;
+  // `ws` is set on every request by the WebSocket plugin: true for an upgrade.
+  const guarded = request.ws || (stateChanging.has(request.method) && byCookie());
   if (guarded && !fromOwnOrigin(ctx, request))
     throw new Forbidden(
       'this request comes from a page of another origin: Rapport refuses it',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
+import type { LightMyRequestResponse } from 'fastify';
 import { json, startHarness, type Harness } from '../../../test/harness.ts';
 import { testDatabases } from '../../../test/databases.ts';
 
@@ -47,7 +48,7 @@ for (const db of await testDatabases()) {
         return json(seen).displayName;
       }
 
-      function problemCode(response: { body: string }): string {
+      function problemCode(response: LightMyRequestResponse): string {
         return json<{ type: string }>(response).type.split('/').pop()!;
       }
 
