@@ -9,6 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { Context } from '../context.ts';
 import { handleError, handleNotFound } from './problem.ts';
+import { boundIntegers, finiteOnly } from './schemas.ts';
+import { guardRequestText } from './text-guard.ts';
 
 /**
  * Builds the Fastify app shared by every area: schema validation that refuses unknown fields,
@@ -35,6 +37,7 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       coerceTypes: false,
       allErrors: true,
       strict: false,
+      strictNumbers: true,
     }),
     other: new Ajv({
       removeAdditional: false,
@@ -42,13 +45,17 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       coerceTypes: 'array',
       allErrors: true,
       strict: false,
+      strictNumbers: true,
     }),
   };
   addFormats.default(validators.body);
   addFormats.default(validators.other);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? validators.body : validators.other).compile(schema),
+    finiteOnly(
+      (httpPart === 'body' ? validators.body : validators.other).compile(boundIntegers(schema)),
+    ),
   );
+  guardRequestText(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook('onSend', async (request, reply) => {
