@@ -285,6 +285,120 @@ for (const database of await testDatabases()) {
           }
         }
       });
+
+      test('every other id in a body that names no record is refused with 4xx naming it, never a server error', async () => {
+        const { advisor } = h.fixture.people;
+        const probes: [InjectOptions, string][] = [
+          [
+            {
+              method: 'POST',
+              url: '/api/advisors',
+              payload: { name: 'N', email: 'n1@test.rapport', role: 'advisor', teamId: missingId },
+            },
+            'teamId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: '/api/advisors',
+              payload: {
+                name: 'N',
+                email: 'n2@test.rapport',
+                role: 'shop_advisor',
+                shopId: missingId,
+              },
+            },
+            'shopId',
+          ],
+          [
+            { method: 'PATCH', url: `/api/advisors/${advisor.id}`, payload: { teamId: missingId } },
+            'teamId',
+          ],
+          [
+            { method: 'PATCH', url: `/api/advisors/${advisor.id}`, payload: { shopId: missingId } },
+            'shopId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: '/api/shops',
+              payload: {
+                name: 'S',
+                city: 'Nantes',
+                address: '2 quai',
+                timeZone: 'Europe/Paris',
+                teamId: missingId,
+              },
+            },
+            'teamId',
+          ],
+          [
+            {
+              method: 'PATCH',
+              url: `/api/shops/${h.fixture.shopId}`,
+              payload: { teamId: missingId },
+            },
+            'teamId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: '/api/channel-accounts',
+              payload: {
+                channel: 'email',
+                provider: 'smtp',
+                displayName: 'M',
+                address: 'm@test.rapport',
+                teamId: missingId,
+              },
+            },
+            'teamId',
+          ],
+          [
+            {
+              method: 'PATCH',
+              url: `/api/channel-accounts/${h.fixture.accounts.email}`,
+              payload: { teamId: missingId },
+            },
+            'teamId',
+          ],
+          [
+            { method: 'POST', url: '/api/tokens', payload: { name: 't', advisorId: missingId } },
+            'advisorId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: `/api/customers/${customerId}/merge`,
+              payload: { sourceCustomerId: missingId },
+            },
+            'sourceCustomerId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: `/api/conversations/${conversationId}/interactions`,
+              payload: { kind: 'email', text: 'hi', accountId: missingId },
+            },
+            'accountId',
+          ],
+          [
+            {
+              method: 'POST',
+              url: '/api/conversations',
+              payload: { customerId: missingId, subject: 's', channel: 'email' },
+            },
+            'customerId',
+          ],
+        ];
+        for (const [options, field] of probes) {
+          const response = await asAdmin(options);
+          const what = `${options.method} ${options.url} ${field}: ${describeBody(response)}`;
+          assert.ok(response.statusCode >= 400 && response.statusCode < 500, what);
+          if (response.statusCode !== 404)
+            assert.equal(json<Problem>(response).errors?.[0]?.field, field, what);
+        }
+      });
     },
   );
 }
