@@ -50,35 +50,49 @@ for (const database of await testDatabases()) {
       await h.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = h.app.server.address() as AddressInfo;
       const base = `http://127.0.0.1:${port}`;
-      const hostile = fetch(`${base}/api/interactions/inbound`, {
-        method: 'POST',
-        headers: { ...token, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          kind: 'email',
-          from: { email: 'nested@example.com' },
-          html: '<div>'.repeat(99_000) + 'deep',
-        }),
+      const body = JSON.stringify({
+        kind: 'email',
+        from: { email: 'nested@example.com' },
+        html: '<div>'.repeat(99_000) + 'deep',
       });
-      // Each probe is timed from when it was due, so a blocked event loop counts against it even
-      // when the timer itself could only fire after the block.
-      const start = performance.now();
-      const delays: number[] = [];
-      for (let i = 1; i <= 5; i++) {
-        const due = start + 20 * i;
-        await sleep(Math.max(0, due - performance.now()));
-        const answer = await fetch(`${base}/healthz`);
-        assert.equal(answer.status, 200);
-        delays.push(performance.now() - due);
+      // Five probes fired at once on their own timers, each timed from when it was due: a blocked
+      // event loop counts against a probe even when its timer could only fire after the block.
+      const attempt = async () => {
+        const hostile = fetch(`${base}/api/interactions/inbound`, {
+          method: 'POST',
+          headers: { ...token, 'content-type': 'application/json' },
+          body,
+        });
+        const start = performance.now();
+        const delays = await Promise.all(
+          [10, 20, 30, 40, 50].map(async (after) => {
+            await sleep(after);
+            const due = start + after;
+            const answer = await fetch(`${base}/healthz`);
+            assert.equal(answer.status, 200);
+            return performance.now() - due;
+          }),
+        );
+        answers.push(await hostile);
+        return delays.sort((a, b) => a - b);
+      };
+      // The machine is shared with other suites: one quiet try of three is enough, while a server
+      // held for seconds by the sanitiser fails every try.
+      const answers: Response[] = [];
+      const tries: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        const delays = await attempt();
+        tries.push(delays);
+        if (delays[2]! < 100) break;
       }
-      const answer = await hostile;
-      delays.sort((a, b) => a - b);
       assert.ok(
-        delays[2]! < 100,
-        `/healthz answered after ${delays.map(Math.round).join(', ')} ms`,
+        tries.some((delays) => delays[2]! < 100),
+        `/healthz median answers: ${tries.map((d) => d.map(Math.round).join('/')).join(', ')} ms`,
       );
-      assert.equal(answer.status, 422);
-      const problem = (await answer.json()) as Problem;
-      assert.equal(problem.errors?.[0]?.field, 'html');
+      for (const answer of answers) {
+        assert.equal(answer.status, 422);
+        assert.equal(((await answer.json()) as Problem).errors?.[0]?.field, 'html');
+      }
     });
 
     test('HTML with many tags under the limit is still taken and cleaned', async () => {
