@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Invalid } from '../platform/errors.ts';
+import { boundIntegers } from '../platform/http/schemas.ts';
 
 // Like the HTTP layer's body validator: no coercion, every issue reported, formats known.
 const ajv = new Ajv({
@@ -9,6 +10,7 @@ const ajv = new Ajv({
   coerceTypes: false,
   allErrors: true,
   strict: false,
+  strictNumbers: true,
 });
 addFormats.default(ajv);
 
@@ -18,7 +20,7 @@ addFormats.default(ajv);
  * (422) naming the first field that is wrong.
  */
 export function bodyChecker<T extends TSchema>(schema: T): (value: unknown) => Static<T> {
-  const validate = ajv.compile(schema);
+  const validate = ajv.compile(boundIntegers(schema));
   return (value) => {
     if (validate(value)) return value as Static<T>;
     const first = validate.errors?.[0];

@@ -279,6 +279,7 @@ export async function openConversation(
     .executeTakeFirst();
   if (!customer || customer.merged_into_id !== null || customer.erased_at !== null)
     throw new Invalid('customerId', 'no such customer');
+  await checkReferences(unit.db, input);
   const teamId =
     input.teamId !== undefined ? input.teamId : await defaultTeam(unit.db, input.shopId ?? null);
   const row = await unit.db
@@ -313,6 +314,40 @@ export async function openConversation(
     },
   });
   return row;
+}
+
+/**
+ * Refuses a team, shop or owner that names no record, naming the field (422), before the insert
+ * would break a foreign key: every way a case is opened answers the same.
+ */
+export async function checkReferences(
+  db: Kysely<Database>,
+  ids: Pick<NewConversation, 'teamId' | 'shopId' | 'ownerId'>,
+): Promise<void> {
+  if (ids.teamId != null) {
+    const team = await db
+      .selectFrom('teams')
+      .select('id')
+      .where('id', '=', ids.teamId)
+      .executeTakeFirst();
+    if (!team) throw new Invalid('teamId', 'no such team');
+  }
+  if (ids.shopId != null) {
+    const shop = await db
+      .selectFrom('shops')
+      .select('id')
+      .where('id', '=', ids.shopId)
+      .executeTakeFirst();
+    if (!shop) throw new Invalid('shopId', 'no such shop');
+  }
+  if (ids.ownerId != null) {
+    const owner = await db
+      .selectFrom('advisors')
+      .select(['id', 'active'])
+      .where('id', '=', ids.ownerId)
+      .executeTakeFirst();
+    if (!owner || owner.active !== 1) throw new Invalid('ownerId', 'no such active advisor');
+  }
 }
 
 /** The team a case lands in when nobody says: the shop's team for a shop visit, else the first contact-centre team. */
@@ -368,22 +403,7 @@ export async function updateConversation(
   actor: Actor,
 ): Promise<void> {
   const before = await visibleConversation(unit.db, id, viewer);
-  if (changes.ownerId != null) {
-    const owner = await unit.db
-      .selectFrom('advisors')
-      .select(['id', 'active'])
-      .where('id', '=', changes.ownerId)
-      .executeTakeFirst();
-    if (!owner || owner.active !== 1) throw new Invalid('ownerId', 'no such active advisor');
-  }
-  if (changes.teamId != null) {
-    const team = await unit.db
-      .selectFrom('teams')
-      .select('id')
-      .where('id', '=', changes.teamId)
-      .executeTakeFirst();
-    if (!team) throw new Invalid('teamId', 'no such team');
-  }
+  await checkReferences(unit.db, { ownerId: changes.ownerId, teamId: changes.teamId });
   const resolvedNow = changes.status === 'resolved' || changes.status === 'closed';
   if (changes.snoozedUntil != null) {
     if (changes.snoozedUntil <= unit.now)

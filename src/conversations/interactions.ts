@@ -13,6 +13,7 @@ import { identitiesOf, type ContactPoints } from '../customers/identities.ts';
 import { normaliseAccountAddress } from '../channels/channel-accounts.ts';
 import {
   activeStatuses,
+  checkReferences,
   openConversation,
   scopeOf,
   visibleConversation,
@@ -181,6 +182,8 @@ export async function ingestInbound(
     if (existing)
       return { ...existing, duplicate: true, customerCreated: false, conversationOpened: false };
   }
+  // Checked whether or not a case is opened, so a wrong id is refused the same way every time.
+  await checkReferences(unit.db, { teamId: contact.teamId, shopId: contact.shopId });
   const html = contact.html ? sanitiseHtml(contact.html) : null;
   const text = contact.text ?? (html ? textOfHtml(html) : '');
   if (text.length === 0 && (contact.attachments ?? []).length === 0)

@@ -45,6 +45,7 @@ export function registerGatewayRoutes(
 ): void {
   void app.register(async (scope) => {
     // The signature covers the bytes as sent: keep them, parse only after verifying.
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
       done(null, body),
     );

@@ -12,6 +12,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Invalid, Unauthenticated } from '../../platform/errors.ts';
 import { Strict, StringEnum } from '../../platform/http/schemas.ts';
 import {
+  refuseBadText,
+  strictUtf8Text,
+  textError,
+  notUtf8,
+} from '../../platform/http/text-guard.ts';
+import {
   classifyProviderError,
   failureOfHttpAnswer,
   ProviderFailure,
@@ -120,11 +126,14 @@ export function gatewayAdapter(now: () => number = Date.now): ChannelAdapter {
 
     parse(request, account) {
       let raw: unknown;
+      const text = strictUtf8Text(request.rawBody);
+      if (text === undefined) throw textError('body', '', notUtf8);
       try {
-        raw = JSON.parse(request.rawBody.toString('utf8'));
+        raw = JSON.parse(text);
       } catch {
         throw new Invalid('body', 'is not JSON');
       }
+      refuseBadText('body', raw);
       const body = checkInbound(raw);
       const channel = account && isChannel(account.channel) ? account.channel : 'chat';
       const contacts: InboundContact[] = (body.contacts ?? []).map((c) => ({

@@ -9,6 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { Context } from '../context.ts';
 import { handleError, handleNotFound } from './problem.ts';
+import { boundIntegers, finiteOnly } from './schemas.ts';
+import { guardRequestText } from './text-guard.ts';
 
 /** A request id a client may choose (a proxy's trace id): short, and safe in logs and headers. */
 const safeRequestId = /^[A-Za-z0-9._-]{1,64}$/;
@@ -58,6 +60,7 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       coerceTypes: false,
       allErrors: true,
       strict: false,
+      strictNumbers: true,
     }),
     other: new Ajv({
       removeAdditional: false,
@@ -65,13 +68,17 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       coerceTypes: 'array',
       allErrors: true,
       strict: false,
+      strictNumbers: true,
     }),
   };
   addFormats.default(validators.body);
   addFormats.default(validators.other);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? validators.body : validators.other).compile(schema),
+    finiteOnly(
+      (httpPart === 'body' ? validators.body : validators.other).compile(boundIntegers(schema)),
+    ),
   );
+  guardRequestText(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   // The only body Rapport reads is JSON: Fastify's default text/plain reader would let a plain HTML

@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type FieldProblem,
 } from '../errors.ts';
+import { foreignKeyField } from '../db/foreign-key.ts';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -94,6 +95,11 @@ export function handleError(
     const detail = errors.map((e) => `${e.field} ${e.reason}`).join('; ');
     return sendProblem(reply, request, 'validation-failed', detail, errors);
   }
+  const field = foreignKeyField(error);
+  if (field !== undefined)
+    return sendProblem(reply, request, 'invalid', `${field}: names no record`, [
+      { field, reason: 'names no record' },
+    ]);
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');

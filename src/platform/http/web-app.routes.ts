@@ -45,6 +45,8 @@ export function registerWebAppRoutes(
     '/desk/*',
     { schema: { hide: true, params: AssetParams }, config: { allow: 'public' } },
     async (request: FastifyRequest<{ Params: Static<typeof AssetParams> }>, reply) => {
+      // No file name holds a NUL (the file system would throw): such a path names nothing.
+      if (request.params['*'].includes('\0')) return reply.callNotFound();
       if (!fs.existsSync(path.join(distDir, 'index.html'))) {
         return sendProblem(
           reply,

@@ -43,4 +43,16 @@ describe('the desk web app at /desk/', () => {
     assert.equal((await app.inject({ url: '/desk' })).headers.location, '/desk/');
     await app.close();
   });
+
+  test('a desk path holding a NUL names no file: 404, not a server error', async () => {
+    const { default: Fastify } = await import('fastify');
+    const { registerWebAppRoutes } = await import('./web-app.routes.ts');
+    const { enforceAccess } = await import('../../advisors/authenticate.ts');
+    const app = Fastify();
+    enforceAccess(app, h.ctx);
+    registerWebAppRoutes(app, { distDir: dist });
+    for (const url of ['/desk/%00', '/desk/assets/%00.js', '/desk/a%00b'])
+      assert.equal((await app.inject({ url })).statusCode, 404, url);
+    await app.close();
+  });
 });

@@ -75,4 +75,8 @@ export const postgresDialect: StorageDialect = {
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';
   },
+
+  isForeignKeyViolation(error) {
+    return (error as { code?: unknown } | null)?.code === '23503';
+  },
 };

@@ -76,4 +76,6 @@ export interface StorageDialect {
   readonly skipsLockedRows: boolean;
   /** Whether a failed statement broke a unique constraint (the row exists already). */
   isUniqueViolation(error: unknown): boolean;
+  /** Whether a failed statement named a row that does not exist (a foreign key it broke). */
+  isForeignKeyViolation(error: unknown): boolean;
 }
