@@ -131,8 +131,9 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       route.config = { ...(route.config ?? {}), allow: 'public' };
   });
   // Swagger UI redirects its static index.html to the UI, but keeps a query string in a way that
-  // points the redirect at itself: go to the UI and drop the query.
-  app.addHook('onRequest', async (request, reply) => {
+  // points the redirect at itself: go to the UI and drop the query. (After the text guard's own
+  // preValidation hook, so a hostile query is refused like on every other route.)
+  app.addHook('preValidation', async (request, reply) => {
     if (request.routeOptions.url === '/api/docs/static/index.html')
       return reply.redirect('/api/docs/');
   });
