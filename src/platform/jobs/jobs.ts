@@ -4,9 +4,15 @@ import type { Unit } from '../db/writer.ts';
 import type { Actor } from '../events/event.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import type { Selectable } from 'kysely';
+import type { JobState, JobView } from '../../api-types/jobs.ts';
 
-export const jobStates = ['queued', 'running', 'done', 'dead'] as const;
-export type JobState = (typeof jobStates)[number];
+export const jobStates = [
+  'queued',
+  'running',
+  'done',
+  'dead',
+] as const satisfies readonly JobState[];
+export type { JobState, JobView };
 
 /** How many times a job is started before it is given up (dead). */
 export const defaultMaxAttempts = 8;
@@ -104,21 +110,6 @@ export async function enqueueJob(unit: Unit, job: NewJob): Promise<number> {
     .where('key', '=', job.key ?? null)
     .executeTakeFirstOrThrow();
   return existing.id;
-}
-
-/** A job as admins see it. The payload is left out: it may carry what only its owner should show. */
-export interface JobView {
-  readonly id: number;
-  readonly type: string;
-  readonly key: string | null;
-  readonly state: JobState;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly runAt: string;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly finishedAt: string | null;
 }
 
 function viewOf(row: Selectable<JobsTable>): JobView {

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, messageOf, query } from '../api.ts';
+import type { JobState, JobView as Job } from '../../../src/api-types/jobs.ts';
 
-const states = ['dead', 'queued', 'running', 'done'] as const;
-type JobState = (typeof states)[number];
+// Dead first: what an admin comes here to see.
+const states = ['dead', 'queued', 'running', 'done'] as const satisfies readonly JobState[];
 
 const stateNames: Record<JobState, string> = {
   dead: 'Dead',
@@ -24,20 +25,6 @@ const stateHints: Record<JobState, string> = {
   running: 'Claimed by a worker right now.',
   done: 'Finished well; cleared after a while.',
 };
-
-interface Job {
-  readonly id: number;
-  readonly type: string;
-  readonly key: string | null;
-  readonly state: JobState;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly runAt: string;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly finishedAt: string | null;
-}
 
 /**
  * What a job is for, as an admin reads it. The list carries no payload (it may hold what only its
