@@ -4,8 +4,8 @@
  * settings (a provider's base URL, an SMTP host) and secrets sealed at rest under RAPPORT_SECRET_KEY.
  * Secrets are write-only: callers learn which names are set, only adapters (`accountSecrets`) read them.
  */
-import type { Kysely } from 'kysely';
-import type { ChannelAccountRow, Database } from '../platform/db/schema.ts';
+import type { Kysely, Updateable } from 'kysely';
+import type { ChannelAccountRow, ChannelAccountsTable, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
@@ -298,33 +298,17 @@ export async function updateChannelAccount(
     }
     sealed = sealSecrets(box, current);
   }
-  const updated = await unit.db
-    .updateTable('channel_accounts')
-    .set({
-      ...(changes.displayName !== undefined
-        ? { display_name: checkDisplayName(changes.displayName) }
-        : {}),
-      ...(address !== undefined ? { address } : {}),
-      ...(changes.signature !== undefined ? { signature: changes.signature ? 1 : 0 } : {}),
-      ...(changes.enabled !== undefined ? { enabled: changes.enabled ? 1 : 0 } : {}),
-      ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
-      ...(changes.settings !== undefined ? { settings: checkSettings(changes.settings) } : {}),
-      ...(sealed ?? {}),
-      updated_at: unit.now,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const after = toAccount(updated);
-  await unit.record({
-    type: 'channel-account.changed',
-    actor,
-    entity: { type: 'channel_account', id },
-    scope: { teamId: after.teamId },
-    before,
-    after,
+  return storeChange(unit, id, before, 'channel-account.changed', actor, {
+    ...(changes.displayName !== undefined
+      ? { display_name: checkDisplayName(changes.displayName) }
+      : {}),
+    ...(address !== undefined ? { address } : {}),
+    ...(changes.signature !== undefined ? { signature: changes.signature ? 1 : 0 } : {}),
+    ...(changes.enabled !== undefined ? { enabled: changes.enabled ? 1 : 0 } : {}),
+    ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
+    ...(changes.settings !== undefined ? { settings: checkSettings(changes.settings) } : {}),
+    ...(sealed ?? {}),
   });
-  return after;
 }
 
 /** Switches an account off: no reply goes out on it any more; inbound contacts are still taken in. */
@@ -336,15 +320,27 @@ export async function disableChannelAccount(
   const row = await rowOf(unit.db, id);
   const before = toAccount(row);
   if (!before.enabled) return before;
+  return storeChange(unit, id, before, 'channel-account.disabled', actor, { enabled: 0 });
+}
+
+/** Writes a change to an account and records it, before and after (secret names only, never values). */
+async function storeChange(
+  unit: Unit,
+  id: number,
+  before: ChannelAccount,
+  type: 'channel-account.changed' | 'channel-account.disabled',
+  actor: Actor,
+  values: Omit<Updateable<ChannelAccountsTable>, 'id' | 'updated_at'>,
+): Promise<ChannelAccount> {
   const updated = await unit.db
     .updateTable('channel_accounts')
-    .set({ enabled: 0, updated_at: unit.now })
+    .set({ ...values, updated_at: unit.now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
   const after = toAccount(updated);
   await unit.record({
-    type: 'channel-account.disabled',
+    type,
     actor,
     entity: { type: 'channel_account', id },
     scope: { teamId: after.teamId },
