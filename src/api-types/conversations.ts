@@ -49,6 +49,41 @@ export interface Attachment {
   readonly contentType: string;
   readonly size: number;
   readonly url?: string | undefined;
+  /** The stored file (its SHA-256), for files kept by Rapport (email attachments, uploads). */
+  readonly id?: string | undefined;
+  /** An image the message shows in its body (`cid:`), not one attached for download. */
+  readonly inline?: boolean | undefined;
+  readonly contentId?: string | undefined;
+  /** Where those who may see the case download it: always as a download, never shown as a page. */
+  readonly href?: string | undefined;
+}
+
+/** What an email carried beyond its text, for the advisor to judge it by. */
+export interface EmailDetails {
+  readonly messageId: string;
+  /** The message's own subject. */
+  readonly subject: string;
+  /** Its Reply-To, when it names another address than its From. */
+  readonly replyTo: string | null;
+  readonly replyToDiffers: boolean;
+  /** DMARC per the receiving server: `fail` means the sender is unverified (never merged). */
+  readonly authentication: 'pass' | 'fail' | 'none';
+  /** The HTML had remote images, blocked until the advisor allows them. */
+  readonly remoteImages: boolean;
+  /** Why the message could not be read (its raw source is kept), or null. */
+  readonly unreadable: string | null;
+  /** The raw message as it arrived, for download. */
+  readonly rawUrl: string;
+  /** Why it counts as a machine's mail (auto-reply, bounce, list), or null. */
+  readonly automatedReason: string | null;
+  /** Another customer's case it quoted (its token or number), never joined: for the advisor to judge. */
+  readonly mentionsCase: number | null;
+  /** Attachments left out for their size. */
+  readonly refused: readonly {
+    readonly name: string;
+    readonly size: number;
+    readonly reason: string;
+  }[];
 }
 
 /** One message, call, visit or post as the API shows it. */
@@ -82,6 +117,10 @@ export interface Interaction {
   readonly cc: string[];
   /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
   readonly threadId: string | null;
+  /** A message's own subject (email), else null. */
+  readonly subject: string | null;
+  /** For an email: its headers' findings and its raw source. */
+  readonly email: EmailDetails | null;
 }
 
 export interface TimelinePage {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, InteractionRow } from '../platform/db/schema.ts';
+import { emailDetailsOf, emailRowsOf, withStoredFiles } from './email-details.ts';
 import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
@@ -64,8 +65,12 @@ export const kindOfChannel: Record<InteractionChannel, InteractionKind> = {
   internal: 'note',
 };
 
-export function toInteraction(row: InteractionRow): Interaction {
-  return {
+/** An interaction as the API shows it; `email` is its row of `email_messages`, where it has one. */
+export function toInteraction(
+  row: InteractionRow,
+  email?: Parameters<typeof emailDetailsOf>[0],
+): Interaction {
+  return withStoredFiles({
     id: row.id,
     conversationId: row.conversation_id,
     customerId: row.customer_id,
@@ -89,7 +94,21 @@ export function toInteraction(row: InteractionRow): Interaction {
     to: row.to_address,
     cc: row.cc ? (JSON.parse(row.cc) as string[]) : [],
     threadId: row.thread_id,
-  };
+    subject: row.subject,
+    email: email ? emailDetailsOf(email, row) : null,
+  });
+}
+
+/** Interactions as the API shows them, with their email details loaded in one query. */
+export async function toInteractions(
+  db: Kysely<Database>,
+  rows: readonly InteractionRow[],
+): Promise<Interaction[]> {
+  const emails = await emailRowsOf(
+    db,
+    rows.filter((r) => r.channel === 'email').map((r) => r.id),
+  );
+  return rows.map((row) => toInteraction(row, emails.get(row.id)));
 }
 
 /** The sender's address on the channel, from the contact points the contact carried. */
@@ -441,7 +460,7 @@ export async function listInteractions(
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  return rows.map(toInteraction);
+  return toInteractions(db, rows);
 }
 
 /** A customer's whole story across cases and channels, newest first, a page at a time. */
@@ -477,7 +496,7 @@ export async function customerTimeline(
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(toInteraction),
+    items: await toInteractions(db, page),
     nextCursor:
       rows.length > options.limit && last
         ? encodeCursor({ at: last.created_at, id: last.id })
@@ -506,7 +525,7 @@ export async function searchInteractions(
       .limit(n)
       .execute(),
   );
-  return rows.map(toInteraction);
+  return toInteractions(db, rows);
 }
 
 export type {

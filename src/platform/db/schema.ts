@@ -26,6 +26,9 @@ export interface Database {
   service_level_policies: ServiceLevelPoliciesTable;
   shop_hours: ShopHoursTable;
   login_attempts: LoginAttemptsTable;
+  blobs: BlobsTable;
+  email_messages: EmailMessagesTable;
+  reply_tokens: ReplyTokensTable;
 }
 
 /** One failed sign-in under one key (`address:<ip>` or `account:<email>`), for the login limits. */
@@ -197,6 +200,8 @@ export interface InteractionsTable {
   cc: string | null;
   /** The provider's thread key (an email's Message-ID chain, a chat session, a call). */
   thread_id: string | null;
+  /** A message's own subject, where its channel has one (email). */
+  subject: string | null;
 }
 
 /** Each step of an outbound interaction's delivery, oldest first. */
@@ -350,3 +355,45 @@ export interface WebhookAllowListTable {
   created_at: number;
 }
 export type MacroRow = Selectable<MacrosTable>;
+
+/** Bytes kept by their SHA-256 (raw mail, attachments): stored once however often they arrive. */
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  content_type: string;
+  bytes: Buffer;
+  created_at: number;
+}
+
+/** One email as it arrived or left: its raw source, its threading headers, what was found in it. */
+export interface EmailMessagesTable {
+  id: Generated<number>;
+  account_id: number | null;
+  /** Normalised Message-ID (no angle brackets); one row per id. */
+  message_id: string;
+  raw_sha256: string;
+  /** smtp | imap (in) or sent (out). */
+  via: string;
+  envelope_from: string | null;
+  /** JSON array of the envelope's recipients. */
+  envelope_to: string | null;
+  interaction_id: number | null;
+  in_reply_to: string | null;
+  /** JSON array of Message-IDs, oldest first. */
+  references: string;
+  reply_to: string | null;
+  /** DMARC per the receiving server's Authentication-Results: pass, fail or none. */
+  authentication: string;
+  /** JSON object of what an advisor should know (unreadable, replyToDiffers, mentionsCase…). */
+  problems: string;
+  remote_images: number;
+  automated_reason: string | null;
+  created_at: number;
+}
+
+/** The per-case reply address token (`care+<token>@…`). */
+export interface ReplyTokensTable {
+  token: string;
+  conversation_id: number;
+  created_at: number;
+}

@@ -21,6 +21,7 @@ export const postgresDialect: StorageDialect = {
   name: 'postgres',
   idType: 'bigserial',
   bigType: 'bigint',
+  bytesType: 'bytea',
   neverReusedKey: (column) => column.primaryKey(),
 
   async createTextSearch(db, table) {

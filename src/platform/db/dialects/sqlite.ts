@@ -16,6 +16,7 @@ export const sqliteDialect: StorageDialect = {
   name: 'sqlite',
   idType: 'integer',
   bigType: 'integer',
+  bytesType: 'blob',
   neverReusedKey: (column) => column.primaryKey().autoIncrement(),
 
   async createTextSearch(db, table) {

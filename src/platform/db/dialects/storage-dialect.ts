@@ -28,6 +28,8 @@ export interface StorageDialect {
   readonly idType: 'bigserial' | 'integer';
   /** Column type of ids and epoch-millisecond times, which outgrow 32 bits. */
   readonly bigType: 'bigint' | 'integer';
+  /** Column type of raw bytes (stored mail, attachments). */
+  readonly bytesType: 'bytea' | 'blob';
   /**
    * Makes `column` a generated primary key whose values are never handed out again, even after the
    * row with the highest one is deleted (SQLite's AUTOINCREMENT; a PostgreSQL sequence already is).
