@@ -7,6 +7,7 @@ import {
   type HeaderValue,
   type ParsedMail,
 } from 'mailparser';
+import { textOfHtml } from '../../conversations/sanitise.ts';
 import { dmarcOf } from './authentication.ts';
 import { prepareEmailHtml } from './email-html.ts';
 import { automationOf, bounceOf } from './loops.ts';
@@ -90,6 +91,8 @@ export async function parseEmail(raw: Buffer, options: ParseOptions): Promise<Pa
     const mail = await withTimeout(parse(withUndeclaredCharsetsAsUtf8(raw)), parseTimeoutMs);
     if (!mail) return unreadable(raw, `parsing took longer than ${parseTimeoutMs / 1000} s`);
     if (mail.headers.size === 0) return unreadable(raw, 'no message headers found');
+    if (partsLost(mail))
+      return unreadable(raw, 'no MIME part was found for the boundary the message declares');
     return readParsed(mail, options);
   } catch (error) {
     return unreadable(raw, `unreadable MIME structure: ${messageOf(error)}`);
@@ -116,9 +119,9 @@ function readParsed(mail: ParsedMail, options: ParseOptions): ParsedEmail {
   const headers = headersOf(mail.headers, lines);
   const from = firstAddress(mail.from);
   const subject = mail.subject ?? '';
-  const text = mail.text ?? '';
   const rawHtml = typeof mail.html === 'string' ? mail.html : null;
   const shown = rawHtml === null ? { html: null, remoteImages: false } : prepareEmailHtml(rawHtml);
+  const text = mail.text?.trim() ? mail.text : shown.html ? textOfHtml(shown.html) : '';
   const refused = mail.attachments
     .filter((part) => part.size > options.maxAttachmentBytes)
     .map((part, index) => ({
@@ -152,6 +155,17 @@ function readParsed(mail: ParsedMail, options: ParseOptions): ParsedEmail {
     bounce: bounceOf({ headers, from, subject, text, parts: mail.attachments }),
     authentication: dmarcOf(rawValues(lines, 'authentication-results'), options.trustedAuthservIds),
   };
+}
+
+/** A multipart message of which mailparser found no part at all: its boundary never appears. */
+function partsLost(mail: ParsedMail): boolean {
+  const contentType = mail.headers.get('content-type');
+  const multipart =
+    typeof contentType === 'object' &&
+    'value' in contentType &&
+    typeof contentType.value === 'string' &&
+    contentType.value.startsWith('multipart/');
+  return multipart && !mail.text && !mail.html && mail.attachments.length === 0;
 }
 
 function emailPartOf(part: Attachment, index: number, html: string): EmailPart {
