@@ -55,8 +55,11 @@ const emailImageOptions: sanitizeHtml.IOptions = {
     ...options.transformTags,
     img: (tagName, attribs) => {
       const { src, ...rest } = attribs;
-      if (src && /^https?:\/\//i.test(src.trim()))
-        return { tagName, attribs: { ...rest, 'data-remote-src': src.trim() } };
+      const address = src?.trim() ?? '';
+      // A protocol-relative address loads from the web just the same.
+      const remote = address.startsWith('//') ? `https:${address}` : address;
+      if (/^https?:\/\//i.test(remote))
+        return { tagName, attribs: { ...rest, 'data-remote-src': remote } };
       return { tagName, attribs: { ...rest, ...(src ? { src } : {}) } };
     },
   },

@@ -45,6 +45,7 @@ describe('hostile HTML', () => {
     assert.equal(mail.remoteImages, true);
     assert.match(html, /data-remote-src="https:\/\/tracker\.example\/open\.gif\?id=1042"/);
     assert.match(html, /data-remote-src="https:\/\/images\.shady\.example\/banner\.jpg"/);
+    assert.match(html, /data-remote-src="https:\/\/pixel\.example\/p\.gif"/);
     assert.doesNotMatch(html, /<img[^>]*\ssrc=/);
     assert.doesNotMatch(html, /data:image|smuggled/);
   });
