@@ -211,6 +211,48 @@ test('while too many bytes are being received at once a message gets 452, a temp
   assert.equal(taken.length, 0);
 });
 
+test('a client that drops the connection mid-message holds no memory afterwards', async () => {
+  const { server, taken } = await start({ maxBufferedBytes: 1_000 });
+  const dropped = net.connect(server.port, '127.0.0.1');
+  await new Promise<void>((resolve) => {
+    let replies = 0;
+    const commands = [
+      'EHLO test.example',
+      'MAIL FROM:<a@example.com>',
+      `RCPT TO:<${ours}>`,
+      'DATA',
+    ];
+    dropped.on('data', (data) => {
+      for (const line of data.toString().split('\r\n'))
+        if (/^\d{3} /.test(line)) {
+          const next = commands[replies++];
+          if (next !== undefined) dropped.write(`${next}\r\n`);
+          else {
+            dropped.write('x'.repeat(800));
+            dropped.destroy();
+            resolve();
+          }
+        }
+    });
+  });
+  const transport = sender(server.port);
+  const info = await transport.sendMail({
+    envelope: { from: 'customer@example.com', to: [ours] },
+    raw: message('y'.repeat(600)),
+  });
+  transport.close();
+  await server.close();
+
+  assert.match(info.response, /^250/);
+  assert.equal(taken.length, 1);
+});
+
+test('a port already in use stops the start', async () => {
+  const { server } = await start();
+  await assert.rejects(start({ port: server.port }), /EADDRINUSE/);
+  await server.close();
+});
+
 test('when taking fails the sender gets 451, a temporary error it retries, and it is logged', async () => {
   const { server, logged } = await start({
     take: async () => {
