@@ -89,7 +89,7 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
     disableReverseLookup: true,
     logger: false,
 
-    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback) {
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
       options.acceptsRecipient(address.address).then(
         (ours) => callback(ours ? null : reply(550, `No mailbox here for ${address.address}`)),
         (error: unknown) => {
