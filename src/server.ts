@@ -32,6 +32,7 @@ import { storedAccounts, type Outbox } from './channels/send-queue.ts';
 import { gatewayAdapter } from './channels/webhook/gateway.ts';
 import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
+import { registerImapRoutes } from './channels/email/imap.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -167,6 +168,7 @@ export async function buildServer(
   registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
+  registerImapRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
   return app;

@@ -19,6 +19,13 @@ export interface TestDovecot {
   readonly password: string;
   /** Appends a raw message to `mailbox` (INBOX by default), `\Seen` when told, and returns its UID. */
   append(raw: string | Buffer, options?: { seen?: boolean; mailbox?: string }): Promise<number>;
+  /**
+   * Delivers a raw message into INBOX's maildir as the mail system's delivery agent does, also while
+   * the IMAP server is down.
+   */
+  deliver(raw: string | Buffer, options?: { seen?: boolean }): void;
+  /** The UIDs of INBOX flagged `\Seen` now. */
+  seenUids(): Promise<number[]>;
   /** The UIDVALIDITY of `mailbox` as the server reports it now. */
   uidValidity(mailbox?: string): Promise<number>;
   /** Ends the server (clients see the connection go); the mail stays for `start()`. */
@@ -194,6 +201,7 @@ export async function startDovecot(): Promise<TestDovecot> {
     }
   }
 
+  let delivered = 0;
   await start();
   return {
     host: '127.0.0.1',
@@ -207,6 +215,33 @@ export async function startDovecot(): Promise<TestDovecot> {
         const appended = await client.append(mailbox, raw, options.seen ? ['\\Seen'] : []);
         if (!appended || appended.uid === undefined) throw new Error('the server took no message');
         return appended.uid;
+      }),
+    deliver(raw, options = {}) {
+      const inbox = path.join(mailDir, user);
+      const name = `${Math.floor(Date.now() / 1000)}.P${process.pid}Q${++delivered}.rapport-test`;
+      for (const sub of ['new', 'cur', 'tmp']) {
+        fs.mkdirSync(path.join(inbox, sub), { recursive: true });
+        fs.chownSync(path.join(inbox, sub), owner.uid, owner.gid);
+      }
+      fs.chownSync(inbox, owner.uid, owner.gid);
+      // Written under tmp/ and moved, so the server never reads half a message.
+      const draft = path.join(inbox, 'tmp', name);
+      fs.writeFileSync(draft, raw);
+      fs.chownSync(draft, owner.uid, owner.gid);
+      fs.renameSync(
+        draft,
+        options.seen ? path.join(inbox, 'cur', `${name}:2,S`) : path.join(inbox, 'new', name),
+      );
+    },
+    seenUids: () =>
+      withClient(async (client) => {
+        const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+        try {
+          const found = await client.search({ seen: true }, { uid: true });
+          return found || [];
+        } finally {
+          lock.release();
+        }
       }),
     uidValidity: (mailbox = 'INBOX') =>
       withClient(async (client) => {
