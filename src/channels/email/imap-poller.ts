@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Database, ImapMailboxesTable } from '../../platform/db/schema.ts';
 import type { Unit, Writer } from '../../platform/db/writer.ts';
@@ -101,7 +101,10 @@ export async function imapAccounts(db: Kysely<Database>, box: SecretBox): Promis
 }
 
 /** An account's mailbox as the poller last found it; NotFound when the account reads no mailbox. */
-export async function mailboxStatus(db: Kysely<Database>, accountId: number): Promise<MailboxStatus> {
+export async function mailboxStatus(
+  db: Kysely<Database>,
+  accountId: number,
+): Promise<MailboxStatus> {
   const row = await db
     .selectFrom('imap_mailboxes')
     .selectAll()
@@ -150,7 +153,9 @@ function contentMessageId(raw: Buffer): string {
 /** A failure of `take`: the mailbox answers, the message is read again at the next attempt. */
 class TakeFailed extends Error {
   constructor(uid: number, cause: unknown) {
-    super(`taking message UID ${uid} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `taking message UID ${uid} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
 }
 
@@ -191,7 +196,6 @@ export function disconnectionReason(error: unknown, account: ImapAccount): strin
 
 interface Watcher {
   account: ImapAccount;
-  client: ImapFlow | undefined;
   /** Reads of this mailbox run one after another. */
   chain: Promise<unknown>;
   timer: NodeJS.Timeout | undefined;
@@ -261,10 +265,11 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
     });
   }
 
-  async function connect(watcher: Watcher): Promise<ImapFlow> {
-    const { account } = watcher;
-    if (watcher.client?.usable) return watcher.client;
-    watcher.client = undefined;
+  /**
+   * A new connection for each read: its SELECT reports the mailbox as it is now (new messages, a new
+   * UIDVALIDITY), and nothing is left half-open between two reads.
+   */
+  async function connect(account: ImapAccount): Promise<ImapFlow> {
     if (account.password === null) throw new Error('no imapPassword secret is set');
     const client = new ImapFlow({
       host: account.host,
@@ -275,22 +280,18 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
       disableAutoIdle: true,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
-      socketTimeout: Math.max(timeoutMs, intervalMs * 2),
+      socketTimeout: timeoutMs,
     });
-    // Without a listener a dropped connection's 'error' would end the process; the next read reports it.
+    // Without a listener a dropped connection's 'error' would end the process; the read reports it.
     client.on('error', (error: Error) =>
       logger.debug({ err: error, accountId: account.id }, 'IMAP connection error'),
     );
-    client.on('close', () => {
-      if (watcher.client === client) watcher.client = undefined;
-    });
     try {
       await client.connect();
     } catch (error) {
       client.close();
       throw error;
     }
-    watcher.client = client;
     return client;
   }
 
@@ -398,32 +399,39 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
     if (account.markSeen) await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
   }
 
-  async function readMailbox(watcher: Watcher, row: ImapMailboxesTable): Promise<void> {
-    const { account } = watcher;
-    const client = await connect(watcher);
-    const lock = await client.getMailboxLock(account.mailbox, { readOnly: !account.markSeen });
+  async function readMailbox(account: ImapAccount, row: ImapMailboxesTable): Promise<void> {
+    const client = await connect(account);
     try {
-      const mailbox = client.mailbox;
-      if (!mailbox) throw new Error(`mailbox ${account.mailbox} could not be opened`);
-      const uidValidity = Number(mailbox.uidValidity);
-      let lastUid = Number(row.last_uid);
-      const known = row.uid_validity === null ? null : Number(row.uid_validity);
-      if (known !== uidValidity) {
-        await renumbered(account, known, uidValidity);
-        lastUid = 0;
-      }
-      // UIDNEXT says whether anything arrived without asking for a list.
-      if (mailbox.exists === 0 || (mailbox.uidNext && mailbox.uidNext <= lastUid + 1)) return;
-      // `n:*` also answers the highest message when none is above n: keep only what is new.
-      const listed = (
-        await client.fetchAll(`${lastUid + 1}:*`, { uid: true, envelope: true }, { uid: true })
-      )
-        .filter((m) => m.uid > lastUid)
-        .sort((a, b) => a.uid - b.uid);
-      for (const message of listed) await takeOne(client, account, uidValidity, message);
+      const mailbox = await client.mailboxOpen(account.mailbox, { readOnly: !account.markSeen });
+      await readNew(client, mailbox, account, row);
+      await client.logout();
     } finally {
-      lock.release();
+      client.close();
     }
+  }
+
+  async function readNew(
+    client: ImapFlow,
+    mailbox: MailboxObject,
+    account: ImapAccount,
+    row: ImapMailboxesTable,
+  ): Promise<void> {
+    const uidValidity = Number(mailbox.uidValidity);
+    let lastUid = Number(row.last_uid);
+    const known = row.uid_validity === null ? null : Number(row.uid_validity);
+    if (known !== uidValidity) {
+      await renumbered(account, known, uidValidity);
+      lastUid = 0;
+    }
+    // UIDNEXT says whether anything arrived without asking for a list.
+    if (mailbox.exists === 0 || (mailbox.uidNext && mailbox.uidNext <= lastUid + 1)) return;
+    // `n:*` also answers the highest message when none is above n: keep only what is new.
+    const listed = (
+      await client.fetchAll(`${lastUid + 1}:*`, { uid: true, envelope: true }, { uid: true })
+    )
+      .filter((m) => m.uid > lastUid)
+      .sort((a, b) => a.uid - b.uid);
+    for (const message of listed) await takeOne(client, account, uidValidity, message);
   }
 
   function delayAfter(failures: number): number {
@@ -480,14 +488,10 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
     const row = await mailboxRow(account);
     if (!(await claim(account.id))) return undefined;
     try {
-      await readMailbox(watcher, row);
+      await readMailbox(account, row);
       return await recordOutcome(account, null);
     } catch (error) {
       const answering = error instanceof TakeFailed;
-      if (!answering) {
-        watcher.client?.close();
-        watcher.client = undefined;
-      }
       const reason = answering ? error.message : disconnectionReason(error, account);
       logger.warn({ accountId: account.id, reason }, 'reading the IMAP mailbox failed');
       return recordOutcome(account, { reason, answering });
@@ -519,8 +523,6 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
   function forget(watcher: Watcher): void {
     clearTimeout(watcher.timer);
     watchers.delete(watcher.account.id);
-    watcher.client?.close();
-    watcher.client = undefined;
   }
 
   /** Follows the account list: new accounts start reading, removed ones stop, changed ones reconnect. */
@@ -535,7 +537,6 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
       if (current) forget(current);
       const watcher: Watcher = {
         account,
-        client: undefined,
         chain: current?.chain ?? Promise.resolve(),
         timer: undefined,
       };
@@ -547,9 +548,7 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
   function keepRefreshing(): void {
     refreshTimer = setTimeout(() => {
       refresh()
-        .catch((error: unknown) =>
-          logger.error({ err: error }, 'listing the IMAP accounts failed'),
-        )
+        .catch((error: unknown) => logger.error({ err: error }, 'listing the IMAP accounts failed'))
         .finally(() => {
           if (!stopped) keepRefreshing();
         });
@@ -564,7 +563,8 @@ export function startImapPolling(options: ImapPollingOptions): ImapPolling {
   return {
     async pollNow(accountId) {
       await started;
-      if (!watchers.has(accountId)) await refresh();
+      // The account may have changed (a new password, another host) since the last listing.
+      await refresh();
       const watcher = watchers.get(accountId);
       if (!watcher) throw new NotFound('IMAP mailbox of this account');
       await enqueue(watcher);
