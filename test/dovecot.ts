@@ -95,7 +95,8 @@ log_path = ${dir}/dovecot.log
 ssl = no
 ${cleartextSetting()}
 auth_mechanisms = plain login
-# A refused login answers at once: the tests try wrong passwords on purpose.
+# A refused login answers at once: the tests try wrong passwords on purpose (Dovecot's own penalty
+# for repeated failures from one address still applies).
 auth_failure_delay = 0
 first_valid_uid = 1
 mail_location = maildir:${dir}/mail/%u
