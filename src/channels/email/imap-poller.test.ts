@@ -70,7 +70,7 @@ for (const database of await testDatabases()) {
               box,
               {
                 channel: 'email',
-                provider: 'imap',
+                provider: 'smtp',
                 displayName,
                 address,
                 teamId: h.fixture.teams.care,

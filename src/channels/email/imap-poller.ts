@@ -6,6 +6,7 @@
  * the mailbox disconnected with the reason and retries with a capped exponential backoff; the next
  * successful read takes everything that arrived meanwhile.
  */
+import { normaliseMessageId } from './mime.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
@@ -137,12 +138,6 @@ function statusOf(row: ImapMailboxesTable): MailboxStatus {
     uidValidity: row.uid_validity === null ? null : Number(row.uid_validity),
     lastUid: Number(row.last_uid),
   };
-}
-
-/** The Message-ID as the ingest keys it: inside its brackets, trimmed; null when there is none. */
-export function normaliseMessageId(raw: string | undefined): string | null {
-  const inner = (raw ?? '').trim().replace(/^<\s*/, '').replace(/\s*>$/, '').trim();
-  return inner === '' ? null : inner;
 }
 
 /** The key of a message without a Message-ID, as the ingest names it: its content hash. */

@@ -6,7 +6,7 @@ import type { ChannelAccount, ChannelProvider, MailboxStatus } from '../types.ts
 
 const channelOrder = ['email', 'chat', 'voice', 'sms', 'social', 'shop'] as const;
 const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
-  email: ['smtp', 'imap', 'webhook'],
+  email: ['smtp', 'webhook'],
   chat: ['widget', 'webhook'],
   voice: ['twilio', 'webhook'],
   sms: ['twilio', 'webhook'],
@@ -15,8 +15,8 @@ const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
 };
 /** The secrets each provider's adapter reads; set here, never shown again. */
 const secretNamesOf: Record<ChannelProvider, string[]> = {
-  smtp: ['password'],
-  imap: ['password'],
+  // Sent over SMTP; read over IMAP too when the account's settings name an imapHost.
+  smtp: ['smtpPassword', 'imapPassword'],
   twilio: ['authToken'],
   meta: ['appSecret', 'verifyToken'],
   x: ['consumerSecret'],
