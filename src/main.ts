@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './platform/config.ts';
 import { closeContext, createContext, buildServer, createOutbox } from './server.ts';
@@ -14,6 +15,7 @@ import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
+import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
 
 const usage = `rapport <command>
 
@@ -78,6 +80,17 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     console.log('empty database: loading the demo company…');
     demo = await loadDemoCompany(ctx);
   }
+  // The demo's replies are caught on loopback; a port already taken leaves them failing, not the server.
+  const demoOutbox: DemoOutbox | undefined = ctx.config.loadDemo
+    ? await startDemoOutbox({
+        port: ctx.config.demoOutboxPort,
+        dir: path.join(ctx.config.dataDir, 'demo-outbox'),
+        logger: ctx.logger,
+      }).catch((error: unknown) => {
+        ctx.logger.warn({ err: error }, "demo outbox not started: the demo's replies will fail");
+        return undefined;
+      })
+    : undefined;
   const outbox = createOutbox(ctx);
   const app = await buildServer(ctx, outbox);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
@@ -126,6 +139,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
           `  Channel gateway API token (shown once): ${demo.integrationToken}`,
         ]
       : []),
+    ...(demoOutbox
+      ? [`  Replies on the demo's email accounts are kept in ${demoOutbox.dir}.`]
+      : []),
     `  Press Ctrl+C to stop.`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
@@ -136,6 +152,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await workers.stop();
     await sweeper.stop();
     idempotencyPurge.stop();
+    await demoOutbox?.close();
     await closeContext(ctx);
     process.exit(0);
   };

@@ -19,6 +19,8 @@ export interface Config {
   /** Load the demo company when the database is empty. */
   readonly loadDemo: boolean;
   readonly demoPassword: string;
+  /** Loopback port of the demo's mail catcher, where the demo's email accounts send their replies. */
+  readonly demoOutboxPort: number;
   readonly bodyLimitBytes: number;
   /** Requests a minute one client address may make to the public webhook routes; 0 turns the limit off. */
   readonly publicRateLimitPerMinute: number;
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.LOG_LEVEL ?? 'info',
     loadDemo: boolSetting(env, 'RAPPORT_DEMO', true),
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
+    demoOutboxPort: intSetting(env, 'RAPPORT_DEMO_OUTBOX_PORT', 2526),
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
     trustedProxies: proxiesSetting(env, 'RAPPORT_TRUSTED_PROXIES'),
