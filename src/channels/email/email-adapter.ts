@@ -37,14 +37,49 @@ export function createEmailAdapter({ db, now }: EmailAdapterOptions): ChannelAda
   const refuse = (): never => {
     throw new Forbidden('email arrives by SMTP or IMAP, not by webhook');
   };
+  const transports = transportPool();
   return {
     provider: emailProvider,
     channel: 'email',
     verify: refuse,
     parse: refuse,
-    send: (message, account) => sendEmail(db, now, message, account),
+    send: (message, account) => sendEmail(db, now, transports, message, account),
     classify: classifySmtpError,
   };
+}
+
+type Transport = ReturnType<typeof pooledTransport>;
+type TransportPool = (account: AdapterAccount) => Transport;
+
+/**
+ * A few SMTP connections per account's settings, reused while replies keep coming and closed after
+ * a second without any: a burst of replies does not pay a connection (and greeting) each. Changed
+ * settings get connections of their own; the old ones close when idle.
+ */
+function transportPool(): TransportPool {
+  const pools = new Map<string, Transport>();
+  return (account) => {
+    const options = transportOptionsOf(account);
+    const key = createHash('sha256')
+      .update(JSON.stringify([account.id, options]))
+      .digest('hex');
+    let transport = pools.get(key);
+    if (!transport) {
+      transport = pooledTransport(options);
+      pools.set(key, transport);
+    }
+    return transport;
+  };
+}
+
+function pooledTransport(options: ReturnType<typeof transportOptionsOf>) {
+  return nodemailer.createTransport({
+    ...options,
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 100,
+    idleTimeout: 1_000,
+  });
 }
 
 /** The email this reply answers: the customer's latest message on the case before the reply. */
@@ -73,6 +108,7 @@ interface Reply {
 async function sendEmail(
   db: Kysely<Database>,
   now: () => number,
+  transports: TransportPool,
   message: OutboundMessage,
   account: AdapterAccount,
 ): Promise<SendReceipt> {
@@ -130,39 +166,36 @@ async function sendEmail(
     .build();
 
   const envelope = { from, to: [to, ...cc] };
-  const transport = nodemailer.createTransport(transportOptionsOf(account));
-  let info;
-  try {
-    info = await transport.sendMail({ envelope, raw });
-  } finally {
-    transport.close();
-  }
+  const info = await transports(account).sendMail({ envelope, raw });
   const rejected = (info.rejectedErrors ?? []).map((e) => ({
     address: String((e as { recipient?: unknown }).recipient ?? ''),
     reason: (e as { response?: string }).response ?? e.message,
   }));
-  const rawSha256 = await putBlob(db, raw, 'message/rfc822', now());
-  await db
-    .insertInto('email_messages')
-    .values({
-      account_id: account.id,
-      message_id: messageId,
-      raw_sha256: rawSha256,
-      via: 'sent',
-      envelope_from: from,
-      envelope_to: JSON.stringify(envelope.to),
-      interaction_id: message.interactionId,
-      in_reply_to: parent?.messageId ?? null,
-      references: JSON.stringify(references),
-      reply_to: replyTo,
-      authentication: 'none',
-      problems: JSON.stringify(rejected.length > 0 ? { rejectedRecipients: rejected } : {}),
-      remote_images: 0,
-      automated_reason: message.automatic ? 'auto-generated' : null,
-      created_at: now(),
-    })
-    .onConflict((oc) => oc.column('message_id').doNothing())
-    .execute();
+  // One commit for the raw source and its row.
+  await db.transaction().execute(async (trx) => {
+    const rawSha256 = await putBlob(trx, raw, 'message/rfc822', now());
+    await trx
+      .insertInto('email_messages')
+      .values({
+        account_id: account.id,
+        message_id: messageId,
+        raw_sha256: rawSha256,
+        via: 'sent',
+        envelope_from: from,
+        envelope_to: JSON.stringify(envelope.to),
+        interaction_id: message.interactionId,
+        in_reply_to: parent?.messageId ?? null,
+        references: JSON.stringify(references),
+        reply_to: replyTo,
+        authentication: 'none',
+        problems: JSON.stringify(rejected.length > 0 ? { rejectedRecipients: rejected } : {}),
+        remote_images: 0,
+        automated_reason: message.automatic ? 'auto-generated' : null,
+        created_at: now(),
+      })
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .execute();
+  });
   const customerRefused = rejected.find((r) => r.address.toLowerCase() === to.toLowerCase());
   // The copies went out, the customer's did not: the reply failed, with the server's reason.
   if (customerRefused) throw new ProviderFailure('permanent', customerRefused.reason.slice(0, 500));
