@@ -389,13 +389,13 @@ function transportOptionsOf(account: AdapterAccount) {
   const { smtpHost, smtpPort, smtpSecure, smtpUser, requireTLS } = account.settings;
   if (typeof smtpHost !== 'string' || smtpHost === '')
     throw new ProviderFailure('permission', 'the email account has no SMTP server (smtpHost)');
-  const secure = smtpSecure === true;
+  const secure = smtpSecure === true || smtpSecure === 'true';
   const password = account.secrets[smtpPasswordName];
   return {
     host: smtpHost,
-    port: typeof smtpPort === 'number' ? smtpPort : secure ? 465 : 587,
+    port: Number(smtpPort) > 0 ? Number(smtpPort) : secure ? 465 : 587,
     secure,
-    requireTLS: requireTLS === true,
+    requireTLS: requireTLS === true || requireTLS === 'true',
     ...(typeof smtpUser === 'string' && smtpUser !== ''
       ? { auth: { user: smtpUser, pass: password ?? '' } }
       : {}),
