@@ -76,6 +76,7 @@ export async function startSmtpSink(
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const answer = answerOf(session);
+        const refused = 'at' in answer && answer.at === 'data';
         const raw = Buffer.concat(chunks);
         const header = /^message-id:\s*<([^>]+)>/im.exec(raw.toString('latin1'));
         received.push({
@@ -83,10 +84,10 @@ export async function startSmtpSink(
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           messageId: header?.[1] ?? null,
-          accepted: 'accept' in answer,
+          accepted: !refused && !('hang' in answer),
         });
         if ('hang' in answer) return;
-        if ('at' in answer) return callback(refusal(answer.code, answer.message));
+        if (refused) return callback(refusal(answer.code, answer.message));
         callback();
       });
     },

@@ -427,6 +427,56 @@ for (const database of await testDatabases()) {
       );
     });
 
+    test('a copy the server refuses is noted and the reply sent; the customer refused fails it with the reason', async () => {
+      const { conversationId } = await customerWrites({
+        from: 'sam@example.com',
+        cc: ['old-colleague@example.com'],
+      });
+      const message = await storedReply(conversationId, { to: 'sam@example.com', text: 'Done.' });
+      sink.answers.push({
+        at: 'rcpt',
+        code: 550,
+        message: '5.1.1 <old-colleague@example.com>: Recipient address rejected',
+        address: 'old-colleague@example.com',
+      });
+      const receipt = await adapter().send(message, care);
+      const taken = sink.accepted().find((m) => m.messageId === receipt.providerId);
+      assert.deepEqual(
+        taken?.to,
+        ['sam@example.com'],
+        'the customer got it; the refused copy did not',
+      );
+      const row = await h.ctx.store.db
+        .selectFrom('email_messages')
+        .select('problems')
+        .where('message_id', '=', receipt.providerId)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(row.problems), {
+        rejectedRecipients: [
+          {
+            address: 'old-colleague@example.com',
+            reason: '550 5.1.1 <old-colleague@example.com>: Recipient address rejected',
+          },
+        ],
+      });
+
+      const second = await storedReply(conversationId, { to: 'sam@example.com', text: 'Again.' });
+      sink.answers.push({
+        at: 'rcpt',
+        code: 550,
+        message: '5.1.1 <sam@example.com>: Recipient address rejected',
+        address: 'sam@example.com',
+      });
+      const failure = await adapter()
+        .send(second, care)
+        .then(
+          () => assert.fail('taken as sent though the customer was refused'),
+          (error: unknown) => adapter().classify(error),
+        );
+      assert.equal(failure.kind, 'permanent');
+      assert.equal(failure.message, '550 5.1.1 <sam@example.com>: Recipient address rejected');
+    });
+
     test('a server that cannot be reached is a temporary failure; a refused login is a permission failure', async () => {
       const { conversationId } = await customerWrites({ from: 'nowhere@example.com' });
       const message = await storedReply(conversationId, {
