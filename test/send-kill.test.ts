@@ -64,6 +64,8 @@ function environment(place: Place, port: number): NodeJS.ProcessEnv {
     ...process.env,
     LOG_LEVEL: 'warn',
     RAPPORT_DEMO: 'false',
+    // Any free port: servers of one test run never fight over 2525.
+    RAPPORT_SMTP_PORT: '0',
     RAPPORT_SECRET_KEY: 'a-secret-key-for-the-send-kill-test-0123456789',
     RAPPORT_JOB_LEASE_MS: String(leaseMs),
     PORT: String(port),

@@ -55,6 +55,8 @@ export function environment(place: Place, settings: Record<string, string>): Nod
     ...process.env,
     LOG_LEVEL: 'warn',
     RAPPORT_DEMO: 'false',
+    // Any free port: servers of one test run never fight over 2525.
+    RAPPORT_SMTP_PORT: '0',
     HOST: '127.0.0.1',
     ...settings,
     ...place.env,

@@ -137,7 +137,7 @@ for (const database of await testDatabases()) {
         address: 'odd@test.rapport',
       });
       assert.equal(wrongProvider.statusCode, 422);
-      assert.match(wrongProvider.body, /email accounts are carried by smtp, imap, webhook/);
+      assert.match(wrongProvider.body, /email accounts are carried by smtp, webhook/);
       const secretInSettings = await call('POST', '/api/channel-accounts', admin, {
         channel: 'email',
         provider: 'smtp',
