@@ -82,7 +82,7 @@ export function CustomerCard({
           <button type="button" className="new-email-button" onClick={() => setWriting(true)}>
             New email
           </button>
-          <NewEmailDialog customer={customer} open={writing} onClose={() => setWriting(false)} />
+          {writing && <NewEmailDialog customer={customer} onClose={() => setWriting(false)} />}
         </>
       )}
       <h3>Consent</h3>

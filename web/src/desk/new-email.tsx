@@ -5,16 +5,11 @@ import { navigate } from '../router.ts';
 import type { Customer, Interaction } from '../types.ts';
 import { EmailFields, draftReady, emailBody, emailOf, newDraft } from './email-fields.tsx';
 
-/** A first email to a customer, written from their card: it opens a new case, which the desk shows. */
-export function NewEmailDialog({
-  customer,
-  open,
-  onClose,
-}: {
-  customer: Customer;
-  open: boolean;
-  onClose: () => void;
-}) {
+/**
+ * A first email to a customer, written from their card in a modal dialog shown while mounted: it
+ * opens a new case, which the desk then shows.
+ */
+export function NewEmailDialog({ customer, onClose }: { customer: Customer; onClose: () => void }) {
   const { channels } = useSession();
   const accounts = channels.find((c) => c.channel === 'email')?.accounts ?? [];
   const [draft, setDraft] = useState(() => newDraft(emailOf(customer)));
@@ -27,10 +22,8 @@ export function NewEmailDialog({
 
   useEffect(() => {
     const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
 
   const send = async () => {
     if (busy || !text.trim() || !draftReady(draft)) return;
@@ -45,9 +38,6 @@ export function NewEmailDialog({
           idempotencyKey: key.current,
         },
       );
-      key.current = newKey();
-      setDraft(newDraft(emailOf(customer)));
-      setText('');
       onClose();
       navigate(`/c/${created.conversationId}`);
     } catch (e) {
