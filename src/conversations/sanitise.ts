@@ -36,16 +36,53 @@ const options: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
 };
 
+export interface SanitiseOptions {
+  /**
+   * Keep images, as email needs them: `cid:` images stay, a remote image keeps its address only in
+   * `data-remote-src` (no `src`, so opening the message tells no tracker), any other image goes.
+   */
+  readonly emailImages?: boolean;
+}
+
+const emailImageOptions: sanitizeHtml.IOptions = {
+  allowedTags: [...(options.allowedTags || []), 'img'],
+  allowedAttributes: {
+    ...options.allowedAttributes,
+    img: ['src', 'data-remote-src', 'alt', 'title', 'width', 'height'],
+  },
+  allowedSchemesByTag: { img: ['cid'] },
+  transformTags: {
+    ...options.transformTags,
+    img: (tagName, attribs) => {
+      const { src, ...rest } = attribs;
+      const address = src?.trim() ?? '';
+      // A protocol-relative address loads from the web just the same.
+      const remote = address.startsWith('//') ? `https:${address}` : address;
+      if (/^https?:\/\//i.test(remote))
+        return { tagName, attribs: { ...rest, 'data-remote-src': remote } };
+      return { tagName, attribs: { ...rest, ...(src ? { src } : {}) } };
+    },
+  },
+  // An image left with neither a cid: source nor a held-back remote one shows nothing.
+  exclusiveFilter: (frame) =>
+    frame.tag === 'img' &&
+    !/^cid:/i.test(frame.attribs.src ?? '') &&
+    !('data-remote-src' in frame.attribs),
+  // A document's <title> is not part of the message people read.
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title'],
+};
+
 /**
  * Customer-supplied HTML made safe to show: no scripts, styles, event handlers or javascript: links.
  * HTML of more than `maxHtmlTags` tags is refused (422 naming `html`) before it is parsed.
  */
-export function sanitiseHtml(html: string): string {
+export function sanitiseHtml(html: string, sanitising: SanitiseOptions = {}): string {
   if (tagsBeyond(html, maxHtmlTags))
     throw new Invalid('html', `has more than ${maxHtmlTags} tags; send it as text or attach it`);
+  const chosen = sanitising.emailImages ? { ...options, ...emailImageOptions } : options;
   return sanitizeHtml(html, {
-    ...options,
-    allowedAttributes: { ...options.allowedAttributes, a: ['href', 'title', 'rel', 'target'] },
+    ...chosen,
+    allowedAttributes: { ...chosen.allowedAttributes, a: ['href', 'title', 'rel', 'target'] },
   });
 }
 

@@ -40,6 +40,17 @@ export interface Config {
     readonly metaVerifyToken: string | undefined;
     readonly xConsumerSecret: string | undefined;
   };
+  /** The built-in SMTP server the company's mail system forwards to; off when undefined. */
+  readonly smtp: SmtpSettings | undefined;
+}
+
+export interface SmtpSettings {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  readonly maxBytes: number;
+  /** PEM files for STARTTLS; STARTTLS is not offered without them. */
+  readonly tls: { readonly keyFile: string; readonly certFile: string } | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,6 +116,30 @@ function originsSetting(env: Env, name: string): readonly string[] {
   return Object.freeze(origins.map((origin) => origin.toLowerCase()));
 }
 
+/**
+ * `RAPPORT_SMTP_PORT=off` turns the SMTP server off. The TLS files come as a pair: one without the
+ * other would silently serve mail unencrypted.
+ */
+function smtpSettings(env: Env): SmtpSettings | undefined {
+  if (env.RAPPORT_SMTP_PORT?.toLowerCase() === 'off') return undefined;
+  const port = intSetting(env, 'RAPPORT_SMTP_PORT', 2525);
+  if (port > 65_535) throw new Invalid('RAPPORT_SMTP_PORT', 'must be a port (0 to 65535) or off');
+  const maxBytes = intSetting(env, 'RAPPORT_SMTP_MAX_BYTES', 26_214_400);
+  if (maxBytes === 0) throw new Invalid('RAPPORT_SMTP_MAX_BYTES', 'must be at least 1');
+  const keyFile = env.RAPPORT_SMTP_TLS_KEY || undefined;
+  const certFile = env.RAPPORT_SMTP_TLS_CERT || undefined;
+  if ((keyFile === undefined) !== (certFile === undefined)) {
+    const missing = keyFile === undefined ? 'RAPPORT_SMTP_TLS_KEY' : 'RAPPORT_SMTP_TLS_CERT';
+    throw new Invalid(missing, 'must be set too: STARTTLS needs both the key and the certificate');
+  }
+  return {
+    host: env.RAPPORT_SMTP_HOST || '127.0.0.1',
+    port,
+    maxBytes,
+    tls: keyFile && certFile ? { keyFile, certFile } : undefined,
+  };
+}
+
 /** Reads the configuration from environment variables (see README for the list). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
@@ -134,6 +169,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       metaVerifyToken: env.RAPPORT_DEMO_META_VERIFY_TOKEN || undefined,
       xConsumerSecret: env.RAPPORT_DEMO_X_CONSUMER_SECRET || undefined,
     },
+    smtp: smtpSettings(env),
     ...overrides,
   };
   return Object.freeze(config);
