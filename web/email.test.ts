@@ -11,6 +11,7 @@ import { systemActor } from '../src/platform/events/event.ts';
 import { createSecretBox } from '../src/platform/secrets.ts';
 import { updateChannelAccount } from '../src/channels/channel-accounts.ts';
 import { putBlob } from '../src/channels/email/blobs.ts';
+import { prepareEmailHtml } from '../src/channels/email/email-html.ts';
 import { sendJobs } from '../src/contacts/sending.ts';
 import { createOutbox } from '../src/server.ts';
 
@@ -215,14 +216,16 @@ describe('email on the desk, in Chromium', () => {
       });
     const first = await newsletter('My broken screen');
     const second = await newsletter('And the box');
-    await asReceivedEmail(first.interactionId, {
-      remoteImages: true,
-      html: '<p>Here is the <b>screen</b>:</p><img data-remote-src="https://images.example.com/screen.jpg" alt="screen">',
-    });
-    await asReceivedEmail(second.interactionId, {
-      remoteImages: true,
-      html: '<p>And the box:</p><img data-remote-src="https://images.example.com/box.jpg" alt="box">',
-    });
+    // The HTML as the ingest keeps it: sanitised, remote images held back in data-remote-src.
+    const screen = prepareEmailHtml(
+      '<p>Here is the <b>screen</b>:</p><img src="https://images.example.com/screen.jpg" alt="screen"><script>parent.document.title="owned"</script>',
+    );
+    const box = prepareEmailHtml(
+      '<p>And the box:</p><img src="https://images.example.com/box.jpg" alt="box">',
+    );
+    assert.ok(screen.remoteImages && box.remoteImages && screen.html && box.html);
+    await asReceivedEmail(first.interactionId, { remoteImages: true, html: screen.html });
+    await asReceivedEmail(second.interactionId, { remoteImages: true, html: box.html });
     await page.goto(`${h.baseUrl}/desk/c/${second.conversationId}`);
     const entryOf = (id: number) => page.locator(`.timeline .entry[data-interaction="${id}"]`);
     const imageOf = (id: number) =>

@@ -76,7 +76,7 @@ function EmailFiles({ item }: { item: Interaction }) {
             </li>
           ))}
           {refused.map((r, i) => (
-            <li key={`refused-${i}`} className="refused">
+            <li key={`refused-${i}`} className="left-out">
               {r.name} <small>({fileSize(r.size)})</small> — left out: too large
             </li>
           ))}
@@ -103,13 +103,11 @@ function EmailBody({ html, remoteImages }: { html: string; remoteImages: boolean
   const fit = useCallback(() => {
     const doc = frame.current?.contentDocument;
     if (!doc) return;
-    setHeight(Math.min(doc.documentElement.scrollHeight, 2000));
+    // The page's own height, not the frame's: a long message scrolls inside past 2000 pixels.
+    const measure = () => setHeight(Math.min(doc.documentElement.offsetHeight + 2, 2000));
+    measure();
     // Images arriving later make the body taller; their load events do not bubble, so capture.
-    doc.addEventListener(
-      'load',
-      () => setHeight(Math.min(doc.documentElement.scrollHeight, 2000)),
-      true,
-    );
+    doc.addEventListener('load', measure, true);
   }, []);
   return (
     <>
