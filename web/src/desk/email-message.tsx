@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { Interaction } from '../types.ts';
 import { fileSize } from './email-fields.tsx';
 
@@ -55,9 +55,9 @@ export function EmailMessage({ item }: { item: Interaction }) {
   );
 }
 
-/** The files of an email (inline images are shown in the body) and those left out for their size. */
+/** The files of an email (inline images show in its HTML body) and those left out for their size. */
 function EmailFiles({ item }: { item: Interaction }) {
-  const files = item.attachments.filter((a) => !a.inline);
+  const files = item.html ? item.attachments.filter((a) => !a.inline) : item.attachments;
   const refused = item.email?.refused ?? [];
   return (
     <>
@@ -100,6 +100,10 @@ function EmailBody({ html, remoteImages }: { html: string; remoteImages: boolean
   const [showImages, setShowImages] = useState(false);
   const [height, setHeight] = useState(120);
   const frame = useRef<HTMLIFrameElement>(null);
+  const page = useMemo(
+    () => frameDocument(showImages ? withRemoteImages(html) : html),
+    [html, showImages],
+  );
   const fit = useCallback(() => {
     const doc = frame.current?.contentDocument;
     if (!doc) return;
@@ -124,7 +128,7 @@ function EmailBody({ html, remoteImages }: { html: string; remoteImages: boolean
         className="email-html"
         title="Email as the sender formatted it"
         sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
-        srcDoc={frameDocument(showImages ? withRemoteImages(html) : html)}
+        srcDoc={page}
         style={{ height }}
         onLoad={fit}
       />
