@@ -142,7 +142,7 @@ function frameDocument(html: string): string {
 }
 
 /** The same HTML with each blocked remote image's address put back as its source. */
-export function withRemoteImages(html: string): string {
+function withRemoteImages(html: string): string {
   const doc = new DOMParser().parseFromString(html, 'text/html');
   for (const img of Array.from(doc.querySelectorAll('img[data-remote-src]'))) {
     img.setAttribute('src', img.getAttribute('data-remote-src') ?? '');
