@@ -80,16 +80,21 @@ export function emailOf(customer: Customer): string {
 
 /** The email part of a request body: the server takes the files by the ids it gave them. */
 export function emailBody(draft: EmailDraft) {
+  const cc = addressList(draft.cc);
   return {
     subject: draft.subject.trim(),
     to: draft.to.trim(),
-    cc: addressList(draft.cc),
-    attachments: draft.files.map(({ id, name, contentType, size }) => ({
-      id,
-      name,
-      contentType,
-      size,
-    })),
+    ...(cc.length > 0 ? { cc } : {}),
+    ...(draft.files.length > 0
+      ? {
+          attachments: draft.files.map(({ id, name, contentType, size }) => ({
+            id,
+            name,
+            contentType,
+            size,
+          })),
+        }
+      : {}),
   };
 }
 
