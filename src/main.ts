@@ -12,6 +12,8 @@ import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
+import { createEmailIntake } from './channels/email/ingest.ts';
+import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 
@@ -72,6 +74,36 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Email in: the built-in SMTP server the company's mail system forwards to (off with
+ * RAPPORT_SMTP_PORT=off), handing every message to the one email intake.
+ */
+async function startMail(ctx: Awaited<ReturnType<typeof createContext>>) {
+  const intake = createEmailIntake({
+    writer: ctx.writer,
+    db: ctx.store.db,
+    dialect: ctx.store.dialect,
+    defaultRegion: ctx.config.defaultPhoneRegion,
+    maxAttachmentBytes: ctx.config.maxAttachmentBytes,
+    logger: ctx.logger,
+  });
+  const settings = ctx.config.smtp;
+  const smtp = settings
+    ? await startSmtpInbound({
+        host: settings.host,
+        port: settings.port,
+        maxBytes: settings.maxBytes,
+        tls: settings.tls ? readSmtpCertificate(settings.tls) : undefined,
+        acceptsRecipient: (address) => intake.acceptsRecipient(address),
+        take: async (raw, envelope) => {
+          await intake.take(raw, { via: 'smtp', envelope });
+        },
+        logger: ctx.logger,
+      })
+    : undefined;
+  return { intake, smtp };
+}
+
 async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<number> {
   let demo: Awaited<ReturnType<typeof loadDemoCompany>> | undefined;
   if (ctx.config.loadDemo && (await isEmpty(ctx))) {
@@ -112,6 +144,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     onDead,
     leaseMs: ctx.config.jobLeaseMs,
   });
+  const mail = await startMail(ctx);
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
   // person, a test, a supervisor script) sees it whole once the last line arrives.
@@ -126,6 +159,11 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
           `  Channel gateway API token (shown once): ${demo.integrationToken}`,
         ]
       : []),
+    ...(mail.smtp
+      ? [
+          `  Mail comes in by SMTP on ${ctx.config.smtp!.host}:${mail.smtp.port}${demo ? ' (try care@demo.rapport.test)' : ''}.`,
+        ]
+      : []),
     `  Press Ctrl+C to stop.`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
@@ -133,6 +171,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await stopDispatcher();
     stopWebhookFanOut();
     await app.close();
+    await mail.smtp?.close();
     await workers.stop();
     await sweeper.stop();
     idempotencyPurge.stop();

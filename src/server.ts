@@ -31,6 +31,7 @@ import type { ChannelAdapter } from './channels/adapter.ts';
 import { storedAccounts, type Outbox } from './channels/send-queue.ts';
 import { gatewayAdapter } from './channels/webhook/gateway.ts';
 import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
+import { registerEmailRoutes } from './channels/email/email.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
 
 /**
@@ -169,6 +170,7 @@ export async function buildServer(
   registerApiInboundRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
+  registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   return app;
 }
 

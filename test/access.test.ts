@@ -192,6 +192,17 @@ const table: Record<string, Rule> = {
   },
   'POST /api/interactions/:id/retry': { allow: staff, record: 'interactionId' },
   'GET /api/interactions/:id/delivery': { allow: staff, record: 'interactionId' },
+  'GET /api/interactions/:id/raw': { allow: staff, record: 'interactionId' },
+  'GET /api/interactions/:id/attachments/:n': { allow: staff, record: 'interactionId' },
+  'POST /api/uploads': {
+    allow: staff,
+    body: () => ({ name: 'walk.txt', contentType: 'text/plain', data: 'aGVsbG8=' }),
+  },
+  'POST /api/customers/:id/emails': {
+    allow: staff,
+    record: 'customerId',
+    body: () => ({ subject: 'From the walk', text: 'Hello from the walk' }),
+  },
   // The channel gateway signs its requests: the signature is the credential, not a session.
   'POST /webhooks/gateway/:accountId': { allow: 'public', visit: '/webhooks/gateway/1' },
   'POST /api/interactions/inbound': {
@@ -340,7 +351,10 @@ for (const db of databases) {
     function call(route: string, caller: Caller | 'anonymous', id?: number) {
       const rule = table[route]!;
       const [method, path] = route.split(' ') as [string, string];
-      let url = path.replace(':id', String(id ?? missingId)).replace(':channel', 'email');
+      let url = path
+        .replace(':id', String(id ?? missingId))
+        .replace(':channel', 'email')
+        .replace(':n', '0');
       if (rule.query) url += `?${rule.query(records)}`;
       return h.app.inject({
         method: method as 'GET',
@@ -534,7 +548,10 @@ for (const db of databases) {
             ? 'admin'
             : (callers.find((c) => c !== 'integration' && rule.allow.includes(c)) ?? 'admin');
         const id = rule.record ? records[rule.record] : missingId;
-        const url = (rule.visit ?? path).replace(':id', String(id)).replace(':channel', 'email');
+        const url = (rule.visit ?? path)
+          .replace(':id', String(id))
+          .replace(':channel', 'email')
+          .replace(':n', '0');
         const response = await h.app.inject({
           method: method as 'POST',
           url,

@@ -62,6 +62,8 @@ function environment(place: Place, extra: Record<string, string> = {}): NodeJS.P
     ...process.env,
     LOG_LEVEL: 'warn',
     RAPPORT_DEMO: 'false',
+    // Any free port: two servers of one run never fight over 2525.
+    RAPPORT_SMTP_PORT: '0',
     ...place.env,
     ...extra,
   };

@@ -176,6 +176,16 @@ export interface InboundContact {
   readonly automated?: boolean | undefined;
   /** Message headers where the channel has them (email's Auto-Submitted, Precedence…), lower-case names. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The channel says this contact is a matter of its own (an email with a new subject, no thread):
+   * it opens a case of its own instead of joining the customer's active one.
+   */
+  readonly newCase?: boolean | undefined;
+  /**
+   * The channel could not verify the sender (an email failing DMARC): the contact lands on a record
+   * of its own for that address, never merged into an existing customer.
+   */
+  readonly unverified?: boolean | undefined;
 }
 
 /** Delivery states an outbound interaction moves through, in order; `failed` ends it (until a retry). */

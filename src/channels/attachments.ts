@@ -12,5 +12,11 @@ export const AttachmentSchema = Strict({
   ),
 });
 
+/** An attachment of an advisor's reply: a web address, or a file uploaded first (`POST /api/uploads`). */
+export const ReplyAttachmentSchema = Strict({
+  ...AttachmentSchema.properties,
+  id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+});
+
 /** At most this many attachments travel with one message. */
 export const maxAttachments = 20;

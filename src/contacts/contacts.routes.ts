@@ -8,9 +8,9 @@ import { priorities, statuses } from '../conversations/conversations.ts';
 import { interactionKinds, toInteraction } from '../conversations/interactions.ts';
 import type { Outbox } from '../channels/send-queue.ts';
 import { deliveryHistory, visibleInteraction } from '../conversations/delivery.ts';
-import { changeCase, sendReply } from './contacts.ts';
+import { changeCase, sendReply, startConversation } from './contacts.ts';
 import { retrySend } from './sending.ts';
-import { AttachmentSchema, maxAttachments } from '../channels/attachments.ts';
+import { ReplyAttachmentSchema, maxAttachments } from '../channels/attachments.ts';
 
 const NullableId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
 const ChangesBody = Strict({
@@ -25,10 +25,36 @@ const AdvisorMessageBody = Strict({
   kind: StringEnum(interactionKinds),
   text: Type.String({ minLength: 1, maxLength: 100_000 }),
   html: Type.Optional(Type.String({ maxLength: 500_000 })),
-  attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: maxAttachments })),
+  attachments: Type.Optional(Type.Array(ReplyAttachmentSchema, { maxItems: maxAttachments })),
   /** The account a reply goes out on; the case's usual account when absent. */
   accountId: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** An email's own subject ("Re: …" of the message answered when absent). */
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  /** An email's recipient (the address the customer last wrote from when absent). */
+  to: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+  /** An email's copies: exactly these when given; the copies of the message answered when absent. */
+  cc: Type.Optional(
+    Type.Array(Type.String({ format: 'email', maxLength: 320 }), {
+      maxItems: 50,
+      uniqueItems: true,
+    }),
+  ),
 });
+const NewEmailBody = Strict({
+  subject: Type.String({ minLength: 1, maxLength: 200 }),
+  text: Type.String({ minLength: 1, maxLength: 100_000 }),
+  html: Type.Optional(Type.String({ maxLength: 500_000 })),
+  to: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+  cc: Type.Optional(
+    Type.Array(Type.String({ format: 'email', maxLength: 320 }), {
+      maxItems: 50,
+      uniqueItems: true,
+    }),
+  ),
+  attachments: Type.Optional(Type.Array(ReplyAttachmentSchema, { maxItems: maxAttachments })),
+  accountId: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
 /**
  * Contacts in and answers out over HTTP: the JSON inbound route of any channel, an advisor's reply
  * or note, and changing a case. Each validates, calls one domain operation of `contacts.ts`, answers.
@@ -81,6 +107,39 @@ export function registerContactRoutes(app: FastifyInstance, ctx: Context, outbox
           outbox,
         });
         return { status: 201, body: toInteraction(row) };
+      });
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: Static<typeof NewEmailBody> }>(
+    '/api/customers/:id/emails',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Write a new email to a customer: a case of its own, owned by you',
+        params: IdParams,
+        body: NewEmailBody,
+      },
+      config: { allow: staff },
+    },
+    async (request, reply) => {
+      const me = viewer(request);
+      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        const started = await startConversation(
+          unit,
+          request.params.id,
+          { kind: 'email', ...request.body },
+          me,
+          actorOf(me.id),
+          { outbox },
+        );
+        return {
+          status: 201,
+          body: {
+            conversationId: started.conversationId,
+            interaction: toInteraction(started.reply),
+          },
+        };
       });
     },
   );

@@ -10,10 +10,12 @@ import type { InteractionRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
 import type { Viewer } from '../advisors/access.ts';
 import { isChannel } from '../channels/channel.ts';
+import { requireVisibleCustomer } from '../customers/customers.ts';
 import { signReply } from '../channels/sign-reply.ts';
 import { replyRouteFor } from '../channels/reply-route.ts';
 import {
   getConversation,
+  openConversation,
   updateConversation,
   visibleConversation,
   type Conversation,
@@ -21,6 +23,7 @@ import {
 } from '../conversations/conversations.ts';
 import {
   addAdvisorInteraction,
+  addAutomaticMessage,
   channelOfKind,
   ingestInbound,
   kindOfChannel,
@@ -31,7 +34,7 @@ import {
 } from '../conversations/interactions.ts';
 import { completeWork, queueWork, withdrawWork } from '../routing/work-items.ts';
 import type { Outbox } from '../channels/send-queue.ts';
-import { isAutomatedContact, requireConsent } from './rules.ts';
+import { isAutomatedContact, mayAutoSend, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';
 import type { RoutingOptions } from '../routing/types.ts';
 import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
@@ -145,7 +148,13 @@ export async function sendReply(
   const conversation = await visibleConversation(unit.db, conversationId, viewer);
   if (message.kind !== 'note' && isChannel(channel))
     await requireConsent(unit.db, conversation.customer_id, channel);
-  const shaped = await asChannelSays(unit, conversationId, message, viewer.name);
+  checkEmailParts(message);
+  const shaped = await asChannelSays(
+    unit,
+    conversationId,
+    { ...message, ...(await withStoredSizes(unit, message.attachments)) },
+    viewer.name,
+  );
   const row = await addAdvisorInteraction(
     unit,
     conversationId,
@@ -160,6 +169,122 @@ export async function sendReply(
   // An answer to the customer finishes the routed work on this case.
   await completeWork(unit, conversationId, actor);
   return row;
+}
+
+/** Only an email names its own recipients, copies and subject. */
+function checkEmailParts(message: AdvisorMessage): void {
+  if (message.kind === 'email') return;
+  for (const field of ['to', 'cc', 'subject'] as const)
+    if (message[field] !== undefined)
+      throw new Invalid(field, 'only an email has its own recipients, copies and subject');
+}
+
+/**
+ * Attachments uploaded before (`POST /api/uploads`) must exist; their size is the stored file's,
+ * whatever the caller said.
+ */
+async function withStoredSizes(
+  unit: Unit,
+  attachments: AdvisorMessage['attachments'],
+): Promise<{ attachments?: AdvisorMessage['attachments'] }> {
+  if (!attachments) return {};
+  const ids = attachments.flatMap((a) => (a.id ? [a.id] : []));
+  const stored =
+    ids.length === 0
+      ? []
+      : await unit.db
+          .selectFrom('blobs')
+          .select(['sha256', 'size'])
+          .where('sha256', 'in', ids)
+          .execute();
+  return {
+    attachments: attachments.map((a, index) => {
+      if (!a.id) return a;
+      const found = stored.find((b) => b.sha256 === a.id);
+      if (!found) throw new Invalid(`attachments/${index}/id`, 'no such uploaded file');
+      return { ...a, size: Number(found.size) };
+    }),
+  };
+}
+
+/**
+ * Tells a customer their new contact arrived (an email account's acknowledgement): an automatic
+ * message on the case, sent like a reply, unless the customer has no address on the channel or the
+ * automatic-message cap for them or their address is reached (two systems must never answer each
+ * other in a loop). Answers the message, or null when none was sent.
+ */
+export async function acknowledgeContact(
+  unit: Unit,
+  outbox: Outbox | undefined,
+  received: { readonly conversationId: number; readonly customerId: number },
+  message: {
+    readonly kind: 'email';
+    readonly text: string;
+    readonly subject?: string | undefined;
+    readonly accountId: number;
+  },
+  actor: Actor,
+): Promise<InteractionRow | null> {
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .select(['team_id'])
+    .where('id', '=', received.conversationId)
+    .executeTakeFirstOrThrow();
+  const route = await replyRouteFor(
+    unit.db,
+    'email',
+    { ...received, teamId: conversation.team_id },
+    message.accountId,
+  ).catch(() => undefined);
+  if (!route?.to) return null;
+  const consents = await requireConsent(unit.db, received.customerId, 'email').then(
+    () => true,
+    () => false,
+  );
+  if (!consents) return null;
+  if (!(await mayAutoSend(unit.db, received.customerId, 'email', unit.now, undefined, route.to)))
+    return null;
+  const row = await addAutomaticMessage(
+    unit,
+    received.conversationId,
+    { kind: message.kind, text: message.text, subject: message.subject },
+    { accountId: route.account.id, from: route.account.address, to: route.to },
+    actor,
+  );
+  await queueSend(unit, outbox, row);
+  return row;
+}
+
+/**
+ * An advisor starts a matter with a customer (a new email from their card): a case of its own, owned
+ * by the advisor, opened with the message, which is sent like any reply. The customer must be one
+ * the advisor may see.
+ */
+export async function startConversation(
+  unit: Unit,
+  customerId: number,
+  message: AdvisorMessage & { readonly subject: string },
+  viewer: Viewer,
+  actor: Actor,
+  options: { readonly outbox?: Outbox | undefined } = {},
+): Promise<{ conversationId: number; reply: InteractionRow }> {
+  await requireVisibleCustomer(unit.db, customerId, viewer);
+  const channel = channelOfKind[message.kind];
+  if (message.kind === 'note' || !isChannel(channel))
+    throw new Invalid('kind', 'a case is started with a message to the customer');
+  const opened = await openConversation(
+    unit,
+    {
+      customerId,
+      subject: message.subject,
+      channel,
+      ownerId: viewer.id,
+      ...(viewer.teamId !== null ? { teamId: viewer.teamId } : {}),
+    },
+    actor,
+  );
+  const reply = await sendReply(unit, opened.id, message, viewer, actor, options);
+  return { conversationId: opened.id, reply };
 }
 
 /**

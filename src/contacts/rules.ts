@@ -113,11 +113,17 @@ export async function mayAutoSend(
   channel: Channel,
   now: number,
   limit = autoSendLimitPerHour,
+  /** The address it would go to: automatic messages to it count whoever's record they were on. */
+  address?: string,
 ): Promise<boolean> {
   const row = await db
     .selectFrom('interactions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('customer_id', '=', customerId)
+    .where((eb) =>
+      address === undefined
+        ? eb('customer_id', '=', customerId)
+        : eb.or([eb('customer_id', '=', customerId), eb('to_address', '=', address)]),
+    )
     .where('channel', '=', channel)
     .where('direction', '=', 'outbound')
     .where('automated', '=', 1)

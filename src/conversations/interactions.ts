@@ -203,7 +203,10 @@ export async function ingestInbound(
   }
   // Checked whether or not a case is opened, so a wrong id is refused the same way every time.
   await checkReferences(unit.db, { teamId: contact.teamId, shopId: contact.shopId });
-  const html = contact.html ? sanitiseHtml(contact.html) : null;
+  // An email's inline (`cid:`) images stay, its remote ones are held back until an advisor allows them.
+  const html = contact.html
+    ? sanitiseHtml(contact.html, { emailImages: contact.kind === 'email' })
+    : null;
   const text = contact.text ?? (html ? textOfHtml(html) : '');
   if (text.length === 0 && (contact.attachments ?? []).length === 0)
     throw new Invalid('text', 'an inbound contact needs text, html or an attachment');
@@ -212,6 +215,7 @@ export async function ingestInbound(
     displayName: contact.from.name,
     defaultRegion: options.defaultRegion,
     actor: options.actor,
+    unverified: contact.unverified === true,
   });
   const customerId = resolution.customerId;
   const channel = channelOfKind[contact.kind];
@@ -228,16 +232,20 @@ export async function ingestInbound(
         .where('id', '=', contact.conversationId)
         .where('customer_id', '=', customerId)
         .executeTakeFirst()
-    : await unit.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('customer_id', '=', customerId)
-        .where('status', 'in', activeStatuses)
-        .orderBy('last_interaction_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+    : contact.newCase
+      ? undefined
+      : await unit.db
+          .selectFrom('conversations')
+          .selectAll()
+          .where('customer_id', '=', customerId)
+          .where('status', 'in', activeStatuses)
+          .orderBy('last_interaction_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
   if (contact.conversationId && !conversation)
     throw new Invalid('conversationId', 'no such conversation for this customer');
+  // A closed case is finished for good: the customer's word on it starts a new one.
+  if (conversation?.status === 'closed' && !automated) conversation = undefined;
   let opened = false;
   if (!conversation) {
     conversation = await openConversation(
@@ -278,14 +286,21 @@ export async function ingestInbound(
       to_address: contact.to?.trim() || account?.address || null,
       cc: contact.cc && contact.cc.length > 0 ? JSON.stringify(contact.cc) : null,
       thread_id: contact.threadId ?? null,
+      subject: contact.subject?.trim() || null,
     })
     .onConflict((oc) => oc.columns(['provider', 'provider_id']).doNothing())
     .returning('id')
     .executeTakeFirst();
   // The same provider id committed by a concurrent writer since we looked: start again and find it.
   if (!inserted) throw new RetryableConflict('provider id taken concurrently');
-  const reopened =
-    conversation.status === 'pending_customer' && !automated ? 'pending_us' : conversation.status;
+  // The customer writing again on a case waiting for them, or one resolved, puts it back with us.
+  const reopened = automated
+    ? conversation.status
+    : conversation.status === 'pending_customer'
+      ? 'pending_us'
+      : conversation.status === 'resolved'
+        ? 'open'
+        : conversation.status;
   await unit.db
     .updateTable('conversations')
     .set({
@@ -343,6 +358,11 @@ export interface AdvisorMessage {
   readonly attachments?: readonly Attachment[] | undefined;
   /** The account a reply on a channel goes out on (chosen by the caller for replies only). */
   readonly accountId?: number | undefined;
+  /** An email's own subject, recipient and copies, as the advisor set them in the composer. */
+  readonly subject?: string | undefined;
+  readonly to?: string | undefined;
+  /** Given (even empty) means exactly these; absent means the copies of the message answered. */
+  readonly cc?: readonly string[] | undefined;
 }
 
 /** Where a reply goes, as the channel domain chose it: its account, our address, theirs, the thread. */
@@ -401,7 +421,9 @@ export async function addAdvisorInteraction(
       created_at: unit.now,
       account_id: isNote ? null : (addressing?.accountId ?? null),
       from_address: isNote ? null : (addressing?.from ?? null),
-      to_address: isNote ? null : (addressing?.to ?? null),
+      to_address: isNote ? null : (message.to ?? addressing?.to ?? null),
+      cc: isNote || message.cc === undefined ? null : JSON.stringify(message.cc),
+      subject: isNote ? null : (message.subject?.trim() ?? null) || null,
       thread_id: thread?.thread_id ?? null,
     })
     .returningAll()
@@ -441,6 +463,69 @@ export async function addAdvisorInteraction(
       conversationId,
       text: message.text.slice(0, 280),
       deliveryState: row.delivery_state,
+    },
+  });
+  return row;
+}
+
+/**
+ * A message Rapport sends by itself (an acknowledgement of a new email): outbound, marked automated
+ * (so its send carries `Auto-Submitted: auto-generated` and it counts against the automatic-mail cap),
+ * queued for its channel. It answers nothing: the case's status, owner and routed work stay as they are.
+ */
+export async function addAutomaticMessage(
+  unit: Unit,
+  conversationId: number,
+  message: {
+    readonly kind: Exclude<InteractionKind, 'note'>;
+    readonly text: string;
+    readonly subject?: string | undefined;
+  },
+  addressing: ReplyAddressing,
+  actor: Actor,
+): Promise<InteractionRow> {
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', conversationId)
+    .executeTakeFirstOrThrow();
+  const row = await unit.db
+    .insertInto('interactions')
+    .values({
+      conversation_id: conversationId,
+      customer_id: conversation.customer_id,
+      channel: channelOfKind[message.kind],
+      kind: message.kind,
+      direction: 'outbound',
+      author_type: 'system',
+      author_id: null,
+      text: message.text,
+      html: null,
+      attachments: '[]',
+      provider: null,
+      provider_id: null,
+      is_private: 0,
+      delivery_state: 'queued',
+      created_at: unit.now,
+      automated: 1,
+      subject: message.subject ?? null,
+      account_id: addressing.accountId,
+      from_address: addressing.from,
+      to_address: addressing.to,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordQueued(unit, row);
+  await unit.record({
+    type: 'interaction.auto-sent',
+    actor,
+    entity: { type: 'interaction', id: row.id },
+    scope: scopeOf(conversation),
+    after: {
+      channel: row.channel,
+      kind: row.kind,
+      conversationId,
+      text: message.text.slice(0, 280),
     },
   });
   return row;

@@ -221,6 +221,9 @@ export interface Resolution {
  * to the customer found (a known phone arriving with a new email keeps one customer). When two known
  * identities point at two customers, the strongest (phone, then email…) wins and nothing is merged.
  */
+/** The network of identities whose owner could not be verified (see `resolveCustomer`). */
+export const unverifiedNetwork = 'unverified';
+
 export async function resolveCustomer(
   unit: Unit,
   points: ContactPoints,
@@ -228,9 +231,16 @@ export async function resolveCustomer(
     readonly displayName?: string | undefined;
     readonly defaultRegion: string;
     readonly actor: Actor;
+    /**
+     * The sender is not verified (an email failing DMARC): its identities are kept apart under
+     * the network `unverified`, so it never lands on, or merges into, the customer it claims to be.
+     */
+    readonly unverified?: boolean | undefined;
   },
 ): Promise<Resolution> {
-  const identities = identitiesOf(points, options.defaultRegion);
+  const identities = identitiesOf(points, options.defaultRegion).map((i) =>
+    options.unverified ? { ...i, network: unverifiedNetwork } : i,
+  );
   if (identities.length === 0)
     throw new Invalid('from', 'needs at least one of email, phone, social or external');
   const known = await unit.db
