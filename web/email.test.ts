@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
+import nodemailer from 'nodemailer';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
 import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
@@ -11,11 +12,29 @@ import { systemActor } from '../src/platform/events/event.ts';
 import { createSecretBox } from '../src/platform/secrets.ts';
 import { updateChannelAccount } from '../src/channels/channel-accounts.ts';
 import { putBlob } from '../src/channels/email/blobs.ts';
-import { prepareEmailHtml } from '../src/channels/email/email-html.ts';
+import { createEmailIntake, type EmailIntakeResult } from '../src/channels/email/ingest.ts';
+import { startSmtpInbound, type SmtpInbound } from '../src/channels/email/smtp-inbound.ts';
+import { ensureReplyToken, replyAddressOf } from '../src/channels/email/threading.ts';
 import { sendJobs } from '../src/contacts/sending.ts';
 import { createOutbox } from '../src/server.ts';
 
 const artifacts = path.resolve(import.meta.dirname, '../test-artifacts');
+const mailbox = 'care@test.rapport';
+let serial = 0;
+
+/** A message as a mail client writes it, CRLF line ends. */
+function message(headers: Record<string, string>, body: string): string {
+  const all: Record<string, string> = {
+    To: mailbox,
+    Date: new Date().toUTCString(),
+    'Message-ID': `<desk.${++serial}.${Date.now()}@mail.example.com>`,
+    'MIME-Version': '1.0',
+    'Content-Type': 'text/plain; charset=utf-8',
+    ...headers,
+  };
+  const lines = Object.entries(all).map(([k, v]) => `${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n`;
+}
 
 /** The company's mail server as Rapport sees it: a real SMTP server on loopback that keeps every mail. */
 async function startMailServer(): Promise<{
@@ -51,6 +70,8 @@ describe('email on the desk, in Chromium', () => {
   let mail: Awaited<ReturnType<typeof startMailServer>>;
   let workers: JobWorkers;
   let page: Page;
+  let smtp: SmtpInbound;
+  const taken: EmailIntakeResult[] = [];
 
   before(async () => {
     h = await startDeskHarness('email');
@@ -79,48 +100,71 @@ describe('email on the desk, in Chromium', () => {
       onDead: sends.onDead,
       pollMs: 20,
     });
+    // Mail comes in as in production: over SMTP into Rapport's own server and its intake. Files
+    // over 50 KB are left out here, so a small message shows a refused one.
+    const intake = createEmailIntake({
+      writer: h.ctx.writer,
+      db: h.ctx.store.db,
+      dialect: h.ctx.store.dialect,
+      defaultRegion: 'FR',
+      maxAttachmentBytes: 50_000,
+      logger: h.ctx.logger,
+    });
+    smtp = await startSmtpInbound({
+      host: '127.0.0.1',
+      port: 0,
+      maxBytes: 1_000_000,
+      acceptsRecipient: (address) => intake.acceptsRecipient(address),
+      take: async (raw, envelope) => {
+        taken.push(await intake.take(raw, { via: 'smtp', envelope }));
+      },
+      logger: h.ctx.logger,
+    });
     ({ page } = await h.openPage());
     await h.signIn(page, 'advisor');
   });
   after(async () => {
     await workers.stop();
+    await smtp.close();
     await mail.close();
     await h.close();
   });
+
+  /** Sends `raw` to Rapport's SMTP server as a customer's mail server would; answers what became of it. */
+  async function mailIn(
+    raw: string,
+    from: string,
+  ): Promise<{ interactionId: number; conversationId: number }> {
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: smtp.port,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await client.sendMail({ envelope: { from, to: [mailbox] }, raw });
+    client.close();
+    const { interactionId, conversationId, outcome } = taken.at(-1)!;
+    assert.ok(interactionId !== null && conversationId !== null, `the mail was ${outcome}`);
+    return { interactionId, conversationId };
+  }
 
   /** Saves the step's screenshot as test-artifacts/<name>.png, where the issue asks for it. */
   const save = (name: string) =>
     page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
   /**
-   * What the email ingest records beside an interaction (its `email_messages` row, its raw source),
-   * written here directly: the JSON inbound route carries no headers to find these in.
+   * What the email intake records beside an interaction it could not read (its `email_messages`
+   * row, its raw source), written here directly: the parser reads nearly anything, so no mail sent
+   * in is sure to come out unreadable.
    */
-  async function asReceivedEmail(
-    interactionId: number,
-    findings: {
-      raw?: string;
-      html?: string;
-      remoteImages?: boolean;
-      authentication?: 'pass' | 'fail' | 'none';
-      replyTo?: string;
-      problems?: Record<string, unknown>;
-    },
-  ): Promise<void> {
+  async function flagUnreadable(interactionId: number, raw: string, reason: string): Promise<void> {
     await h.ctx.writer.run(async (unit) => {
-      const raw = Buffer.from(findings.raw ?? `Subject: test ${interactionId}\r\n\r\nHello\r\n`);
-      const sha256 = await putBlob(unit.db, raw, 'message/rfc822', unit.now);
-      if (findings.html !== undefined)
-        await unit.db
-          .updateTable('interactions')
-          .set({ html: findings.html })
-          .where('id', '=', interactionId)
-          .execute();
+      const sha256 = await putBlob(unit.db, Buffer.from(raw), 'message/rfc822', unit.now);
       await unit.db
         .insertInto('email_messages')
         .values({
           account_id: null,
-          message_id: `m${interactionId}@mail.example.com`,
+          message_id: `unreadable.${interactionId}@rapport.invalid`,
           raw_sha256: sha256,
           via: 'smtp',
           envelope_from: null,
@@ -128,10 +172,10 @@ describe('email on the desk, in Chromium', () => {
           interaction_id: interactionId,
           in_reply_to: null,
           references: '[]',
-          reply_to: findings.replyTo ?? null,
-          authentication: findings.authentication ?? 'pass',
-          problems: JSON.stringify(findings.problems ?? {}),
-          remote_images: findings.remoteImages ? 1 : 0,
+          reply_to: null,
+          authentication: 'none',
+          problems: JSON.stringify({ unreadable: reason }),
+          remote_images: 0,
           automated_reason: null,
           created_at: unit.now,
         })
@@ -140,14 +184,17 @@ describe('email on the desk, in Chromium', () => {
   }
 
   test('an advisor answers an email with Cc and a file, and sees it sent', async () => {
-    const { conversationId } = await h.inbound({
-      kind: 'email',
-      from: { email: 'ines.dubois@example.com', name: 'Inès Dubois' },
-      to: 'care@test.rapport',
-      cc: ['marc.dubois@example.com', 'care@test.rapport'],
-      subject: 'Router keeps dropping',
-      text: 'My router drops the line every evening. My husband Marc is in copy.',
-    });
+    const { conversationId } = await mailIn(
+      message(
+        {
+          From: 'Inès Dubois <ines.dubois@example.com>',
+          Cc: `marc.dubois@example.com, ${mailbox}`,
+          Subject: 'Router keeps dropping',
+        },
+        'My router drops the line every evening. My husband Marc is in copy.',
+      ),
+      'ines.dubois@example.com',
+    );
     await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
     await page.locator('.timeline').getByText('My router drops the line').waitFor();
     await page.keyboard.press('r');
@@ -171,7 +218,7 @@ describe('email on the desk, in Chromium', () => {
     await fields.getByRole('alert').waitFor();
     assert.match(
       await fields.getByRole('alert').innerText(),
-      /scan\.tiff is 11\.0 MB: files over 10\.0 MB cannot be attached/,
+      /scan\.tiff is 11\.5 MB: files over 10 MB cannot be attached/,
     );
 
     await picker.setInputFiles({
@@ -180,7 +227,7 @@ describe('email on the desk, in Chromium', () => {
       buffer: Buffer.from('Line test: 3 drops between 19:00 and 22:00.\n'),
     });
     await fields.getByRole('button', { name: 'Remove line-test.txt' }).waitFor();
-    assert.match(await fields.locator('.attachments').innerText(), /line-test\.txt \(1 KB\)/);
+    assert.match(await fields.locator('.attachments').innerText(), /line-test\.txt \(1 kB\)/);
     await fields.getByLabel('Cc').fill('marc.dubois@example.com, support@isp.example');
     await page.getByLabel('Message to Inès Dubois').fill('We will replace the router this week.');
     await save('email-composer');
@@ -207,25 +254,26 @@ describe('email on the desk, in Chromium', () => {
   });
 
   test('remote images stay blocked until the advisor shows them, for that message only', async () => {
-    const newsletter = (subject: string) =>
-      h.inbound({
-        kind: 'email',
-        from: { email: 'hugo.petit@example.com', name: 'Hugo Petit' },
-        subject,
-        text: `${subject}: see the picture`,
-      });
-    const first = await newsletter('My broken screen');
-    const second = await newsletter('And the box');
-    // The HTML as the ingest keeps it: sanitised, remote images held back in data-remote-src.
-    const screen = prepareEmailHtml(
+    const withPicture = (subject: string, html: string) =>
+      mailIn(
+        message(
+          {
+            From: 'Hugo Petit <hugo.petit@example.com>',
+            Subject: subject,
+            'Content-Type': 'text/html; charset=utf-8',
+          },
+          html,
+        ),
+        'hugo.petit@example.com',
+      );
+    const first = await withPicture(
+      'My broken screen',
       '<p>Here is the <b>screen</b>:</p><img src="https://images.example.com/screen.jpg" alt="screen"><script>parent.document.title="owned"</script>',
     );
-    const box = prepareEmailHtml(
+    const second = await withPicture(
+      'My broken screen',
       '<p>And the box:</p><img src="https://images.example.com/box.jpg" alt="box">',
     );
-    assert.ok(screen.remoteImages && box.remoteImages && screen.html && box.html);
-    await asReceivedEmail(first.interactionId, { remoteImages: true, html: screen.html });
-    await asReceivedEmail(second.interactionId, { remoteImages: true, html: box.html });
     await page.goto(`${h.baseUrl}/desk/c/${second.conversationId}`);
     const entryOf = (id: number) => page.locator(`.timeline .entry[data-interaction="${id}"]`);
     const imageOf = (id: number) =>
@@ -273,10 +321,7 @@ describe('email on the desk, in Chromium', () => {
       subject: '(unreadable message)',
       text: '(this message could not be read)',
     });
-    await asReceivedEmail(interactionId, {
-      raw,
-      problems: { unreadable: 'the MIME structure is broken' },
-    });
+    await flagUnreadable(interactionId, raw, 'the MIME structure is broken');
     await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
     const entry = page.locator(`.timeline .entry[data-interaction="${interactionId}"]`);
     await entry.getByText('This message could not be read', { exact: true }).waitFor();
@@ -302,28 +347,51 @@ describe('email on the desk, in Chromium', () => {
   });
 
   test('a suspicious email shows what its headers revealed', async () => {
-    const { interactionId, conversationId } = await h.inbound({
-      kind: 'email',
-      from: { email: 'billing@examp1e.com', name: 'Billing' },
-      subject: 'Your invoice',
-      text: 'Please pay into the new account. About case #12.',
-    });
-    await asReceivedEmail(interactionId, {
-      authentication: 'fail',
-      replyTo: 'payments@elsewhere.example',
-      problems: {
-        replyToDiffers: true,
-        mentionsCase: 12,
-        refused: [{ name: 'video.mov', size: 40 * 1024 * 1024, reason: 'too large' }],
-      },
-    });
+    // Someone else's case, whose reply address the mail below quotes.
+    const victim = await mailIn(
+      message({ From: 'noor@example.com', Subject: 'My account' }, 'Please check my account.'),
+      'noor@example.com',
+    );
+    const token = await ensureReplyToken(h.ctx.store.db, victim.conversationId, Date.now());
+    const video = Buffer.alloc(60_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const { interactionId, conversationId } = await mailIn(
+      message(
+        {
+          'Authentication-Results':
+            'mx.test.rapport; spf=fail smtp.mailfrom=examp1e.com; dmarc=fail header.from=examp1e.com',
+          From: 'Billing <billing@examp1e.com>',
+          'Reply-To': 'payments@elsewhere.example',
+          To: replyAddressOf(mailbox, token),
+          Subject: 'Re: My account',
+          'Content-Type': 'multipart/mixed; boundary="b1"',
+        },
+        [
+          '--b1',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'Please pay into the new account.',
+          '--b1',
+          'Content-Type: video/quicktime; name="video.mov"',
+          'Content-Disposition: attachment; filename="video.mov"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          video,
+          '--b1--',
+        ].join('\n'),
+      ),
+      'billing@examp1e.com',
+    );
+    assert.notEqual(conversationId, victim.conversationId, 'not joined to the case it quotes');
     await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
     const entry = page.locator(`.timeline .entry[data-interaction="${interactionId}"]`);
     await entry.getByText('Unverified sender (DMARC failed)').waitFor();
     const shown = await entry.innerText();
     assert.match(shown, /Replies go to payments@elsewhere\.example, not the sender/);
-    assert.match(shown, /quotes case #12 of another customer — not joined/i);
-    assert.match(shown, /video\.mov \(40\.0 MB\) — left out: too large/);
+    assert.match(
+      shown,
+      new RegExp(`quotes case #${victim.conversationId} of another customer — not joined`, 'i'),
+    );
+    assert.match(shown, /video\.mov \(60 kB\) — left out: too large/);
     await h.shot(page, 'suspicious-email');
   });
 

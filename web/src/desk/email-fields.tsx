@@ -21,13 +21,13 @@ export interface EmailDraft {
   readonly uploading: readonly string[];
 }
 
-/** The largest file the desk attaches; the server refuses larger ones too. */
-export const maxUploadBytes = 10 * 1024 * 1024;
+/** The largest file the desk attaches, as the server counts it (10 MB); it refuses larger ones too. */
+export const maxUploadBytes = 10_000_000;
 
-/** "12 KB", "3.4 MB": a size a person reads at a glance. */
+/** "12 kB", "3.4 MB", in the server's decimal units: a size a person reads at a glance. */
 export function fileSize(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.ceil(bytes / 1024))} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes < 1_000_000) return `${Math.max(1, Math.ceil(bytes / 1000))} kB`;
+  return `${(bytes / 1_000_000).toFixed(1).replace(/\.0$/, '')} MB`;
 }
 
 /** The addresses of a typed list ("a@x, b@y; c@z"). */
