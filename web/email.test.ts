@@ -312,6 +312,48 @@ describe('email on the desk, in Chromium', () => {
     await h.shot(page, 'images-shown');
   });
 
+  test('an inline image shows in the message from our own storage, not as a file', async () => {
+    const pixel =
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const { interactionId, conversationId } = await mailIn(
+      message(
+        {
+          From: 'Hugo Petit <hugo.petit@example.com>',
+          Subject: 'The label on the box',
+          'Content-Type': 'multipart/related; boundary="r1"',
+        },
+        [
+          '--r1',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          '<p>The label says:</p><img src="cid:label@hugo" alt="label">',
+          '--r1',
+          'Content-Type: image/png',
+          'Content-ID: <label@hugo>',
+          'Content-Transfer-Encoding: base64',
+          '',
+          pixel,
+          '--r1--',
+        ].join('\n'),
+      ),
+      'hugo.petit@example.com',
+    );
+    await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
+    const entry = `.entry[data-interaction="${interactionId}"]`;
+    await page.frameLocator(`${entry} iframe.email-html`).locator('img').waitFor();
+    await page.waitForFunction((selector) => {
+      const frame = document.querySelector(`${selector} iframe`) as HTMLIFrameElement;
+      const img = frame.contentDocument?.querySelector('img');
+      return img !== null && img !== undefined && img.complete && img.naturalWidth === 1;
+    }, entry);
+    const src = await page
+      .frameLocator(`${entry} iframe.email-html`)
+      .locator('img')
+      .getAttribute('src');
+    assert.match(src ?? '', new RegExp(`^/api/interactions/${interactionId}/attachments/\\d+$`));
+    assert.equal(await page.locator(`${entry} .attachments`).count(), 0, 'not listed as a file');
+  });
+
   test('an unreadable email is flagged with its raw message to download', async () => {
     const raw =
       'From: broken@example.com\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n--\r\n';
