@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './platform/config.ts';
 import { closeContext, createContext, buildServer, createOutbox } from './server.ts';
+import type { Outbox } from './channels/send-queue.ts';
 import { sendJobs } from './contacts/sending.ts';
 import { isEmpty, loadDemoCompany } from './demo/demo-company.ts';
 import { createAdvisor, hashPassword, setPassword } from './advisors/advisors.ts';
@@ -14,6 +15,8 @@ import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
+import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
+import { createSecretBox } from './platform/secrets.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
  * Email in: the built-in SMTP server the company's mail system forwards to (off with
  * RAPPORT_SMTP_PORT=off), handing every message to the one email intake.
  */
-async function startMail(ctx: Awaited<ReturnType<typeof createContext>>) {
+async function startMail(ctx: Awaited<ReturnType<typeof createContext>>, outbox: Outbox) {
   const intake = createEmailIntake({
     writer: ctx.writer,
     db: ctx.store.db,
@@ -86,6 +89,7 @@ async function startMail(ctx: Awaited<ReturnType<typeof createContext>>) {
     defaultRegion: ctx.config.defaultPhoneRegion,
     maxAttachmentBytes: ctx.config.maxAttachmentBytes,
     logger: ctx.logger,
+    outbox,
   });
   const settings = ctx.config.smtp;
   const smtp = settings
@@ -101,7 +105,19 @@ async function startMail(ctx: Awaited<ReturnType<typeof createContext>>) {
         logger: ctx.logger,
       })
     : undefined;
-  return { intake, smtp };
+  // Every email account whose settings name an imapHost is read over IMAP too.
+  const box = createSecretBox(ctx.config.secretKey);
+  const imap = startImapPolling({
+    writer: ctx.writer,
+    db: ctx.store.db,
+    accounts: () => imapAccounts(ctx.store.db, box),
+    take: async (raw, meta) => {
+      await intake.take(raw, { via: 'imap', accountId: meta.accountId });
+    },
+    intervalMs: ctx.config.imapIntervalMs,
+    logger: ctx.logger,
+  });
+  return { intake, smtp, imap };
 }
 
 async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<number> {
@@ -144,7 +160,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     onDead,
     leaseMs: ctx.config.jobLeaseMs,
   });
-  const mail = await startMail(ctx);
+  const mail = await startMail(ctx, outbox);
   const base = `http://${ctx.config.host === '0.0.0.0' ? 'localhost' : ctx.config.host}:${ctx.config.port}`;
   // The banner is written in one piece, ending with a line of its own, so whoever reads it (a
   // person, a test, a supervisor script) sees it whole once the last line arrives.
@@ -172,6 +188,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     stopWebhookFanOut();
     await app.close();
     await mail.smtp?.close();
+    await mail.imap.stop();
     await workers.stop();
     await sweeper.stop();
     idempotencyPurge.stop();

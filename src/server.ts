@@ -33,6 +33,7 @@ import { gatewayAdapter } from './channels/webhook/gateway.ts';
 import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerEmailRoutes } from './channels/email/email.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
+import { registerImapRoutes } from './channels/email/imap.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -168,6 +169,7 @@ export async function buildServer(
   registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
+  registerImapRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });

@@ -125,6 +125,7 @@ const table: Record<string, Rule> = {
     }),
   },
   'GET /api/channel-accounts/:id': { allow: admins, record: 'accountId' },
+  'GET /api/channel-accounts/:id/mailbox': { allow: admins, record: 'accountId' },
   'PATCH /api/channel-accounts/:id': {
     allow: admins,
     record: 'accountId',

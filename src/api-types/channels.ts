@@ -8,7 +8,7 @@ export type Channel = 'voice' | 'chat' | 'email' | 'sms' | 'social' | 'shop';
 
 /** Who carries an account's messages. */
 export type ChannelProvider =
-  'smtp' | 'imap' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
+  'smtp' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
 
 export type SettingValue = string | number | boolean;
 
@@ -45,4 +45,22 @@ export interface ChannelSummary {
   readonly accounts: ReadonlyArray<
     Pick<ChannelAccount, 'id' | 'displayName' | 'address' | 'signature' | 'teamId'>
   >;
+}
+
+/** Whether the poller reads an email account's IMAP mailbox: not yet, yes, or not since a failure. */
+export type MailboxState = 'connecting' | 'connected' | 'disconnected';
+
+/** An email account's IMAP mailbox as the poller last found it. */
+export interface MailboxStatus {
+  readonly state: MailboxState;
+  /** Why the last attempt failed (a refused login, a lost connection…); null after a success. */
+  readonly lastError: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly nextAttemptAt: string | null;
+  /** Since when it cannot be read; null while connected. */
+  readonly disconnectedSince: string | null;
+  /** The mailbox's UIDVALIDITY the last UID belongs to; null before the first read. */
+  readonly uidValidity: number | null;
+  /** Every message up to this UID has been taken in. */
+  readonly lastUid: number;
 }

@@ -21,6 +21,15 @@ export interface ChannelFigures {
   readonly arrivalsByHour: number[];
 }
 
+/** An email account's mailbox that cannot be read: its mail waits on the server meanwhile. */
+export interface DisconnectedMailbox {
+  readonly accountId: number;
+  readonly address: string;
+  /** When it stopped answering. */
+  readonly since: string;
+  readonly reason: string | null;
+}
+
 export interface Wall {
   readonly at: string;
   readonly dayStart: string;
@@ -30,4 +39,6 @@ export interface Wall {
   readonly parityIndex: number | null;
   readonly lowestChannel: Channel | null;
   readonly highestChannel: Channel | null;
+  /** Mailboxes the IMAP poller cannot read now, longest first. */
+  readonly disconnectedMailboxes: DisconnectedMailbox[];
 }

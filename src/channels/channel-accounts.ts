@@ -24,7 +24,6 @@ export type { ChannelAccount, ChannelProvider, ChannelSummary, SettingValue };
 /** Who carries an account's messages; each channel accepts only its own providers. */
 export const channelProviders = [
   'smtp',
-  'imap',
   'twilio',
   'meta',
   'x',
@@ -35,7 +34,7 @@ export const channelProviders = [
 
 /** The providers that may carry each channel (`webhook` is the company's own system, on any channel). */
 export const providersOf: Readonly<Record<Channel, readonly ChannelProvider[]>> = {
-  email: ['smtp', 'imap', 'webhook'],
+  email: ['smtp', 'webhook'],
   chat: ['widget', 'webhook'],
   voice: ['twilio', 'webhook'],
   sms: ['twilio', 'webhook'],

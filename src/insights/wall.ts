@@ -5,7 +5,7 @@ import { activeStatuses } from '../conversations/conversations.ts';
 import { channels as customerChannels, isChannel } from '../channels/channel.ts';
 import { loadPolicies, type ServiceLevelSettings } from '../routing/service-levels.ts';
 import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
-import type { ChannelFigures, Wall } from '../api-types/insights.ts';
+import type { ChannelFigures, DisconnectedMailbox, Wall } from '../api-types/insights.ts';
 
 type Verdict = 'met' | 'missed' | 'pending';
 
@@ -27,7 +27,7 @@ export function summariseWall(input: {
   readonly now: number;
   readonly dayStart: number;
   readonly timeZone: string;
-}): Wall {
+}): Omit<Wall, 'disconnectedMailboxes'> {
   const { policies, now, dayStart } = input;
   const hours = Math.max(1, Math.ceil((now - dayStart) / 3_600_000));
   const acc = new Map(
@@ -142,6 +142,31 @@ async function todaysEpisodes(db: Kysely<Database>, dayStart: number): Promise<W
   return waitEpisodes(rows, ended);
 }
 
+/** Enabled accounts whose IMAP mailbox cannot be read now (the poller records it), longest first. */
+async function disconnectedMailboxes(db: Kysely<Database>): Promise<DisconnectedMailbox[]> {
+  const rows = await db
+    .selectFrom('imap_mailboxes')
+    .innerJoin('channel_accounts', 'channel_accounts.id', 'imap_mailboxes.account_id')
+    .select([
+      'imap_mailboxes.account_id',
+      'channel_accounts.address',
+      'imap_mailboxes.disconnected_since',
+      'imap_mailboxes.updated_at',
+      'imap_mailboxes.last_error',
+    ])
+    .where('imap_mailboxes.state', '=', 'disconnected')
+    .where('channel_accounts.enabled', '=', 1)
+    .orderBy('imap_mailboxes.disconnected_since')
+    .orderBy('imap_mailboxes.account_id')
+    .execute();
+  return rows.map((row) => ({
+    accountId: Number(row.account_id),
+    address: row.address,
+    since: new Date(Number(row.disconnected_since ?? row.updated_at)).toISOString(),
+    reason: row.last_error,
+  }));
+}
+
 /** The supervisor's wall as of `now`, with "today" starting at midnight in `timeZone`. */
 export async function computeWall(
   db: Kysely<Database>,
@@ -149,12 +174,16 @@ export async function computeWall(
   timeZone: string,
 ): Promise<Wall> {
   const dayStart = startOfDay(now, timeZone);
-  const [waits, episodes, policies] = await Promise.all([
+  const [waits, episodes, policies, mailboxes] = await Promise.all([
     findWaits(db),
     todaysEpisodes(db, dayStart),
     loadPolicies(db),
+    disconnectedMailboxes(db),
   ]);
-  return summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone });
+  return {
+    ...summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone }),
+    disconnectedMailboxes: mailboxes,
+  };
 }
 
-export type { ChannelFigures, Wall };
+export type { ChannelFigures, DisconnectedMailbox, Wall };

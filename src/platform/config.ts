@@ -22,6 +22,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** The largest attachment kept (an email's part, an upload); larger ones are listed, not stored. */
   readonly maxAttachmentBytes: number;
+  /** How often each IMAP mailbox is read (RAPPORT_IMAP_INTERVAL_MS). */
+  readonly imapIntervalMs: number;
   /** Requests a minute one client address may make to the public webhook routes; 0 turns the limit off. */
   readonly publicRateLimitPerMinute: number;
   /** Proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client; none trusted when empty. */
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     maxAttachmentBytes: intSetting(env, 'RAPPORT_ATTACHMENT_MAX_BYTES', 10_000_000),
+    imapIntervalMs: intSetting(env, 'RAPPORT_IMAP_INTERVAL_MS', 30_000),
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
     trustedProxies: proxiesSetting(env, 'RAPPORT_TRUSTED_PROXIES'),
     allowedOrigins: originsSetting(env, 'RAPPORT_ALLOWED_ORIGINS'),

@@ -11,7 +11,7 @@ export type {
   TimelinePage,
   WaitingCase,
 } from '../../src/api-types/conversations.ts';
-export type { Wall, ChannelFigures } from '../../src/api-types/insights.ts';
+export type { Wall, ChannelFigures, DisconnectedMailbox } from '../../src/api-types/insights.ts';
 export type {
   AdvisorStates,
   AdvisorStateView,
@@ -25,4 +25,5 @@ export type {
   ChannelAccount,
   ChannelProvider,
   ChannelSummary,
+  MailboxStatus,
 } from '../../src/api-types/channels.ts';

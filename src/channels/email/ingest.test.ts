@@ -449,5 +449,65 @@ for (const database of await testDatabases()) {
       });
       assert.equal(other.statusCode, 404, 'not for someone who may not see the case');
     });
+
+    test('a new email is acknowledged automatically, at most three times an hour to one address', async () => {
+      const settings = (value: Record<string, unknown>) =>
+        h.ctx.store.db
+          .updateTable('channel_accounts')
+          .set({ settings: JSON.stringify(value) })
+          .where('address', '=', mailbox)
+          .execute();
+      await settings({ acknowledge: true });
+      try {
+        const taken = [];
+        for (const n of [1, 2, 3, 4])
+          taken.push(await take(mail({ Subject: `Question ${n}`, From: 'eager@example.com' })));
+        const acks = await h.ctx.store.db
+          .selectFrom('interactions')
+          .selectAll()
+          .where('to_address', '=', 'eager@example.com')
+          .where('direction', '=', 'outbound')
+          .execute();
+        assert.equal(acks.length, 3, 'capped at three an hour');
+        const first = acks.find((a) => a.conversation_id === taken[0]!.conversationId)!;
+        assert.equal(first.automated, 1);
+        assert.equal(first.author_type, 'system');
+        assert.equal(first.subject, `[#${taken[0]!.conversationId}] Question 1`);
+        assert.match(first.text, new RegExp(`case number is ${taken[0]!.conversationId}`));
+        // An auto-reply is never acknowledged: two machines must not answer each other.
+        const auto = await take(
+          mail({
+            Subject: 'Out of office',
+            From: 'robot@example.com',
+            'Auto-Submitted': 'auto-replied',
+          }),
+        );
+        const toRobot = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('id')
+          .where('conversation_id', '=', auto.conversationId!)
+          .where('direction', '=', 'outbound')
+          .execute();
+        assert.equal(toRobot.length, 0);
+        // A reply that lost its headers finds its case by the number in the subject.
+        const reply = await take(
+          mail({
+            Subject: `Re: [#${taken[1]!.conversationId}] Question 2`,
+            From: 'eager@example.com',
+          }),
+        );
+        assert.equal(reply.conversationId, taken[1]!.conversationId);
+        // Someone else quoting that number is not joined to it.
+        const other = await take(
+          mail({
+            Subject: `Re: [#${taken[1]!.conversationId}] Question 2`,
+            From: 'nosy@example.net',
+          }),
+        );
+        assert.notEqual(other.conversationId, taken[1]!.conversationId);
+      } finally {
+        await settings({});
+      }
+    });
   });
 }

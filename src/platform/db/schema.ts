@@ -29,6 +29,40 @@ export interface Database {
   blobs: BlobsTable;
   email_messages: EmailMessagesTable;
   reply_tokens: ReplyTokensTable;
+  imap_mailboxes: ImapMailboxesTable;
+  imap_seen: ImapSeenTable;
+}
+
+/** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
+export interface ImapMailboxesTable {
+  account_id: number;
+  mailbox: string;
+  /** The mailbox's UIDVALIDITY when `last_uid` was recorded; null before the first read. */
+  uid_validity: number | null;
+  /** Every message up to this UID (under `uid_validity`) has been taken. */
+  last_uid: number;
+  /** 'connecting' | 'connected' | 'disconnected'. */
+  state: string;
+  last_error: string | null;
+  last_success_at: number | null;
+  /** When it stopped answering; null while connected. */
+  disconnected_since: number | null;
+  next_attempt_at: number | null;
+  /** Failed attempts in a row, for the backoff. */
+  failures: number;
+  /** The node polling it until `lease_until`. */
+  lease_owner: string | null;
+  lease_until: number | null;
+  updated_at: number;
+}
+
+/** One message taken from an IMAP mailbox, by UID and by Message-ID. */
+export interface ImapSeenTable {
+  account_id: number;
+  uid_validity: number;
+  uid: number;
+  message_id: string;
+  taken_at: number;
 }
 
 /** One failed sign-in under one key (`address:<ip>` or `account:<email>`), for the login limits. */

@@ -2,11 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { channelNames } from '../format.ts';
-import type { ChannelAccount, ChannelProvider } from '../types.ts';
+import type { ChannelAccount, ChannelProvider, MailboxStatus } from '../types.ts';
 
 const channelOrder = ['email', 'chat', 'voice', 'sms', 'social', 'shop'] as const;
 const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
-  email: ['smtp', 'imap', 'webhook'],
+  email: ['smtp', 'webhook'],
   chat: ['widget', 'webhook'],
   voice: ['twilio', 'webhook'],
   sms: ['twilio', 'webhook'],
@@ -15,8 +15,8 @@ const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
 };
 /** The secrets each provider's adapter reads; set here, never shown again. */
 const secretNamesOf: Record<ChannelProvider, string[]> = {
-  smtp: ['password'],
-  imap: ['password'],
+  // Sent over SMTP; read over IMAP too when the account's settings name an imapHost.
+  smtp: ['smtpPassword', 'imapPassword'],
   twilio: ['authToken'],
   meta: ['appSecret', 'verifyToken'],
   x: ['consumerSecret'],
@@ -114,6 +114,19 @@ function ChannelTable({
   );
 }
 
+/** An email account's IMAP mailbox state, for accounts that read one; null otherwise or until known. */
+function useMailboxStatus(account: ChannelAccount): MailboxStatus | null {
+  const [status, setStatus] = useState<MailboxStatus | null>(null);
+  const readsMailbox = account.channel === 'email' && Boolean(account.settings.imapHost);
+  useEffect(() => {
+    if (!readsMailbox) return;
+    api<MailboxStatus>(`/api/channel-accounts/${account.id}/mailbox`).then(setStatus, () =>
+      setStatus(null),
+    );
+  }, [account.id, readsMailbox]);
+  return status;
+}
+
 function AccountRow({
   account,
   onSaved,
@@ -131,6 +144,7 @@ function AccountRow({
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const names = [...new Set([...secretNamesOf[account.provider], ...account.secretsSet])];
   const label = account.displayName;
+  const mailbox = useMailboxStatus(account);
   const save = async () => {
     const { baseUrl: _old, ...otherSettings } = account.settings;
     const typed = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== ''));
@@ -162,6 +176,12 @@ function AccountRow({
           onChange={(e) => setDisplayName(e.target.value)}
         />
         <small> {account.provider}</small>
+        {mailbox?.state === 'disconnected' && (
+          <small className="badge" data-testid="mailbox-disconnected" role="status">
+            {' '}
+            disconnected: {mailbox.lastError ?? 'no reason given'}
+          </small>
+        )}
       </td>
       <td>
         <input

@@ -34,7 +34,8 @@ export function WallScreen() {
     (event) =>
       event.type.startsWith('interaction.') ||
       event.type.startsWith('conversation.') ||
-      event.type === 'service-level.changed',
+      event.type === 'service-level.changed' ||
+      event.type.startsWith('channel-account.mailbox-'),
     load,
     400,
   );
@@ -51,6 +52,16 @@ export function WallScreen() {
           <time dateTime={wall.at}>{new Date(wall.at).toLocaleTimeString()}</time>
         </p>
       </header>
+      {wall.disconnectedMailboxes.length > 0 && (
+        <ul className="wall-alerts" role="alert" data-testid="disconnected-mailboxes">
+          {wall.disconnectedMailboxes.map((m) => (
+            <li key={m.accountId} title={m.reason ?? undefined}>
+              Mailbox {m.address} disconnected since {new Date(m.since).toLocaleString()}
+              {m.reason ? ` (${m.reason})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
       <section className="parity" aria-labelledby="parity-title">
         <h2 id="parity-title">Parity index</h2>
         <ParityDial value={wall.parityIndex} />
