@@ -35,7 +35,7 @@ export function EmailMessage({ item }: { item: Interaction }) {
         </ul>
       )}
       {email?.unreadable && (
-        <div className="unreadable" role="alert">
+        <div className="unreadable" role="note">
           <p>
             <strong>This message could not be read</strong> ({email.unreadable}). Its raw source is
             kept.
