@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -388,6 +389,37 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
           new Set(shops.items.map((s) => s.timeZone)).size,
           3,
           'three shops in three time zones',
+        );
+      });
+
+      test('a newcomer can mail the demo mailbox on the printed SMTP port and see it in the desk', async () => {
+        const printed = /Mail comes in by SMTP on ([\d.]+):(\d+)/.exec(output);
+        assert.ok(printed, output);
+        const word = `parcel${Date.now()}`;
+        const transport = nodemailer.createTransport({
+          host: printed[1],
+          port: Number(printed[2]),
+          ignoreTLS: true,
+        });
+        await transport.sendMail({
+          from: '"Newcomer" <newcomer@example.org>',
+          to: 'care@demo.rapport.test',
+          subject: `Where is my ${word}?`,
+          text: `My ${word} has not arrived.`,
+        });
+        transport.close();
+        const login = await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'admin@demo.rapport.test', password: 'rapport-demo' }),
+        });
+        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+        const found = (await (
+          await fetch(`${base}/api/search?q=${word}`, { headers: { cookie } })
+        ).json()) as { interactions: Array<{ kind: string; from: string }> };
+        assert.deepEqual(
+          found.interactions.map((i) => [i.kind, i.from]),
+          [['email', 'newcomer@example.org']],
         );
       });
     });

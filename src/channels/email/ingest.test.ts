@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { startHarness, json, type Harness } from '../../../test/harness.ts';
 import { testDatabases } from '../../../test/databases.ts';
-import { createEmailIntake, type EmailIntake } from './ingest.ts';
+import { createEmailIntake, type EmailIntake, type EmailIntakeResult } from './ingest.ts';
 import { startSmtpInbound, type SmtpInbound } from './smtp-inbound.ts';
 import { ensureReplyToken, replyAddressOf } from './threading.ts';
 import { moveDelivery } from '../../conversations/delivery.ts';
@@ -459,7 +459,7 @@ for (const database of await testDatabases()) {
           .execute();
       await settings({ acknowledge: true });
       try {
-        const taken = [];
+        const taken: EmailIntakeResult[] = [];
         for (const n of [1, 2, 3, 4])
           taken.push(await take(mail({ Subject: `Question ${n}`, From: 'eager@example.com' })));
         const acks = await h.ctx.store.db
