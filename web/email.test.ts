@@ -36,7 +36,10 @@ function message(headers: Record<string, string>, body: string): string {
   return `${lines.join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n`;
 }
 
-/** The company's mail server as Rapport sees it: a real SMTP server on loopback that keeps every mail. */
+/**
+ * The company's mail server as Rapport sees it: a real SMTP server on loopback that keeps every mail
+ * and, like a real one, refuses a mailbox that no longer exists (550).
+ */
 async function startMailServer(): Promise<{
   port: number;
   mails: ParsedMail[];
@@ -47,6 +50,11 @@ async function startMailServer(): Promise<{
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, done) {
+      if (address.address.startsWith('gone@'))
+        return done(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+      done();
+    },
     onData(stream, _session, done) {
       simpleParser(stream).then(
         (mail) => {
@@ -251,6 +259,25 @@ describe('email on the desk, in Chromium', () => {
       [['line-test.txt', 'Line test: 3 drops between 19:00 and 22:00.\n']],
     );
     await h.shot(page, 'reply-sent');
+  });
+
+  test('a reply the mail server refuses shows as failed with its reason, and can be retried', async () => {
+    const { conversationId } = await mailIn(
+      message({ From: 'gone@example.com', Subject: 'Closing my account' }, 'Please close it.'),
+      'gone@example.com',
+    );
+    await page.goto(`${h.baseUrl}/desk/c/${conversationId}`);
+    await page.locator('.timeline').getByText('Please close it.').waitFor();
+    await page.keyboard.press('r');
+    await page.getByLabel('Message to gone').fill('Your account is closed.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const entry = page.locator('.timeline .entry.outbound', { hasText: 'Your account is closed' });
+    await entry.locator('.delivery.d-failed').waitFor();
+    assert.match(await entry.innerText(), /failed to send: .*550/);
+    const banner = page.locator('.send-failed');
+    assert.match(await banner.innerText(), /could not be sent.*550/s);
+    await banner.getByRole('button', { name: 'Retry sending' }).waitFor();
+    await h.shot(page, 'reply-refused');
   });
 
   test('remote images stay blocked until the advisor shows them, for that message only', async () => {
