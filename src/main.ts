@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './platform/config.ts';
 import { closeContext, createContext, buildServer, createOutbox } from './server.ts';
@@ -19,6 +20,7 @@ import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts'
 import { createSecretBox } from './platform/secrets.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
+import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
 
 const usage = `rapport <command>
 
@@ -126,6 +128,17 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     console.log('empty database: loading the demo company…');
     demo = await loadDemoCompany(ctx);
   }
+  // The demo's replies are caught on loopback; a port already taken leaves them failing, not the server.
+  const demoOutbox: DemoOutbox | undefined = ctx.config.loadDemo
+    ? await startDemoOutbox({
+        port: ctx.config.demoOutboxPort,
+        dir: path.join(ctx.config.dataDir, 'demo-outbox'),
+        logger: ctx.logger,
+      }).catch((error: unknown) => {
+        ctx.logger.warn({ err: error }, "demo outbox not started: the demo's replies will fail");
+        return undefined;
+      })
+    : undefined;
   const outbox = createOutbox(ctx);
   const app = await buildServer(ctx, outbox);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
@@ -180,6 +193,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
           `  Mail comes in by SMTP on ${ctx.config.smtp!.host}:${mail.smtp.port}${demo ? ' (try care@demo.rapport.test)' : ''}.`,
         ]
       : []),
+    ...(demoOutbox
+      ? [`  Replies on the demo's email accounts are kept in ${demoOutbox.dir}.`]
+      : []),
     `  Press Ctrl+C to stop.`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
@@ -192,6 +208,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await workers.stop();
     await sweeper.stop();
     idempotencyPurge.stop();
+    await demoOutbox?.close();
     await closeContext(ctx);
     process.exit(0);
   };

@@ -30,6 +30,7 @@ import { registerJobRoutes } from './platform/jobs/jobs.routes.ts';
 import type { ChannelAdapter } from './channels/adapter.ts';
 import { storedAccounts, type Outbox } from './channels/send-queue.ts';
 import { gatewayAdapter } from './channels/webhook/gateway.ts';
+import { createEmailAdapter } from './channels/email/email-adapter.ts';
 import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerEmailRoutes } from './channels/email/email.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
@@ -135,7 +136,11 @@ export function createOutbox(
   ctx: Context,
   accounts: Outbox['accounts'] = storedAccounts(createSecretBox(ctx.config.secretKey)),
 ): Outbox {
-  const adapters: ChannelAdapter[] = [gatewayAdapter(() => ctx.clock.now())];
+  const now = () => ctx.clock.now();
+  const adapters: ChannelAdapter[] = [
+    gatewayAdapter(now),
+    createEmailAdapter({ db: ctx.store.db, now }),
+  ];
   return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
 }
 

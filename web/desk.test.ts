@@ -440,7 +440,30 @@ describe('the desk in Chromium', () => {
       .getByRole('button', { name: 'Save' })
       .click();
     await page.getByText('Care texts: account saved.').waitFor();
+    // The mailbox's servers: read it over IMAP, acknowledge new emails.
+    await page.getByText('Mail servers of Care mailbox').click();
+    await page.getByLabel('SMTP server of Care mailbox').fill('smtp.acme.test');
+    await page.getByLabel('SMTP port of Care mailbox').fill('587');
+    await page.getByLabel('IMAP server (read this mailbox) of Care mailbox').fill('imap.acme.test');
+    await page.getByLabel('Acknowledge new emails of Care mailbox').check();
+    await page
+      .locator('section[data-channel="email"] tr[data-account]')
+      .first()
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.getByText('Care mailbox: account saved.').waitFor();
     await h.shot(page, 'admin-channel-accounts');
+    const mailboxRow = await h.ctx.store.db
+      .selectFrom('channel_accounts')
+      .select('settings')
+      .where('address', '=', 'care@test.rapport')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(mailboxRow.settings), {
+      smtpHost: 'smtp.acme.test',
+      smtpPort: 587,
+      imapHost: 'imap.acme.test',
+      acknowledge: true,
+    });
     const sms = await h.ctx.store.db
       .selectFrom('channel_accounts')
       .selectAll()

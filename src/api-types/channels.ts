@@ -7,8 +7,7 @@
 export type Channel = 'voice' | 'chat' | 'email' | 'sms' | 'social' | 'shop';
 
 /** Who carries an account's messages. */
-export type ChannelProvider =
-  'smtp' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
+export type ChannelProvider = 'smtp' | 'twilio' | 'meta' | 'x' | 'webhook' | 'widget' | 'shop';
 
 export type SettingValue = string | number | boolean;
 

@@ -249,6 +249,8 @@ export interface OutboundMessage {
   readonly threadId: string | null;
   /** The same for every attempt of this send: a provider that honours it sends one message. */
   readonly idempotencyKey: string;
+  /** Written by Rapport itself, not by a person: marked as such (email's Auto-Submitted), so no one auto-answers it. */
+  readonly automatic?: boolean | undefined;
 }
 
 /** What a provider answers for a message it took. */

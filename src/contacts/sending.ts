@@ -178,6 +178,7 @@ export function sendJobs(
         attachments: JSON.parse(row.attachments) as Attachment[],
         threadId: row.thread_id,
         idempotencyKey,
+        automatic: row.author_type === 'system',
       };
       return { account, message };
     });

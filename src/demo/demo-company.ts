@@ -305,6 +305,7 @@ function demoAccounts(
   const meta = only({ appSecret: secrets.metaAppSecret, verifyToken: secrets.metaVerifyToken });
   const graph = 'https://graph.facebook.com';
   return {
+    // The demo's replies go to its mail catcher (demo-outbox.ts), never to a real mailbox.
     care: {
       channel: 'email',
       provider: 'smtp',
@@ -312,7 +313,12 @@ function demoAccounts(
       address: 'care@demo.rapport.test',
       signature: true,
       teamId: teams.centre,
-      settings: { smtpHost: '127.0.0.1', smtpPort: 2525 },
+      // A new email is acknowledged at once, with its case number (capped per address and hour).
+      settings: {
+        smtpHost: '127.0.0.1',
+        smtpPort: ctx.config.demoOutboxPort,
+        acknowledge: true,
+      },
     },
     billing: {
       channel: 'email',
@@ -321,7 +327,7 @@ function demoAccounts(
       address: 'billing@demo.rapport.test',
       signature: true,
       teamId: teams.centre,
-      settings: { smtpHost: '127.0.0.1', smtpPort: 2525 },
+      settings: { smtpHost: '127.0.0.1', smtpPort: ctx.config.demoOutboxPort },
     },
     voice: {
       channel: 'voice',

@@ -26,4 +26,5 @@ export type {
   ChannelProvider,
   ChannelSummary,
   MailboxStatus,
+  SettingValue,
 } from '../../src/api-types/channels.ts';

@@ -19,7 +19,7 @@ import type { Outbox } from '../send-queue.ts';
 import { moveDelivery } from '../../conversations/delivery.ts';
 import type { EmailProblems } from '../../conversations/email-details.ts';
 import { unverifiedNetwork } from '../../customers/customers.ts';
-import { putBlob } from './blobs.ts';
+import { putBlob, sha256Of } from './blobs.ts';
 import { parseEmail, type EmailAddress, type ParsedEmail } from './mime.ts';
 import { emailProvider, splitReplyAddress } from './threading.ts';
 
@@ -97,31 +97,44 @@ export function createEmailIntake(options: EmailIntakeOptions): EmailIntake {
     },
 
     async take(raw, arrival) {
-      const rawSha = await options.writer.run((unit) =>
-        putBlob(unit.db, raw, 'message/rfc822', unit.now),
-      );
+      const rawSha = sha256Of(raw);
       const parsed = await parseEmail(raw, { maxAttachmentBytes: options.maxAttachmentBytes });
       const messageId = parsed.messageId ?? `${rawSha}@rapport.invalid`;
       const known = await findMessage(options.db, messageId);
       if (known) return { ...known, messageId, duplicate: true, outcome: 'duplicate' };
       const accounts = await mailboxes();
       const account = accountOf(accounts, parsed, arrival);
-      return options.writer.run(async (unit) => {
-        // A concurrent delivery of the same message may have won since we looked.
-        const again = await findMessage(unit.db, messageId);
-        if (again) return { ...again, messageId, duplicate: true, outcome: 'duplicate' as const };
-        return parsed.ok
-          ? takeParsed(unit, options, {
-              parsed,
-              raw,
-              rawSha,
-              messageId,
-              account,
-              accounts,
-              arrival,
-            })
-          : takeUnreadable(unit, options, { parsed, rawSha, messageId, account, arrival });
-      });
+      try {
+        return await options.writer.run(async (unit) => {
+          // The raw source goes in the same unit as what was read from it: one commit per message.
+          await putBlob(unit.db, raw, 'message/rfc822', unit.now);
+          // A concurrent delivery of the same message may have won since we looked.
+          const again = await findMessage(unit.db, messageId);
+          if (again) return { ...again, messageId, duplicate: true, outcome: 'duplicate' as const };
+          return parsed.ok
+            ? takeParsed(unit, options, {
+                parsed,
+                raw,
+                rawSha,
+                messageId,
+                account,
+                accounts,
+                arrival,
+              })
+            : takeUnreadable(unit, options, { parsed, rawSha, messageId, account, arrival });
+        });
+      } catch (error) {
+        // Whatever went wrong after parsing, the message itself is kept (the sender is told to try
+        // again, an IMAP mailbox keeps it): nothing is ever lost.
+        await options.writer
+          .run((unit) => putBlob(unit.db, raw, 'message/rfc822', unit.now))
+          .catch(() => undefined);
+        options.logger.error(
+          { err: error, messageId },
+          'email could not be taken in; raw source kept',
+        );
+        throw error;
+      }
     },
   };
 }

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { channelNames } from '../format.ts';
-import type { ChannelAccount, ChannelProvider, MailboxStatus } from '../types.ts';
+import type { ChannelAccount, ChannelProvider, MailboxStatus, SettingValue } from '../types.ts';
 
 const channelOrder = ['email', 'chat', 'voice', 'sms', 'social', 'shop'] as const;
 const providersOf: Record<(typeof channelOrder)[number], ChannelProvider[]> = {
@@ -145,8 +145,25 @@ function AccountRow({
   const names = [...new Set([...secretNamesOf[account.provider], ...account.secretsSet])];
   const label = account.displayName;
   const mailbox = useMailboxStatus(account);
+  const isMailbox = account.channel === 'email' && account.provider === 'smtp';
+  const [mail, setMail] = useState<Record<string, SettingValue>>(() =>
+    Object.fromEntries(
+      mailSettings.flatMap((f) =>
+        account.settings[f.key] !== undefined ? [[f.key, account.settings[f.key]!]] : [],
+      ),
+    ),
+  );
   const save = async () => {
-    const { baseUrl: _old, ...otherSettings } = account.settings;
+    const { baseUrl: _old, ...kept } = account.settings;
+    // The mailbox fields are exactly what the form shows: a cleared one is removed.
+    const otherSettings = isMailbox
+      ? {
+          ...Object.fromEntries(
+            Object.entries(kept).filter(([k]) => !mailSettings.some((f) => f.key === k)),
+          ),
+          ...Object.fromEntries(Object.entries(mail).filter(([, v]) => v !== '' && v !== false)),
+        }
+      : kept;
     const typed = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== ''));
     try {
       await api(`/api/channel-accounts/${account.id}`, {
@@ -167,97 +184,159 @@ function AccountRow({
     }
   };
   return (
-    <tr data-account={account.id}>
-      <td>
-        <input
-          aria-label={`Display name of ${label}`}
-          value={displayName}
-          maxLength={80}
-          onChange={(e) => setDisplayName(e.target.value)}
-        />
-        <small> {account.provider}</small>
-        {mailbox?.state === 'disconnected' && (
-          <small className="badge" data-testid="mailbox-disconnected" role="status">
-            {' '}
-            disconnected: {mailbox.lastError ?? 'no reason given'}
-          </small>
-        )}
-      </td>
-      <td>
-        <input
-          aria-label={`Address of ${label}`}
-          value={address}
-          maxLength={300}
-          onChange={(e) => setAddress(e.target.value)}
-        />
-      </td>
-      <td>
-        <select
-          aria-label={`Team of ${label}`}
-          value={teamId}
-          onChange={(e) => setTeamId(e.target.value)}
-        >
-          <option value="">No team</option>
-          {directory.teams.map((t) => (
-            <option key={t.id} value={String(t.id)}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td>
-        <input
-          aria-label={`Base URL of ${label}`}
-          type="url"
-          value={baseUrl}
-          placeholder="provider default"
-          onChange={(e) => setBaseUrl(e.target.value)}
-        />
-      </td>
-      <td>
-        <input
-          type="checkbox"
-          aria-label={`Replies on ${label}`}
-          checked={enabled}
-          onChange={(e) => setEnabled(e.target.checked)}
-        />
-      </td>
-      <td>
-        <input
-          type="checkbox"
-          aria-label={`Sign replies on ${label}`}
-          checked={signature}
-          onChange={(e) => setSignature(e.target.checked)}
-        />
-      </td>
-      <td>
-        {names.length === 0
-          ? '—'
-          : names.map((name) => (
-              <label key={name} className="secret-field">
-                {name}{' '}
-                <small data-secret-state={name}>
-                  {account.secretsSet.includes(name) ? 'set' : 'not set'}
-                </small>
-                <input
-                  type="password"
-                  autoComplete="new-password"
-                  aria-label={`${name} of ${label}`}
-                  placeholder={account.secretsSet.includes(name) ? 'replace…' : 'set…'}
-                  value={secrets[name] ?? ''}
-                  onChange={(e) => setSecrets((s) => ({ ...s, [name]: e.target.value }))}
-                />
-              </label>
+    <>
+      <tr data-account={account.id}>
+        <td>
+          <input
+            aria-label={`Display name of ${label}`}
+            value={displayName}
+            maxLength={80}
+            onChange={(e) => setDisplayName(e.target.value)}
+          />
+          <small> {account.provider}</small>
+          {mailbox?.state === 'disconnected' && (
+            <small className="badge" data-testid="mailbox-disconnected" role="status">
+              {' '}
+              disconnected: {mailbox.lastError ?? 'no reason given'}
+            </small>
+          )}
+        </td>
+        <td>
+          <input
+            aria-label={`Address of ${label}`}
+            value={address}
+            maxLength={300}
+            onChange={(e) => setAddress(e.target.value)}
+          />
+        </td>
+        <td>
+          <select
+            aria-label={`Team of ${label}`}
+            value={teamId}
+            onChange={(e) => setTeamId(e.target.value)}
+          >
+            <option value="">No team</option>
+            {directory.teams.map((t) => (
+              <option key={t.id} value={String(t.id)}>
+                {t.name}
+              </option>
             ))}
-      </td>
-      <td>
-        <button type="button" onClick={() => void save()}>
-          Save
-        </button>
-      </td>
-    </tr>
+          </select>
+        </td>
+        <td>
+          <input
+            aria-label={`Base URL of ${label}`}
+            type="url"
+            value={baseUrl}
+            placeholder="provider default"
+            onChange={(e) => setBaseUrl(e.target.value)}
+          />
+        </td>
+        <td>
+          <input
+            type="checkbox"
+            aria-label={`Replies on ${label}`}
+            checked={enabled}
+            onChange={(e) => setEnabled(e.target.checked)}
+          />
+        </td>
+        <td>
+          <input
+            type="checkbox"
+            aria-label={`Sign replies on ${label}`}
+            checked={signature}
+            onChange={(e) => setSignature(e.target.checked)}
+          />
+        </td>
+        <td>
+          {names.length === 0
+            ? '—'
+            : names.map((name) => (
+                <label key={name} className="secret-field">
+                  {name}{' '}
+                  <small data-secret-state={name}>
+                    {account.secretsSet.includes(name) ? 'set' : 'not set'}
+                  </small>
+                  <input
+                    type="password"
+                    autoComplete="new-password"
+                    aria-label={`${name} of ${label}`}
+                    placeholder={account.secretsSet.includes(name) ? 'replace…' : 'set…'}
+                    value={secrets[name] ?? ''}
+                    onChange={(e) => setSecrets((s) => ({ ...s, [name]: e.target.value }))}
+                  />
+                </label>
+              ))}
+        </td>
+        <td>
+          <button type="button" onClick={() => void save()}>
+            Save
+          </button>
+        </td>
+      </tr>
+      {isMailbox && (
+        <tr data-mail-settings={account.id}>
+          <td colSpan={8}>
+            <details>
+              <summary>Mail servers of {label}</summary>
+              <div className="mail-settings">
+                {mailSettings.map((f) => (
+                  <label key={f.key}>
+                    {f.label}{' '}
+                    {f.type === 'boolean' ? (
+                      <input
+                        type="checkbox"
+                        aria-label={`${f.label} of ${label}`}
+                        checked={mail[f.key] === true}
+                        onChange={(e) => setMail((m) => ({ ...m, [f.key]: e.target.checked }))}
+                      />
+                    ) : (
+                      <input
+                        type={f.type === 'number' ? 'number' : 'text'}
+                        aria-label={`${f.label} of ${label}`}
+                        value={String(mail[f.key] ?? '')}
+                        placeholder={f.placeholder}
+                        onChange={(e) =>
+                          setMail((m) => ({
+                            ...m,
+                            [f.key]:
+                              f.type === 'number' && e.target.value !== ''
+                                ? Number(e.target.value)
+                                : e.target.value,
+                          }))
+                        }
+                      />
+                    )}
+                  </label>
+                ))}
+              </div>
+            </details>
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
+
+/** The settings an email account's adapter, poller and intake read (see docs/architecture.md, Email). */
+const mailSettings: readonly {
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'boolean';
+  placeholder?: string;
+}[] = [
+  { key: 'smtpHost', label: 'SMTP server', type: 'text', placeholder: 'smtp.example.com' },
+  { key: 'smtpPort', label: 'SMTP port', type: 'number', placeholder: '587' },
+  { key: 'smtpSecure', label: 'SMTP over TLS', type: 'boolean' },
+  { key: 'smtpUser', label: 'SMTP user', type: 'text' },
+  { key: 'imapHost', label: 'IMAP server (read this mailbox)', type: 'text', placeholder: 'none' },
+  { key: 'imapPort', label: 'IMAP port', type: 'number', placeholder: '993' },
+  { key: 'imapSecure', label: 'IMAP over TLS', type: 'boolean' },
+  { key: 'imapUser', label: 'IMAP user', type: 'text', placeholder: 'the address' },
+  { key: 'imapMailbox', label: 'IMAP folder', type: 'text', placeholder: 'INBOX' },
+  { key: 'acknowledge', label: 'Acknowledge new emails', type: 'boolean' },
+  { key: 'acknowledgement', label: 'Acknowledgement text ({case} = case number)', type: 'text' },
+];
 
 function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
   const { directory } = useSession();
