@@ -3,6 +3,14 @@ import { api, messageOf, newKey } from '../api.ts';
 import { channelNames, deliveryNames } from '../format.ts';
 import { useSession } from '../app.tsx';
 import type { Consent, Customer, Interaction, InteractionKind, Macro } from '../types.ts';
+import {
+  EmailFields,
+  draftReady,
+  emailBody,
+  emailOf,
+  replyDraftFor,
+  type EmailDraft,
+} from './email-fields.tsx';
 
 /** The kinds an advisor can answer with; a callback is an outbound call the voice channel places. */
 const replyKinds: ReadonlyArray<{
@@ -37,12 +45,28 @@ export interface ComposerHandle {
   focus(mode: 'reply' | 'note'): void;
 }
 
-/** Reply on any channel (keeping the case) or write an internal note; macros fill in the text. */
+/**
+ * Reply on any channel (keeping the case) or write an internal note; macros fill in the text. An
+ * email reply also has To, Cc, Subject and files, prefilled from the customer's last email.
+ */
 export const Composer = forwardRef<
   ComposerHandle,
-  { conversationId: number; customer: Customer; defaultKind: InteractionKind; onSent: () => void }
->(function Composer({ conversationId, customer, defaultKind, onSent }, ref) {
+  {
+    conversationId: number;
+    customer: Customer;
+    defaultKind: InteractionKind;
+    /** The customer's last email on this case, the one an email reply answers. */
+    answered: Interaction | undefined;
+    caseSubject: string;
+    onSent: () => void;
+  }
+>(function Composer({ conversationId, customer, defaultKind, answered, caseSubject, onSent }, ref) {
   const { channels } = useSession();
+  const ourAddresses = channels
+    .filter((c) => c.channel === 'email')
+    .flatMap((c) => c.accounts.map((a) => a.address));
+  const freshDraft = () => replyDraftFor(answered, ourAddresses, emailOf(customer), caseSubject);
+  const [draft, setDraft] = useState<EmailDraft>(freshDraft);
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [kind, setKind] = useState<InteractionKind>(defaultKind);
   const [text, setText] = useState('');
@@ -54,6 +78,8 @@ export const Composer = forwardRef<
   const area = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => setKind(defaultKind), [defaultKind]);
+  // A newer email from the customer is the one to answer: its sender, recipients and subject.
+  useEffect(() => setDraft(freshDraft()), [answered?.id]);
   useImperativeHandle(ref, () => ({
     focus(next) {
       setMode(next);
@@ -72,20 +98,22 @@ export const Composer = forwardRef<
   const settingOf = (channel: string | undefined) => channels.find((c) => c.channel === channel);
   const switchedOff = mode === 'reply' && settingOf(chosen?.channel)?.enabled === false;
   const signed = mode === 'reply' && settingOf(chosen?.channel)?.signature === true;
+  const asEmail = mode === 'reply' && kind === 'email';
 
   const send = async () => {
-    if (!text.trim() || busy) return;
+    if (!text.trim() || busy || (asEmail && !draftReady(draft))) return;
     setBusy(true);
     setError(null);
     setStatus(null);
     try {
       const created = await api<Interaction>(`/api/conversations/${conversationId}/interactions`, {
         method: 'POST',
-        body: { kind: mode === 'note' ? 'note' : kind, text },
+        body: { kind: mode === 'note' ? 'note' : kind, text, ...(asEmail ? emailBody(draft) : {}) },
         idempotencyKey: key.current,
       });
       key.current = newKey();
       setText('');
+      if (asEmail) setDraft(freshDraft());
       setStatus(
         mode === 'note'
           ? 'Note added to the case.'
@@ -170,6 +198,7 @@ export const Composer = forwardRef<
           channel.
         </p>
       )}
+      {asEmail && <EmailFields draft={draft} onChange={setDraft} />}
       <label className="text-label">
         {mode === 'reply'
           ? `Message to ${customer.displayName}`
@@ -191,7 +220,9 @@ export const Composer = forwardRef<
         <button
           type="submit"
           className="primary"
-          disabled={busy || !text.trim() || !!noConsent || switchedOff}
+          disabled={
+            busy || !text.trim() || !!noConsent || switchedOff || (asEmail && !draftReady(draft))
+          }
         >
           {mode === 'reply' ? 'Send reply' : 'Add note'}
         </button>

@@ -123,6 +123,11 @@ export function ConversationView({ conversationId }: { conversationId: number })
   const lastInbound = [...data.timeline]
     .filter((i) => i.conversationId === conversationId && i.direction === 'inbound')
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+  const lastEmail = [...data.timeline]
+    .filter(
+      (i) => i.conversationId === conversationId && i.direction === 'inbound' && i.kind === 'email',
+    )
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id)[0];
   const closed = conversation.status === 'resolved' || conversation.status === 'closed';
   const failedSends = data.timeline.filter(
     (i) =>
@@ -269,6 +274,8 @@ export function ConversationView({ conversationId }: { conversationId: number })
           conversationId={conversationId}
           customer={customer}
           defaultKind={replyKindFor(lastInbound?.kind)}
+          answered={lastEmail}
+          caseSubject={conversation.subject}
           onSent={() => void load()}
         />
       </section>

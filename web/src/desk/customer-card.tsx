@@ -4,6 +4,7 @@ import { followLink, href } from '../router.ts';
 import { statusNames, channelNames } from '../format.ts';
 import type { Conversation, Customer } from '../types.ts';
 import { useNameOf } from '../app.tsx';
+import { NewEmailDialog } from './new-email.tsx';
 
 const consentNames: Record<string, string> = {
   email: 'Email',
@@ -14,7 +15,10 @@ const consentNames: Record<string, string> = {
   marketing: 'Marketing',
 };
 
-/** Who the customer is: identities, consent, owner, open cases, and merging a twin record. */
+/**
+ * Who the customer is: identities, consent, owner, open cases, a new email to them, and merging a
+ * twin record.
+ */
 export function CustomerCard({
   customer,
   cases,
@@ -28,6 +32,8 @@ export function CustomerCard({
 }) {
   const nameOf = useNameOf();
   const open = cases.filter((c) => c.status !== 'resolved' && c.status !== 'closed');
+  const [writing, setWriting] = useState(false);
+  const reachable = !customer.erased && customer.mergedIntoId === null;
   return (
     <aside className="card" aria-labelledby="customer-name">
       <h2 id="customer-name">
@@ -71,6 +77,14 @@ export function CustomerCard({
           </div>
         )}
       </dl>
+      {reachable && (
+        <>
+          <button type="button" className="new-email-button" onClick={() => setWriting(true)}>
+            New email
+          </button>
+          {writing && <NewEmailDialog customer={customer} onClose={() => setWriting(false)} />}
+        </>
+      )}
       <h3>Consent</h3>
       <ul className="consent">
         {Object.entries(customer.consent).map(([channel, yes]) => (
@@ -98,9 +112,7 @@ export function CustomerCard({
           </li>
         ))}
       </ul>
-      {!customer.erased && customer.mergedIntoId === null && (
-        <MergeForm customer={customer} onMerged={onChanged} />
-      )}
+      {reachable && <MergeForm customer={customer} onMerged={onChanged} />}
     </aside>
   );
 }

@@ -2,10 +2,12 @@ import { clockTime, channelNames, deliveryNames, kindNames } from '../format.ts'
 import type { Customer, Interaction } from '../types.ts';
 import { useNameOf } from '../app.tsx';
 import { followLink, href } from '../router.ts';
+import { EmailMessage } from './email-message.tsx';
+import { fileSize } from './email-fields.tsx';
 
 /**
- * The customer's whole story across cases and channels, oldest first. Text only: customer HTML is
- * sanitised on the server, and the plain text is what the desk shows.
+ * The customer's whole story across cases and channels, oldest first. Text, except an email's
+ * HTML (sanitised on the server), shown in a sandboxed frame with what its headers revealed.
  */
 export function Timeline({
   items,
@@ -78,15 +80,21 @@ export function Timeline({
                   </a>
                 )}
               </div>
-              <p className="text">{item.text}</p>
-              {item.attachments.length > 0 && (
-                <ul className="attachments" aria-label="Attachments">
-                  {item.attachments.map((a, i) => (
-                    <li key={i}>
-                      {a.name} ({Math.ceil(a.size / 1024)} KB)
-                    </li>
-                  ))}
-                </ul>
+              {item.channel === 'email' ? (
+                <EmailMessage item={item} />
+              ) : (
+                <>
+                  <p className="text">{item.text}</p>
+                  {item.attachments.length > 0 && (
+                    <ul className="attachments" aria-label="Attachments">
+                      {item.attachments.map((a, i) => (
+                        <li key={i}>
+                          {a.name} ({fileSize(a.size)})
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </>
               )}
             </li>
           );
