@@ -10,8 +10,9 @@ const AssetParams = Strict({ '*': Type.String({ maxLength: 500 }) });
 const NoQuery = Strict({});
 
 // Same-origin only: scripts and styles from the build, API calls and the live socket to this server.
+// Images may come from the web: an email's remote images, shown only once an advisor allows them.
 const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
 /**
  * The browser front end (desk, wall, admin) at /desk/, as Vite built it into web/dist: hashed assets
