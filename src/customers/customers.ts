@@ -538,6 +538,59 @@ function namesAny(body: string, keys: readonly string[], ids: ReadonlySet<number
  * callback numbers, delivery reasons and remembered answers are blanked or dropped; the events
  * stay, emptied of personal data; the full-text indexes are rewritten without the erased words.
  */
+/**
+ * An erased customer's mail: the raw sources and files of their messages (unless another customer's
+ * message holds the same bytes), what was read from them, and their cases' reply tokens.
+ */
+async function eraseStoredMail(
+  unit: Unit,
+  interactionIds: readonly number[],
+  conversationIds: readonly number[],
+): Promise<void> {
+  if (conversationIds.length > 0)
+    await unit.db
+      .deleteFrom('reply_tokens')
+      .where('conversation_id', 'in', conversationIds)
+      .execute();
+  if (interactionIds.length === 0) return;
+  const raws = await unit.db
+    .selectFrom('email_messages')
+    .select('raw_sha256')
+    .where('interaction_id', 'in', interactionIds)
+    .execute();
+  const files = await unit.db
+    .selectFrom('interactions')
+    .select('attachments')
+    .where('id', 'in', interactionIds)
+    .where('attachments', '!=', '[]')
+    .execute();
+  const hashes = new Set([
+    ...raws.map((r) => r.raw_sha256),
+    ...files.flatMap((f) =>
+      (JSON.parse(f.attachments) as { id?: string }[]).flatMap((a) => (a.id ? [a.id] : [])),
+    ),
+  ]);
+  await unit.db
+    .deleteFrom('email_messages')
+    .where('interaction_id', 'in', interactionIds)
+    .execute();
+  for (const sha256 of hashes) {
+    const stillHeld = await unit.db
+      .selectFrom('email_messages')
+      .select('id')
+      .where('raw_sha256', '=', sha256)
+      .executeTakeFirst();
+    const stillAttached = await unit.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('id', 'not in', interactionIds)
+      .where('attachments', 'like', `%${sha256}%`)
+      .executeTakeFirst();
+    if (!stillHeld && !stillAttached)
+      await unit.db.deleteFrom('blobs').where('sha256', '=', sha256).execute();
+  }
+}
+
 export async function eraseCustomer(
   unit: Unit,
   id: number,
@@ -595,6 +648,7 @@ export async function eraseCustomer(
     .execute();
 
   await unit.db.deleteFrom('identities').where('customer_id', 'in', customerIds).execute();
+  await eraseStoredMail(unit, interactionIds, conversationIds);
   await unit.db
     .updateTable('interactions')
     // Addresses are personal data too: the customer's own, and whoever they copied.
@@ -607,6 +661,7 @@ export async function eraseCustomer(
       cc: null,
       thread_id: null,
       delivery_reason: null,
+      subject: null,
     })
     .where('customer_id', 'in', customerIds)
     .execute();

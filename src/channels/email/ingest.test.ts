@@ -8,6 +8,7 @@ import { startSmtpInbound, type SmtpInbound } from './smtp-inbound.ts';
 import { ensureReplyToken, replyAddressOf } from './threading.ts';
 import { moveDelivery } from '../../conversations/delivery.ts';
 import { systemActor } from '../../platform/events/event.ts';
+import { eraseCustomer } from '../../customers/customers.ts';
 import type { Interaction } from '../../api-types/conversations.ts';
 
 const mailbox = 'care@test.rapport';
@@ -508,6 +509,33 @@ for (const database of await testDatabases()) {
       } finally {
         await settings({});
       }
+    });
+
+    test('erasing a customer removes their mail: raw sources, files and what was read from them', async () => {
+      const taken = await take(
+        mail({ Subject: 'Please forget me', From: 'forget.me@example.com' }, 'My secret is quince'),
+      );
+      const raw = await h.ctx.store.db
+        .selectFrom('email_messages')
+        .select('raw_sha256')
+        .where('interaction_id', '=', taken.interactionId!)
+        .executeTakeFirstOrThrow();
+      const { customer_id } = await caseOf(taken.conversationId!);
+      await h.ctx.writer.run((unit) =>
+        eraseCustomer(unit, customer_id, systemActor, h.ctx.store.dialect),
+      );
+      const left = await h.ctx.store.db
+        .selectFrom('blobs')
+        .select('sha256')
+        .where('sha256', '=', raw.raw_sha256)
+        .execute();
+      assert.equal(left.length, 0);
+      const rows = await h.ctx.store.db
+        .selectFrom('email_messages')
+        .select('id')
+        .where('interaction_id', '=', taken.interactionId!)
+        .execute();
+      assert.equal(rows.length, 0);
     });
   });
 }
