@@ -3,7 +3,7 @@
  * loopback, one SMTP connection per message (the adapter does not pool), with 1 and 8 sends at once,
  * on SQLite. Each send reads its reply and the email it answers, builds the MIME message, sends it,
  * and stores its raw source and its email row.
- * Run: npx tsx bench/email-send.bench.ts
+ * Run: npx tsx bench/email-send.ts
  */
 import fs from 'node:fs';
 import os from 'node:os';
