@@ -95,9 +95,14 @@ log_path = ${dir}/dovecot.log
 ssl = no
 ${cleartextSetting()}
 auth_mechanisms = plain login
-# A refused login answers at once: the tests try wrong passwords on purpose (Dovecot's own penalty
-# for repeated failures from one address still applies).
+# A refused login answers at once: the tests try wrong passwords on purpose, so neither the
+# failure delay nor the penalty for repeated failures from one address applies.
 auth_failure_delay = 0
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 first_valid_uid = 1
 mail_location = maildir:${dir}/mail/%u
 ${ownUsers}passdb {
