@@ -128,9 +128,11 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
         assert.match(result.stdout, /up to date/);
       });
 
+      // The timeout only stops a hang: seeding takes 7 s (SQLite) to 15 s (PostgreSQL) on an idle
+      // machine, and four times that while the browser tests share its two cores.
       test(
         'seed-demo loads the demo company into an empty database',
-        { timeout: 60_000 },
+        { timeout: 300_000 },
         async () => {
           const result = await rapport(place, 'seed-demo');
           assert.equal(result.code, 0, shown(result));
@@ -318,7 +320,8 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
             );
           });
         },
-        { timeout: 90_000 },
+        // Serving seeds the demo company first: see the seed-demo test's timeout.
+        { timeout: 300_000 },
       );
       after(async () => {
         if (server && server.exitCode === null && server.signalCode === null) {

@@ -49,7 +49,7 @@ describe('an email reply killed in the middle of its retry', { concurrency: 2 },
 
       test(
         'is sent once by the restarted server, with the Message-ID every attempt carried',
-        { timeout: 90_000 },
+        { timeout: 240_000 },
         async () => {
           const env = environment(place!, {
             PORT: String(await freePort()),

@@ -177,7 +177,7 @@ describe('a reply whose send is killed mid-request', { concurrency: 2 }, () => {
 
       test(
         'is sent again after a kill -9 and a restart, with the same Idempotency-Key: the provider takes one message and the reply is sent',
-        { timeout: 60_000 },
+        { timeout: 240_000 },
         async () => {
           const env = environment(place!, await freePort());
           const base = `http://127.0.0.1:${env.PORT}`;
