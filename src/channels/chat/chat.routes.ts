@@ -11,7 +11,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Context } from '../../platform/context.ts';
-import { DomainError, NotFound, Unauthenticated } from '../../platform/errors.ts';
+import { DomainError, Invalid, NotFound } from '../../platform/errors.ts';
 import { IdParams, Strict } from '../../platform/http/schemas.ts';
 import { badTextAt } from '../../platform/http/text-guard.ts';
 import { staff, viewer } from '../../advisors/authenticate.ts';
@@ -511,7 +511,7 @@ function serveTab(
     try {
       const raw = JSON.parse(text) as unknown;
       const bad = badTextAt(raw);
-      if (bad !== undefined) throw new Unauthenticated(`frame${bad} holds text that is not text`);
+      if (bad !== undefined) throw new Invalid(`frame${bad}`, 'holds text that is not text');
       frame = checkFrame(raw) as VisitorFrame;
     } catch (error) {
       if (!who) return refuse(4401, 'the first frame must be a hello');

@@ -81,7 +81,8 @@ for (const database of await testDatabases()) {
 
     before(async () => {
       h = await startHarness(await database.open(), {
-        config: { secretKey, publicRateLimitPerMinute: 0 },
+        // A limit this suite never reaches: the routes still carry it.
+        config: { secretKey, publicRateLimitPerMinute: 100_000 },
       });
       const box = createSecretBox(secretKey);
       await h.ctx.writer.run(async (unit) => {
@@ -285,11 +286,16 @@ for (const database of await testDatabases()) {
       const wrong = userHashOf('another-secret', userId);
       const post = (body: Record<string, unknown>) =>
         h.app.inject({ method: 'POST', url: `/api/widget/${keys.strict}/visitors`, payload: body });
-      assert.equal((await post({})).statusCode, 401);
-      assert.equal((await post({ userId })).statusCode, 401);
-      assert.equal((await post({ userId, userHash: wrong })).statusCode, 401);
+      const problem = (r: { statusCode: number; body: string }) =>
+        `${r.statusCode} ${String(JSON.parse(r.body).type).split('/').pop()}`;
+      assert.equal(problem(await post({})), '401 identity-not-verified');
+      assert.equal(problem(await post({ userId })), '401 identity-not-verified');
+      assert.equal(problem(await post({ userId, userHash: wrong })), '401 identity-not-verified');
       // An email claim is not an identity.
-      assert.equal((await post({ email: 'boss@acme.example' })).statusCode, 401);
+      assert.equal(
+        problem(await post({ email: 'boss@acme.example' })),
+        '401 identity-not-verified',
+      );
       const good = await post({ userId, userHash: hash });
       assert.equal(good.statusCode, 200, good.body);
       const session = json<VisitorSession>(good);
@@ -541,6 +547,7 @@ for (const database of await testDatabases()) {
         headers: { origin: 'https://evil.example' },
       });
       assert.equal(foreign.statusCode, 403);
+      assert.equal(json(foreign).type, 'https://rapport.dev/problems/origin-not-allowed');
       const socket = await open(keys.fresh, { origin: 'https://evil.example' });
       assert.equal((await socket.closed).code, 4403);
       const config = await h.app.inject({
@@ -564,6 +571,45 @@ for (const database of await testDatabases()) {
         (await h.app.inject({ url: '/api/widget/no-such-chat/config' })).statusCode,
         404,
       );
+    });
+
+    test('erasing a visitor’s customer closes their tabs, refuses their token and forgets their pages', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      tab.send({ type: 'message', clientId: 'e-1', text: 'Forget me' });
+      const ack = await tab.next('ack');
+      tab.send({ type: 'page', url: 'https://acme.example/account/secret-page', title: 'Mine' });
+      await waitFor(async () =>
+        events.find((e) => e.type === 'chat.page' && e.scope.conversationId === ack.conversationId),
+      );
+      const [row] = await stored(session.visitorId, 'e-1');
+      const admin = await h.signIn(h.fixture.people.admin.email);
+      const erased = await h.app.inject({
+        method: 'POST',
+        url: `/api/customers/${row!.customer_id}/erase`,
+        headers: { cookie: admin },
+      });
+      assert.equal(erased.statusCode, 204, erased.body);
+      assert.equal((await tab.closed).code, 4401);
+      const refused = await h.app.inject({
+        url: `/api/widget/${keys.open}/messages`,
+        headers: { authorization: `Visitor ${session.token}` },
+      });
+      assert.equal(refused.statusCode, 401);
+      assert.equal(json(refused).type, 'https://rapport.dev/problems/visitor-token-invalid');
+      await waitFor(async () => {
+        const pages = await h.ctx.store.db
+          .selectFrom('chat_pages')
+          .select('id')
+          .where('visitor_id', '=', session.visitorId)
+          .execute();
+        return pages.length === 0;
+      });
+    });
+
+    test('widget routes are rate limited like webhooks', async () => {
+      const config = await h.app.inject({ url: `/api/widget/${keys.open}/config` });
+      assert.equal(config.headers['x-ratelimit-limit'], '100000');
     });
 
     describe('the adapter contract', () => {
