@@ -12,9 +12,8 @@ import type { WebSocket } from 'ws';
 import type { Context } from '../../platform/context.ts';
 import type { DomainEvent, EventScope } from '../../platform/events/event.ts';
 import type { ChatWaiting, ServerFrame } from '../../api-types/chat.ts';
-import { moveDelivery } from '../../conversations/delivery.ts';
 import { scopeOf } from '../../conversations/conversations.ts';
-import { ownProviderId, toChatMessage } from './messages.ts';
+import { markDelivered, toChatMessage } from './messages.ts';
 import { widgetProvider } from './visitors.ts';
 
 /** One open widget socket (a tab). */
@@ -192,25 +191,16 @@ export function createChatHub(ctx: Context): ChatHub {
         'interactions.provider_id',
         'interactions.created_at',
         'interactions.is_private',
+        'interactions.account_id',
         'advisors.name as advisor_name',
       ])
       .where('interactions.id', '=', id)
       .executeTakeFirst();
 
-  const markDelivered = (interactionId: number, accountId: number | null) => {
-    void ctx.writer
-      .run((unit) =>
-        moveDelivery(
-          unit,
-          interactionId,
-          { to: 'delivered', provider: widgetProvider, providerId: ownProviderId(interactionId) },
-          { type: 'channel', id: accountId },
-        ),
-      )
-      .catch((error: unknown) =>
-        ctx.logger.warn({ err: error, interactionId }, 'a chat delivery was not recorded'),
-      );
-  };
+  const delivered = (ids: readonly number[], accountId: number) =>
+    void markDelivered(ctx, ids, accountId).catch((error: unknown) =>
+      ctx.logger.warn({ err: error, ids }, 'a chat delivery was not recorded'),
+    );
 
   /** An advisor's (or Rapport's) message on a chat case: to the visitor's tabs, then `delivered`. */
   const pushReply = async (event: DomainEvent, conversationId: number) => {
@@ -230,25 +220,15 @@ export function createChatHub(ctx: Context): ChatHub {
       }
     }
     const frame: ServerFrame = { type: 'message', message: toChatMessage(row, names) };
-    let delivered = false;
-    const account = (await accountOf(row.id)) ?? null;
+    let reached = false;
     for (const tab of tabs)
       send(tab, frame, (ok) => {
-        if (ok && !delivered) {
-          delivered = true;
-          markDelivered(row.id, account);
+        if (ok && !reached) {
+          reached = true;
+          delivered([row.id], tab.accountId);
         }
       });
   };
-
-  const accountOf = async (interactionId: number) =>
-    (
-      await ctx.store.read
-        .selectFrom('interactions')
-        .select('account_id')
-        .where('id', '=', interactionId)
-        .executeTakeFirst()
-    )?.account_id ?? undefined;
 
   /** A visitor's message: to their other tabs (the tab that sent it has its ack). */
   const pushVisitorMessage = async (event: DomainEvent) => {
@@ -418,8 +398,14 @@ export function createChatHub(ctx: Context): ChatHub {
     goLive(tab, replayed) {
       const held = tab.pending ?? [];
       tab.pending = null;
-      for (const frame of held)
-        if (frame.type !== 'message' || !replayed.has(frame.message.id)) rawSend(tab, frame);
+      const ours: number[] = [];
+      for (const frame of held) {
+        if (frame.type === 'message' && replayed.has(frame.message.id)) continue;
+        rawSend(tab, frame);
+        if (frame.type === 'message' && frame.message.author !== 'visitor')
+          ours.push(frame.message.id);
+      }
+      delivered(ours, tab.accountId);
     },
     send: (tab, frame) => send(tab, frame),
     push,

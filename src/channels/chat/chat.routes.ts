@@ -28,7 +28,13 @@ import type { Outbox } from '../send-queue.ts';
 import { bodyChecker } from '../body-check.ts';
 import { ClientIdSchema, ChatUploadSchema, VisitorMessageBody } from './chat-adapter.ts';
 import { publishEphemeral, rememberSent, type ChatHub, type VisitorSocket } from './chat-hub.ts';
-import { markVisitorRead, messagesAfter, storeVisitorMessage, unreadCount } from './messages.ts';
+import {
+  markDelivered,
+  markVisitorRead,
+  messagesAfter,
+  storeVisitorMessage,
+  unreadCount,
+} from './messages.ts';
 import {
   chatAccountByKey,
   chatSettingsOf,
@@ -586,6 +592,7 @@ function serveTab(
       conversationId,
     });
     const replayed = new Set<number>();
+    const ours: number[] = [];
     sendNow({
       type: 'welcome',
       visitorId: who.visitor.id,
@@ -595,7 +602,11 @@ function serveTab(
     for (const message of await messagesAfter(ctx.store.read, who, frame.after)) {
       replayed.add(message.id);
       sendNow({ type: 'message', message });
+      if (message.author !== 'visitor') ours.push(message.id);
     }
+    void markDelivered(ctx, ours, found.id).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'chat deliveries were not recorded'),
+    );
     if (visitor.owner_name) sendNow({ type: 'advisor', name: visitor.owner_name, photoUrl: null });
     if (visitor.status)
       sendNow({

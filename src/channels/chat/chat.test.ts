@@ -250,6 +250,15 @@ for (const database of await testDatabases()) {
       );
       const welcome = await back.next('welcome');
       assert.equal(welcome.unread, 3);
+      // They reached the visitor with the re-sync: delivered.
+      await waitFor(async () => {
+        const rows = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', 'in', sent)
+          .execute();
+        return rows.every((r) => r.delivery_state === 'delivered');
+      });
     });
 
     test('three parallel first sends (two tabs and the HTTP fallback) open one conversation', async () => {
@@ -456,6 +465,45 @@ for (const database of await testDatabases()) {
         }
       });
     }
+
+    test('the advisor who accepts the chat is named to the visitor', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      tab.send({ type: 'message', clientId: 'w-1', text: 'Anyone?' });
+      const ack = await tab.next('ack');
+      // Routing offered the chat to the advisor (as a dispatch round would); they accept it.
+      const item = await h.ctx.store.db
+        .selectFrom('work_items')
+        .select('id')
+        .where('conversation_id', '=', ack.conversationId)
+        .executeTakeFirstOrThrow();
+      await h.ctx.writer.run((unit) =>
+        unit.db
+          .updateTable('work_items')
+          .set({
+            status: 'offered',
+            advisor_id: h.fixture.people.advisor.id,
+            offered_at: unit.now,
+            offer_expires_at: unit.now + 60_000,
+          })
+          .where('id', '=', item.id)
+          .execute(),
+      );
+      const accepted = await h.app.inject({
+        method: 'POST',
+        url: `/api/routing/work-items/${item.id}/accept`,
+        headers: { cookie: advisor },
+      });
+      assert.ok(accepted.statusCode < 300, accepted.body);
+      assert.deepEqual(await tab.next('advisor'), {
+        type: 'advisor',
+        name: 'Advisor',
+        photoUrl: null,
+      });
+      // A tab that joins later is told who is answering.
+      const later = await connect(keys.open, session.token, ack.id);
+      assert.equal((await later.next('advisor')).name, 'Advisor');
+    });
 
     test('visitor text is stored as text, never as markup', async () => {
       const session = await startVisitor(keys.open, {
