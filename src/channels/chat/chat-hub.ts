@@ -73,6 +73,7 @@ export interface ChatHub {
 
 const keptClientIds = 16;
 const heartbeatMs = 30_000;
+const deliveredBatchMs = 20;
 
 /** Publishes an event that is never stored (typing, read marks, pages, presence). */
 export function publishEphemeral(
@@ -197,10 +198,26 @@ export function createChatHub(ctx: Context): ChatHub {
       .where('interactions.id', '=', id)
       .executeTakeFirst();
 
-  const delivered = (ids: readonly number[], accountId: number) =>
-    void markDelivered(ctx, ids, accountId).catch((error: unknown) =>
-      ctx.logger.warn({ err: error, ids }, 'a chat delivery was not recorded'),
-    );
+  // Delivered marks are gathered for a moment and written in one unit per account: at hundreds of
+  // messages a second they would otherwise double the writer's work.
+  const toMark = new Map<number, number[]>();
+  let marking: NodeJS.Timeout | undefined;
+  const delivered = (ids: readonly number[], accountId: number) => {
+    if (ids.length === 0) return;
+    const list = toMark.get(accountId) ?? [];
+    list.push(...ids);
+    toMark.set(accountId, list);
+    marking ??= setTimeout(flushDelivered, deliveredBatchMs);
+  };
+  const flushDelivered = () => {
+    marking = undefined;
+    const batches = [...toMark];
+    toMark.clear();
+    for (const [accountId, ids] of batches)
+      void markDelivered(ctx, ids, accountId).catch((error: unknown) =>
+        ctx.logger.warn({ err: error, ids }, 'chat deliveries were not recorded'),
+      );
+  };
 
   /** An advisor's (or Rapport's) message on a chat case: to the visitor's tabs, then `delivered`. */
   const pushReply = async (event: DomainEvent, conversationId: number) => {
@@ -427,6 +444,8 @@ export function createChatHub(ctx: Context): ChatHub {
     close() {
       unsubscribe();
       clearInterval(heartbeat);
+      if (marking) clearTimeout(marking);
+      flushDelivered();
       for (const tabs of byVisitor.values())
         for (const tab of tabs) tab.socket.close(1001, 'the server is going away');
     },
