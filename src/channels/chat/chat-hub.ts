@@ -149,10 +149,12 @@ export function createChatHub(ctx: Context): ChatHub {
     const tabs = byVisitor.get(visitorId);
     if (!tabs) return;
     for (const tab of tabs) {
-      if (tab.conversationId === conversationId) continue;
-      if (tab.conversationId !== null)
-        remove(visitorsOfConversation, tab.conversationId, visitorId);
+      const before = tab.conversationId;
+      if (before === conversationId) continue;
       tab.conversationId = conversationId;
+      if (before === null) continue;
+      remove(visitorsOfConversation, before, visitorId);
+      if (!visitorsOfConversation.has(before)) conversations.delete(before);
     }
     add(visitorsOfConversation, conversationId, visitorId);
     if (!conversations.has(conversationId)) {

@@ -42,6 +42,7 @@ import {
   refuseForeignPage,
   startVisitor,
   visitorOfToken,
+  authenticateVisitor,
   widgetProvider,
   type VisitorContext,
 } from './visitors.ts';
@@ -94,6 +95,9 @@ const checkFrame = bodyChecker(FrameSchema);
 
 /** The first frame must come this soon, or the socket is closed (4401). */
 export const helloTimeoutMs = 10_000;
+/** How many frames one tab may send in `frameWindowMs`. */
+export const framesPerWindow = 60;
+const frameWindowMs = 10_000;
 /** Pages kept per visitor. */
 export const keptPages = 50;
 
@@ -250,8 +254,12 @@ export function registerChatRoutes(
         receivedAt: ctx.clock.now(),
       };
       await adapter?.verify(inbound, account);
-      const who = await visitorWithIdentity(request, account);
-      const stored = await storeVisitorMessage(ctx, who, request.body);
+      const who = await authenticateVisitor(ctx, request, request.params.key);
+      const contact = adapter?.parse(inbound, account).contacts[0];
+      const stored = await storeVisitorMessage(ctx, who, {
+        ...request.body,
+        text: contact?.text ?? request.body.text,
+      });
       if (stored.opened || stored.conversationId !== who.visitor.conversationId)
         hub.moveVisitor(who.visitor.id, stored.conversationId);
       if (stored.reopened) hub.pushToVisitor(who.visitor.id, { type: 'status', status: 'open' });
@@ -264,28 +272,13 @@ export function registerChatRoutes(
     },
   );
 
-  async function visitorWithIdentity(request: FastifyRequest, account: AdapterAccount) {
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    return visitorOfToken(ctx, account, tokenOf(request), {
-      userId: header('x-rapport-user-id'),
-      userHash: header('x-rapport-user-hash'),
-    });
-  }
-  const tokenOf = (request: FastifyRequest) => {
-    const value = request.headers.authorization;
-    return value?.startsWith('Visitor ') ? value.slice(8).trim() : undefined;
-  };
-
   async function visitorOf(
     request: FastifyRequest<{ Params: KeyParams }>,
     reply: FastifyReply,
   ): Promise<VisitorContext> {
     const account = await chatAccountByKey(ctx, request.params.key);
     allowPage(ctx, reply, account, request.headers.origin);
-    return visitorWithIdentity(request, account);
+    return authenticateVisitor(ctx, request, request.params.key);
   }
 
   app.get<{ Params: KeyParams }>(
@@ -496,7 +489,19 @@ function serveTab(
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   };
   let queue: Promise<void> = Promise.resolve();
+  // A tab may send so many frames in a window; beyond, they are refused (a flood stores nothing).
+  let windowStart = 0;
+  let inWindow = 0;
   socket.on('message', (data, isBinary) => {
+    const now = Date.now();
+    if (now - windowStart > frameWindowMs) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (++inWindow > framesPerWindow) {
+      if (!who) return refuse(4401, 'the first frame must be a hello');
+      return sendNow({ type: 'error', code: 'rate-limited', detail: 'too many frames: slow down' });
+    }
     queue = queue
       .then(() => handle(isBinary ? '' : String(data)))
       .catch((error: unknown) => {

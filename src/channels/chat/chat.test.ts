@@ -655,6 +655,24 @@ for (const database of await testDatabases()) {
       });
     });
 
+    test('a tab that floods frames is slowed down, and nothing of the flood is stored', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      for (let n = 0; n < 70; n++)
+        tab.send({ type: 'message', clientId: `flood-${n}`, text: 'spam' });
+      const refused = await tab.next('error', (f) => f.code === 'rate-limited');
+      assert.match(refused.detail, /too many/);
+      await tab.next('ack', (f) => f.clientId === 'flood-58');
+      const rows = await h.ctx.store.db
+        .selectFrom('interactions')
+        .select('id')
+        .where('provider', '=', 'widget')
+        .where('provider_id', 'like', `${session.visitorId}:flood-%`)
+        .execute();
+      // The hello was the first of the window's 60 frames.
+      assert.equal(rows.length, 59);
+    });
+
     test('widget routes are rate limited like webhooks', async () => {
       const config = await h.app.inject({ url: `/api/widget/${keys.open}/config` });
       assert.equal(config.headers['x-ratelimit-limit'], '100000');
