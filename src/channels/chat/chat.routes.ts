@@ -588,6 +588,7 @@ function serveTab(
       .executeTakeFirstOrThrow();
     const conversationId =
       visitor.conversation_id === null ? null : Number(visitor.conversation_id);
+    if (closed) return; // the tab went while its hello was read: nothing to join
     // Joined before the re-sync: what commits meanwhile is held, then sent unless re-synced.
     tab = hub.attach({
       socket,

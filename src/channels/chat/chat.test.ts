@@ -505,6 +505,55 @@ for (const database of await testDatabases()) {
       assert.equal((await later.next('advisor')).name, 'Advisor');
     });
 
+    test('a message names files the visitor uploaded, within the account’s types', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      const blob = async (sha256: string, contentType: string) =>
+        h.ctx.writer.run((unit) =>
+          unit.db
+            .insertInto('blobs')
+            .values({
+              sha256,
+              size: 5,
+              content_type: contentType,
+              bytes: Buffer.from('hello'),
+              created_at: unit.now,
+            })
+            .execute(),
+        );
+      await blob('a'.repeat(64), 'image/png');
+      await blob('b'.repeat(64), 'application/x-msdownload');
+      const upload = (id: string) => ({
+        id,
+        name: 'photo.png',
+        contentType: 'image/png',
+        size: 999,
+      });
+      tab.send({
+        type: 'message',
+        clientId: 'up-1',
+        text: '',
+        attachments: [upload('a'.repeat(64))],
+      });
+      const ack = await tab.next('ack');
+      const [row] = await stored(session.visitorId, 'up-1');
+      assert.deepEqual(JSON.parse(row!.attachments), [
+        { id: 'a'.repeat(64), name: 'photo.png', contentType: 'image/png', size: 5 },
+      ]);
+      assert.equal(ack.id, row!.id);
+      for (const id of ['b'.repeat(64), 'c'.repeat(64)]) {
+        tab.send({
+          type: 'message',
+          clientId: `up-${id[0]}`,
+          text: 'x',
+          attachments: [upload(id)],
+        });
+        const error = await tab.next('error', (f) => f.code === 'invalid', 0);
+        tab.frames.splice(tab.frames.indexOf(error), 1);
+        assert.equal((await stored(session.visitorId, `up-${id[0]}`)).length, 0);
+      }
+    });
+
     test('visitor text is stored as text, never as markup', async () => {
       const session = await startVisitor(keys.open, {
         name: '<b>Eve</b>',
