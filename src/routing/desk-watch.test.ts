@@ -52,7 +52,11 @@ for (const database of databases) {
     after(async () => h.close());
 
     /** A team of its own with one advisor, so each test routes among its own people. */
-    async function teamWithAdvisor(): Promise<{ teamId: number; advisorId: number; email: string }> {
+    async function teamWithAdvisor(): Promise<{
+      teamId: number;
+      advisorId: number;
+      email: string;
+    }> {
       const n = ++serial;
       return h.ctx.writer.run(async (unit) => {
         const teamId = (
