@@ -8,6 +8,10 @@ import type { Kysely } from 'kysely';
 import type { Context } from '../../platform/context.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import type { DomainEvent } from '../../platform/events/event.ts';
+import type { Unit } from '../../platform/db/writer.ts';
+import type { Actor } from '../../platform/events/event.ts';
+import { Conflict } from '../../platform/errors.ts';
+import { requestCallback } from '../../routing/callbacks.ts';
 import { waitingPlaces } from '../../routing/queue-figures.ts';
 import { loadPolicies } from '../../routing/service-levels.ts';
 import type { ChatWaiting, ServerFrame } from '../../api-types/chat.ts';
@@ -160,4 +164,33 @@ export function startWaitingUpdates(
     stopped = true;
     unsubscribe();
   };
+}
+
+/**
+ * A waiting visitor takes a callback instead: the chat's work item becomes a callback to `phone`
+ * (normalised by the caller) with the same arrival time and deadline, so it keeps its place.
+ * Refused (`chat-not-waiting`) once an advisor has been offered or has taken the chat.
+ */
+export async function takeCallback(
+  unit: Unit,
+  conversationId: number | null,
+  phone: string,
+  actor: Actor,
+): Promise<number> {
+  const item =
+    conversationId === null
+      ? undefined
+      : await unit.db
+          .selectFrom('work_items')
+          .select(['id', 'status', 'channel'])
+          .where('conversation_id', '=', conversationId)
+          .where('status', 'in', ['waiting', 'offered', 'assigned'])
+          .executeTakeFirst();
+  if (!item || item.status !== 'waiting' || item.channel !== 'chat')
+    throw new Conflict(
+      'nobody is waiting to be called back: the chat is not in the queue',
+      'chat-not-waiting',
+    );
+  await requestCallback(unit, item.id, phone, actor);
+  return item.id;
 }
