@@ -240,6 +240,14 @@ for (const database of await testDatabases()) {
       const row = await h.ctx.writer.run((unit) =>
         sendTranscript(unit, outbox, conversationId, { actor, requestedBy: 'advisor' }),
       );
+      const retried = await h.ctx.writer.run((unit) =>
+        sendTranscript(unit, outbox, conversationId, { actor, requestedBy: 'advisor' }),
+      );
+      assert.equal(
+        retried.id,
+        row.id,
+        'asked again with nothing new: the same email, not a second',
+      );
       assert.equal(row.kind, 'email');
       assert.equal(row.to_address, 'parcel@example.test');
       assert.equal(row.automated, 1);

@@ -79,7 +79,8 @@ export async function transcriptLines(
  * Emails the chat's transcript to the customer (`to`, when the visitor gave an address, else their
  * email) from the team's email account, and records it. Refused when the case has no chat, no
  * email account is on, the customer has no address (`no-email-address`), or three automatic emails
- * went to them within the hour (`automatic-message-limit`).
+ * went to them within the hour (`automatic-message-limit`). Asked again within the hour with
+ * nothing new said, it answers the transcript already sent (a retry sends no second email).
  */
 export async function sendTranscript(
   unit: Unit,
@@ -118,6 +119,24 @@ export async function sendTranscript(
       [],
       'no-email-address',
     );
+  const subject = `Your chat with ${account.displayName}`;
+  const text = transcriptText(
+    `Your chat with ${account.displayName}, as you asked.`,
+    lines,
+    options.timeZone,
+  );
+  // Asked again (a retried request, a second click) with nothing new said: it has gone already.
+  const same = await unit.db
+    .selectFrom('interactions')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('channel', '=', 'email')
+    .where('automated', '=', 1)
+    .where('to_address', '=', to)
+    .where('text', '=', text)
+    .where('created_at', '>', unit.now - 3_600_000)
+    .executeTakeFirst();
+  if (same) return same;
   if (!(await mayAutoSend(unit.db, conversation.customer_id, 'email', unit.now, undefined, to)))
     throw new Conflict(
       'enough automatic emails went to this customer this hour: try again later',
@@ -126,15 +145,7 @@ export async function sendTranscript(
   const row = await addAutomaticMessage(
     unit,
     conversationId,
-    {
-      kind: 'email',
-      subject: `Your chat with ${account.displayName}`,
-      text: transcriptText(
-        `Your chat with ${account.displayName}, as you asked.`,
-        lines,
-        options.timeZone,
-      ),
-    },
+    { kind: 'email', subject, text },
     { accountId: account.id, from: account.address, to },
     options.actor,
   );
