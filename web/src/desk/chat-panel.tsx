@@ -164,7 +164,10 @@ export function ChatPanel({
     return () => document.removeEventListener('visibilitychange', markRead);
   }, [conversationId, lastFromVisitor, state]);
 
-  useEffect(() => end.current?.scrollIntoView({ block: 'nearest' }), [messages.length]);
+  // Braces: a browser's scrollIntoView may answer a promise, which an effect must not return.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'nearest' });
+  }, [messages.length]);
 
   const emailTranscript = async () => {
     setNotice(null);
@@ -179,6 +182,7 @@ export function ChatPanel({
   const typing = typingUntil > Date.now();
   const pages = [...(state?.pages ?? [])].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const current = state?.online ? pages[0] : undefined;
+  const searches = [...new Set(pages.flatMap((p) => (p.search ? [p.search] : [])))];
   const lastOurs = messages.filter((m) => m.direction === 'outbound').at(-1);
   const readState = (m: Interaction): string =>
     state && m.id <= state.visitorReadUpTo
@@ -259,15 +263,13 @@ export function ChatPanel({
           ) : (
             <p className="muted">{state?.online ? 'No page known yet.' : 'Not on the site now.'}</p>
           )}
-          {pages.some((p) => p.search) && (
+          {searches.length > 0 && (
             <>
               <h4>Searched for</h4>
               <ul className="searches" data-testid="searches">
-                {pages
-                  .filter((p) => p.search)
-                  .map((p, i) => (
-                    <li key={i}>“{p.search}”</li>
-                  ))}
+                {searches.map((search) => (
+                  <li key={search}>“{search}”</li>
+                ))}
               </ul>
             </>
           )}

@@ -1,16 +1,77 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { api, query } from '../api.ts';
 import { followLink, href, navigate } from '../router.ts';
-import { useLiveEvents } from '../live.ts';
+import { useLiveEvents, useLiveRefresh } from '../live.ts';
+import { useSession } from '../app.tsx';
 import { useRoutingMe } from '../routing/use-routing-me.ts';
+import type { Conversation, Customer } from '../types.ts';
+
+/** One chat I hold: routed to me and accepted, or an open chat case of mine (answered already). */
+interface HeldChat {
+  readonly conversationId: number;
+  readonly name: string;
+  readonly subject: string;
+}
+
+const active = new Set(['open', 'pending_customer', 'pending_us']);
+const names = new Map<number, Promise<string>>();
+/** A customer's name, asked once per tab. */
+function nameOf(customerId: number): Promise<string> {
+  let found = names.get(customerId);
+  if (!found) {
+    found = api<Customer>(`/api/customers/${customerId}`).then(
+      (c) => c.displayName,
+      () => `Customer ${customerId}`,
+    );
+    names.set(customerId, found);
+  }
+  return found;
+}
+
+/** The chats I hold: my accepted chat work, then my other open chat cases, newest first. */
+function useHeldChats(): HeldChat[] {
+  const { me: session } = useSession();
+  const { me } = useRoutingMe();
+  const [mine, setMine] = useState<HeldChat[]>([]);
+  const load = useCallback(async () => {
+    const cases = await api<{ items: Conversation[] }>(
+      `/api/conversations${query({ channel: 'chat', ownerId: session.id, limit: 20 })}`,
+    ).catch(() => ({ items: [] as Conversation[] }));
+    const open = cases.items.filter((c) => active.has(c.status));
+    setMine(
+      await Promise.all(
+        open.map(async (c) => ({
+          conversationId: c.id,
+          name: await nameOf(c.customerId),
+          subject: c.subject,
+        })),
+      ),
+    );
+  }, [session.id]);
+  useEffect(() => void load(), [load]);
+  useLiveRefresh(
+    (event) =>
+      event.type.startsWith('conversation.') ||
+      event.type.startsWith('work-item.') ||
+      event.type === 'interaction.replied',
+    () => void load(),
+    300,
+  );
+  const routed: HeldChat[] = (me?.items ?? [])
+    .filter((i) => i.channel === 'chat' && i.status === 'assigned')
+    .map((i) => ({ conversationId: i.conversationId, name: i.customerName, subject: i.subject }));
+  const seen = new Set(routed.map((c) => c.conversationId));
+  return [...routed, ...mine.filter((c) => !seen.has(c.conversationId))];
+}
 
 /**
- * The chats I hold, side by side above the open case: one click (or Alt+1…9) to switch, a mark on
+ * The chats I hold (routed to me, or open chat cases of mine), side by side above the open case: one click (or Alt+1…9) to switch, a mark on
  * each with visitor messages I have not looked at, a typing dot, and how many of my chat slots are
  * in use. Shown only while I hold at least one chat.
  */
 export function ChatStrip({ currentId }: { currentId: number | null }) {
   const { me } = useRoutingMe();
-  const chats = (me?.items ?? []).filter((i) => i.channel === 'chat' && i.status === 'assigned');
+  const chats = useHeldChats();
   const [unread, setUnread] = useState<Record<number, number>>({});
   const [typing, setTyping] = useState<Record<number, boolean>>({});
 
@@ -54,7 +115,7 @@ export function ChatStrip({ currentId }: { currentId: number | null }) {
           const count = unread[chat.conversationId] ?? 0;
           const open = chat.conversationId === currentId;
           return (
-            <li key={chat.id}>
+            <li key={chat.conversationId}>
               <a
                 href={href(`/c/${chat.conversationId}`)}
                 onClick={(e) => followLink(e, `/c/${chat.conversationId}`)}
@@ -62,7 +123,7 @@ export function ChatStrip({ currentId }: { currentId: number | null }) {
                 className={`chat-tab ${open ? 'open' : ''} ${count > 0 ? 'unread' : ''}`}
                 title={`${chat.subject} (Alt+${index + 1})`}
               >
-                {chat.customerName}
+                {chat.name}
                 {typing[chat.conversationId] && (
                   <span className="typing-dot" aria-label="typing">
                     …
