@@ -21,6 +21,7 @@ import { registerWaitingCaseRoutes } from './routing/waiting-cases.routes.ts';
 import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { watchDesks } from './routing/desk-watch.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { sendRetryHooks } from './contacts/sending.ts';
 import { Invalid } from './platform/errors.ts';
@@ -38,6 +39,8 @@ import { registerImapRoutes } from './channels/email/imap.routes.ts';
 import { createChatAdapter } from './channels/chat/chat-adapter.ts';
 import { createChatHub } from './channels/chat/chat-hub.ts';
 import { registerChatRoutes } from './channels/chat/chat.routes.ts';
+import { registerChatExtrasRoutes } from './channels/chat/chat-extras.routes.ts';
+import { startWaitingUpdates, waitingFor } from './channels/chat/waiting.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -174,7 +177,9 @@ export async function buildServer(
   registerWaitingCaseRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
+  const desks = watchDesks(ctx);
+  app.addHook('onClose', async () => desks.stop());
+  registerAuditRoutes(app, ctx, { desks });
   registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
@@ -182,7 +187,13 @@ export async function buildServer(
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
-  registerChatRoutes(app, ctx, { hub: createChatHub(ctx), outbox });
+  const hub = createChatHub(ctx);
+  registerChatRoutes(app, ctx, { hub, outbox });
+  // Honest waiting: the place and estimate on hello, and pushed whenever the queue moves.
+  hub.provideWaiting(waitingFor(ctx));
+  const stopWaiting = startWaitingUpdates(ctx, hub);
+  app.addHook('onClose', async () => stopWaiting());
+  registerChatExtrasRoutes(app, ctx, { outbox });
   return app;
 }
 

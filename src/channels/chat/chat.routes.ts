@@ -16,7 +16,6 @@ import { IdParams, Strict } from '../../platform/http/schemas.ts';
 import { badTextAt } from '../../platform/http/text-guard.ts';
 import { staff, viewer } from '../../advisors/authenticate.ts';
 import { visibleConversation } from '../../conversations/conversations.ts';
-import { loadAdvisors } from '../../routing/advisor-load.ts';
 import type {
   ChatState,
   ServerFrame,
@@ -25,6 +24,7 @@ import type {
   WidgetConfig,
 } from '../../api-types/chat.ts';
 import type { Outbox } from '../send-queue.ts';
+import { chatAvailability } from './hours.ts';
 import { bodyChecker } from '../body-check.ts';
 import { ClientIdSchema, ChatUploadSchema, VisitorMessageBody } from './chat-adapter.ts';
 import { publishEphemeral, rememberSent, type ChatHub, type VisitorSocket } from './chat-hub.ts';
@@ -178,7 +178,7 @@ export function registerChatRoutes(
         .select('display_name')
         .where('id', '=', account.id)
         .executeTakeFirstOrThrow();
-      const advisors = await loadAdvisors(ctx.store.read, ctx.clock.now(), 60_000);
+      const availability = await chatAvailability(ctx, account, ctx.clock.now());
       return {
         key: account.address,
         displayName: named.display_name,
@@ -187,9 +187,9 @@ export function registerChatRoutes(
         position: settings.position,
         language: settings.language,
         advisorPhotos: [],
-        // Opening hours come with chat-extras; until then, someone on shift for chat is enough.
-        online: advisors.some((a) => (a.capacity.chat ?? 0) > 0),
-        nextOpenAt: null,
+        // Within the account's hours, with a chat advisor of its team on shift (hours.ts).
+        online: availability.online,
+        nextOpenAt: availability.nextOpenAt,
         identityRequired: settings.identityRequired,
         maxAttachmentBytes: settings.maxAttachmentBytes,
         attachmentTypes: settings.attachmentTypes,

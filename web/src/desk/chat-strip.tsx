@@ -1,0 +1,144 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, query } from '../api.ts';
+import { followLink, href, navigate } from '../router.ts';
+import { useLiveEvents, useLiveRefresh } from '../live.ts';
+import { useSession } from '../app.tsx';
+import { useRoutingMe } from '../routing/use-routing-me.ts';
+import type { Conversation, Customer } from '../types.ts';
+
+/** One chat I hold: routed to me and accepted, or an open chat case of mine (answered already). */
+interface HeldChat {
+  readonly conversationId: number;
+  readonly name: string;
+  readonly subject: string;
+}
+
+const active = new Set(['open', 'pending_customer', 'pending_us']);
+const names = new Map<number, Promise<string>>();
+/** A customer's name, asked once per tab. */
+function nameOf(customerId: number): Promise<string> {
+  let found = names.get(customerId);
+  if (!found) {
+    found = api<Customer>(`/api/customers/${customerId}`).then(
+      (c) => c.displayName,
+      () => `Customer ${customerId}`,
+    );
+    names.set(customerId, found);
+  }
+  return found;
+}
+
+/** The chats I hold: my accepted chat work, then my other open chat cases, newest first. */
+function useHeldChats(): HeldChat[] {
+  const { me: session } = useSession();
+  const { me } = useRoutingMe();
+  const [mine, setMine] = useState<HeldChat[]>([]);
+  const load = useCallback(async () => {
+    const cases = await api<{ items: Conversation[] }>(
+      `/api/conversations${query({ channel: 'chat', ownerId: session.id, limit: 20 })}`,
+    ).catch(() => ({ items: [] as Conversation[] }));
+    const open = cases.items.filter((c) => active.has(c.status));
+    setMine(
+      await Promise.all(
+        open.map(async (c) => ({
+          conversationId: c.id,
+          name: await nameOf(c.customerId),
+          subject: c.subject,
+        })),
+      ),
+    );
+  }, [session.id]);
+  useEffect(() => void load(), [load]);
+  useLiveRefresh(
+    (event) =>
+      event.type.startsWith('conversation.') ||
+      event.type.startsWith('work-item.') ||
+      event.type === 'interaction.replied',
+    () => void load(),
+    300,
+  );
+  const routed: HeldChat[] = (me?.items ?? [])
+    .filter((i) => i.channel === 'chat' && i.status === 'assigned')
+    .map((i) => ({ conversationId: i.conversationId, name: i.customerName, subject: i.subject }));
+  const seen = new Set(routed.map((c) => c.conversationId));
+  return [...routed, ...mine.filter((c) => !seen.has(c.conversationId))];
+}
+
+/**
+ * The chats I hold (routed to me, or open chat cases of mine), side by side above the open case: one click (or Alt+1…9) to switch, a mark on
+ * each with visitor messages I have not looked at, a typing dot, and how many of my chat slots are
+ * in use. Shown only while I hold at least one chat.
+ */
+export function ChatStrip({ currentId }: { currentId: number | null }) {
+  const { me } = useRoutingMe();
+  const chats = useHeldChats();
+  const [unread, setUnread] = useState<Record<number, number>>({});
+  const [typing, setTyping] = useState<Record<number, boolean>>({});
+
+  useLiveEvents((event) => {
+    const id = event.scope.conversationId;
+    if (typeof id !== 'number' || !chats.some((c) => c.conversationId === id)) return;
+    const after = (event.after ?? {}) as { typing?: unknown; kind?: unknown };
+    if (event.type === 'interaction.received' && id !== currentId)
+      setUnread((u) => ({ ...u, [id]: (u[id] ?? 0) + 1 }));
+    if (event.type === 'chat.typing') setTyping((t) => ({ ...t, [id]: after.typing === true }));
+    if (event.type === 'interaction.received') setTyping((t) => ({ ...t, [id]: false }));
+  });
+
+  useEffect(() => {
+    if (currentId !== null) setUnread((u) => (u[currentId] ? { ...u, [currentId]: 0 } : u));
+  }, [currentId]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const n = Number(e.key);
+      const target = Number.isInteger(n) && n >= 1 ? chats[n - 1] : undefined;
+      if (!target) return;
+      e.preventDefault();
+      navigate(`/c/${target.conversationId}`);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [chats]);
+
+  if (chats.length === 0) return null;
+  const capacity = me?.capacity?.chat;
+  return (
+    <nav className="chat-strip" aria-label="My open chats" data-testid="chat-strip">
+      <span className="chat-load">
+        Chats {chats.length}
+        {capacity !== undefined ? ` of ${capacity}` : ''}
+      </span>
+      <ul>
+        {chats.map((chat, index) => {
+          const count = unread[chat.conversationId] ?? 0;
+          const open = chat.conversationId === currentId;
+          return (
+            <li key={chat.conversationId}>
+              <a
+                href={href(`/c/${chat.conversationId}`)}
+                onClick={(e) => followLink(e, `/c/${chat.conversationId}`)}
+                aria-current={open ? 'page' : undefined}
+                className={`chat-tab ${open ? 'open' : ''} ${count > 0 ? 'unread' : ''}`}
+                title={`${chat.subject} (Alt+${index + 1})`}
+              >
+                {chat.name}
+                {typing[chat.conversationId] && (
+                  <span className="typing-dot" aria-label="typing">
+                    …
+                  </span>
+                )}
+                {count > 0 && (
+                  <span className="unread-mark" aria-label={`${count} unread`}>
+                    {count}
+                  </span>
+                )}
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
