@@ -13,6 +13,11 @@ import { runAdapterContract, type DeliveryAnswer } from '../adapter-contract.ts'
 import { createChatAdapter } from './chat-adapter.ts';
 import { userHashOf } from './visitors.ts';
 import { Tab } from '../../../test/chat-tab.ts';
+import { buildHttpApp } from '../../platform/http/app.ts';
+import { enforceAccess } from '../../advisors/authenticate.ts';
+import { createOutbox } from '../../server.ts';
+import { createChatHub } from './chat-hub.ts';
+import { registerChatRoutes } from './chat.routes.ts';
 
 const secretKey = 'a-secret-key-for-chat-tests-0123456789';
 const identitySecret = 'the-company-signs-its-user-ids-with-this';
@@ -667,6 +672,27 @@ for (const database of await testDatabases()) {
         .execute();
       // The hello was the first of the window's 60 frames.
       assert.equal(rows.length, 59);
+    });
+
+    test('a socket that says no hello in time is closed with 4401', async () => {
+      // The same routes on a server of their own, with a short wait for the hello.
+      const app = await buildHttpApp(h.ctx);
+      enforceAccess(app, h.ctx);
+      registerChatRoutes(app, h.ctx, {
+        hub: createChatHub(h.ctx),
+        outbox: createOutbox(h.ctx),
+        helloTimeoutMs: 50,
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const { port: own } = app.server.address() as AddressInfo;
+        const silent = new Tab(
+          new WebSocket(`ws://127.0.0.1:${own}/api/widget/${keys.open}/socket`),
+        );
+        assert.deepEqual(await silent.closed, { code: 4401, reason: 'no hello in time' });
+      } finally {
+        await app.close();
+      }
     });
 
     test('widget routes are rate limited like webhooks', async () => {
