@@ -11,12 +11,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Context } from '../../platform/context.ts';
-import { DomainError, NotFound, Unauthenticated } from '../../platform/errors.ts';
+import { DomainError, Invalid, NotFound } from '../../platform/errors.ts';
 import { IdParams, Strict } from '../../platform/http/schemas.ts';
 import { badTextAt } from '../../platform/http/text-guard.ts';
 import { staff, viewer } from '../../advisors/authenticate.ts';
 import { visibleConversation } from '../../conversations/conversations.ts';
-import { loadAdvisors } from '../../routing/advisor-load.ts';
 import type {
   ChatState,
   ServerFrame,
@@ -25,10 +24,17 @@ import type {
   WidgetConfig,
 } from '../../api-types/chat.ts';
 import type { Outbox } from '../send-queue.ts';
+import { chatAvailability } from './hours.ts';
 import { bodyChecker } from '../body-check.ts';
 import { ClientIdSchema, ChatUploadSchema, VisitorMessageBody } from './chat-adapter.ts';
 import { publishEphemeral, rememberSent, type ChatHub, type VisitorSocket } from './chat-hub.ts';
-import { markVisitorRead, messagesAfter, storeVisitorMessage, unreadCount } from './messages.ts';
+import {
+  markDelivered,
+  markVisitorRead,
+  messagesAfter,
+  storeVisitorMessage,
+  unreadCount,
+} from './messages.ts';
 import {
   chatAccountByKey,
   chatSettingsOf,
@@ -36,6 +42,7 @@ import {
   refuseForeignPage,
   startVisitor,
   visitorOfToken,
+  authenticateVisitor,
   widgetProvider,
   type VisitorContext,
 } from './visitors.ts';
@@ -88,6 +95,9 @@ const checkFrame = bodyChecker(FrameSchema);
 
 /** The first frame must come this soon, or the socket is closed (4401). */
 export const helloTimeoutMs = 10_000;
+/** How many frames one tab may send in `frameWindowMs`. */
+export const framesPerWindow = 60;
+const frameWindowMs = 10_000;
 /** Pages kept per visitor. */
 export const keptPages = 50;
 
@@ -168,7 +178,7 @@ export function registerChatRoutes(
         .select('display_name')
         .where('id', '=', account.id)
         .executeTakeFirstOrThrow();
-      const advisors = await loadAdvisors(ctx.store.read, ctx.clock.now(), 60_000);
+      const availability = await chatAvailability(ctx, account, ctx.clock.now());
       return {
         key: account.address,
         displayName: named.display_name,
@@ -177,9 +187,9 @@ export function registerChatRoutes(
         position: settings.position,
         language: settings.language,
         advisorPhotos: [],
-        // Opening hours come with chat-extras; until then, someone on shift for chat is enough.
-        online: advisors.some((a) => (a.capacity.chat ?? 0) > 0),
-        nextOpenAt: null,
+        // Within the account's hours, with a chat advisor of its team on shift (hours.ts).
+        online: availability.online,
+        nextOpenAt: availability.nextOpenAt,
         identityRequired: settings.identityRequired,
         maxAttachmentBytes: settings.maxAttachmentBytes,
         attachmentTypes: settings.attachmentTypes,
@@ -244,8 +254,12 @@ export function registerChatRoutes(
         receivedAt: ctx.clock.now(),
       };
       await adapter?.verify(inbound, account);
-      const who = await visitorWithIdentity(request, account);
-      const stored = await storeVisitorMessage(ctx, who, request.body);
+      const who = await authenticateVisitor(ctx, request, request.params.key);
+      const contact = adapter?.parse(inbound, account).contacts[0];
+      const stored = await storeVisitorMessage(ctx, who, {
+        ...request.body,
+        text: contact?.text ?? request.body.text,
+      });
       if (stored.opened || stored.conversationId !== who.visitor.conversationId)
         hub.moveVisitor(who.visitor.id, stored.conversationId);
       if (stored.reopened) hub.pushToVisitor(who.visitor.id, { type: 'status', status: 'open' });
@@ -258,28 +272,13 @@ export function registerChatRoutes(
     },
   );
 
-  async function visitorWithIdentity(request: FastifyRequest, account: AdapterAccount) {
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    return visitorOfToken(ctx, account, tokenOf(request), {
-      userId: header('x-rapport-user-id'),
-      userHash: header('x-rapport-user-hash'),
-    });
-  }
-  const tokenOf = (request: FastifyRequest) => {
-    const value = request.headers.authorization;
-    return value?.startsWith('Visitor ') ? value.slice(8).trim() : undefined;
-  };
-
   async function visitorOf(
     request: FastifyRequest<{ Params: KeyParams }>,
     reply: FastifyReply,
   ): Promise<VisitorContext> {
     const account = await chatAccountByKey(ctx, request.params.key);
     allowPage(ctx, reply, account, request.headers.origin);
-    return visitorWithIdentity(request, account);
+    return authenticateVisitor(ctx, request, request.params.key);
   }
 
   app.get<{ Params: KeyParams }>(
@@ -490,7 +489,19 @@ function serveTab(
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   };
   let queue: Promise<void> = Promise.resolve();
+  // A tab may send so many frames in a window; beyond, they are refused (a flood stores nothing).
+  let windowStart = 0;
+  let inWindow = 0;
   socket.on('message', (data, isBinary) => {
+    const now = Date.now();
+    if (now - windowStart > frameWindowMs) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (++inWindow > framesPerWindow) {
+      if (!who) return refuse(4401, 'the first frame must be a hello');
+      return sendNow({ type: 'error', code: 'rate-limited', detail: 'too many frames: slow down' });
+    }
     queue = queue
       .then(() => handle(isBinary ? '' : String(data)))
       .catch((error: unknown) => {
@@ -511,7 +522,7 @@ function serveTab(
     try {
       const raw = JSON.parse(text) as unknown;
       const bad = badTextAt(raw);
-      if (bad !== undefined) throw new Unauthenticated(`frame${bad} holds text that is not text`);
+      if (bad !== undefined) throw new Invalid(`frame${bad}`, 'holds text that is not text');
       frame = checkFrame(raw) as VisitorFrame;
     } catch (error) {
       if (!who) return refuse(4401, 'the first frame must be a hello');
@@ -577,6 +588,7 @@ function serveTab(
       .executeTakeFirstOrThrow();
     const conversationId =
       visitor.conversation_id === null ? null : Number(visitor.conversation_id);
+    if (closed) return; // the tab went while its hello was read: nothing to join
     // Joined before the re-sync: what commits meanwhile is held, then sent unless re-synced.
     tab = hub.attach({
       socket,
@@ -586,6 +598,7 @@ function serveTab(
       conversationId,
     });
     const replayed = new Set<number>();
+    const ours: number[] = [];
     sendNow({
       type: 'welcome',
       visitorId: who.visitor.id,
@@ -595,7 +608,11 @@ function serveTab(
     for (const message of await messagesAfter(ctx.store.read, who, frame.after)) {
       replayed.add(message.id);
       sendNow({ type: 'message', message });
+      if (message.author !== 'visitor') ours.push(message.id);
     }
+    void markDelivered(ctx, ours, found.id).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'chat deliveries were not recorded'),
+    );
     if (visitor.owner_name) sendNow({ type: 'advisor', name: visitor.owner_name, photoUrl: null });
     if (visitor.status)
       sendNow({
