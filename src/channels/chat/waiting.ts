@@ -19,6 +19,8 @@ import type { ChatWaiting, ServerFrame } from '../../api-types/chat.ts';
 /** The part of the chat hub waiting frames need: push a frame to a case's visitor sockets. */
 export interface WaitingHub {
   push(conversationId: number, frame: ServerFrame): void;
+  /** Visitors with a tab open on this node: with none, there is nobody to tell. */
+  onlineVisitors?(): readonly number[];
 }
 
 /** The account's `longWaitMs`, or the fallback (routing's chat promise) when unset or unreadable. */
@@ -142,6 +144,10 @@ export function startWaitingUpdates(
     try {
       do {
         again = false;
+        if (hub.onlineVisitors && hub.onlineVisitors().length === 0) {
+          shown.clear();
+          continue;
+        }
         const all = await chatWaitingAll(ctx.store.read, ctx.clock.now());
         for (const id of shown.keys()) if (!all.has(id)) shown.delete(id);
         for (const [conversationId, waiting] of all) {
