@@ -493,6 +493,17 @@ for (const database of await testDatabases()) {
         { id: 'a'.repeat(64), name: 'photo.png', contentType: 'image/png', size: 5 },
       ]);
       assert.equal(ack.id, row!.id);
+      // A name is the visitor's word: folders and direction marks do not survive.
+      tab.send({
+        type: 'message',
+        clientId: 'up-name',
+        text: '',
+        attachments: [{ ...upload('a'.repeat(64)), name: '../../invoice\u202Efdp.exe' }],
+      });
+      await tab.next('ack', (f) => f.clientId === 'up-name');
+      const [named] = await stored(session.visitorId, 'up-name');
+      const [file] = JSON.parse(named!.attachments) as { name: string }[];
+      assert.doesNotMatch(file!.name, /[/\\\u202E]/);
       for (const id of ['b'.repeat(64), 'c'.repeat(64)]) {
         tab.send({
           type: 'message',

@@ -19,6 +19,7 @@ import {
   widgetProvider,
   type VisitorContext,
 } from './visitors.ts';
+import { inertFileName } from './uploads.ts';
 
 /** Our own messages' provider id: `widget:<interactionId>`. */
 export const ownProviderId = (interactionId: number): string => `widget:${interactionId}`;
@@ -178,7 +179,13 @@ async function storedUploads(
       throw new Invalid(`attachments/${index}`, `files of type ${type} are not taken here`);
     if (Number(found.size) > settings.maxAttachmentBytes)
       throw new Invalid(`attachments/${index}`, 'the file is larger than this chat takes');
-    return { id: upload.id, name: upload.name, contentType: type, size: Number(found.size) };
+    // The name is the visitor's word: made inert here as on the upload route.
+    return {
+      id: upload.id,
+      name: inertFileName(upload.name),
+      contentType: type,
+      size: Number(found.size),
+    };
   });
 }
 
