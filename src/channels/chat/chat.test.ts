@@ -665,6 +665,24 @@ for (const database of await testDatabases()) {
           .execute();
         return pages.length === 0;
       });
+      // A signed-in user whose customer was erased comes back as someone new.
+      const userId = 'user-erased';
+      const claim = { userId, userHash: userHashOf(identitySecret, userId) };
+      const before = await startVisitor(keys.open, claim);
+      const customer = await h.ctx.store.db
+        .selectFrom('chat_visitors')
+        .select('customer_id')
+        .where('id', '=', before.visitorId)
+        .executeTakeFirstOrThrow();
+      await h.app.inject({
+        method: 'POST',
+        url: `/api/customers/${customer.customer_id}/erase`,
+        headers: { cookie: admin },
+      });
+      const afresh = await startVisitor(keys.open, claim);
+      assert.notEqual(afresh.visitorId, before.visitorId);
+      assert.equal(afresh.verified, true);
+      await connect(keys.open, afresh.token);
     });
 
     test('a tab that floods frames is slowed down, and nothing of the flood is stored', async () => {

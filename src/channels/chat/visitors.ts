@@ -408,11 +408,20 @@ export async function startVisitor(
     if (user !== undefined) {
       const known = await unit.db
         .selectFrom('chat_visitors')
-        .select(['id', 'conversation_id'])
-        .where('account_id', '=', account.id)
-        .where('user_id', '=', user)
+        .leftJoin('customers', 'customers.id', 'chat_visitors.customer_id')
+        .select(['chat_visitors.id', 'chat_visitors.conversation_id', 'customers.erased_at'])
+        .where('chat_visitors.account_id', '=', account.id)
+        .where('chat_visitors.user_id', '=', user)
         .executeTakeFirst();
-      if (known) return { id: known.id, conversationId: known.conversation_id };
+      if (known && known.erased_at == null)
+        return { id: known.id, conversationId: known.conversation_id };
+      // The user's customer was erased: they start afresh, as someone new.
+      if (known)
+        await unit.db
+          .updateTable('chat_visitors')
+          .set({ user_id: null })
+          .where('id', '=', known.id)
+          .execute();
     }
     const inserted = await unit.db
       .insertInto('chat_visitors')
