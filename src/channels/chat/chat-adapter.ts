@@ -4,8 +4,8 @@
  * pushed to the visitor's open tabs by the chat hub the moment it commits. `send` (run by the send
  * job like every channel's) therefore only names the message — `widget:<interactionId>` — and marks
  * it sent; `delivered` is recorded when the hub has written the message to an open socket of the
- * visitor, `read` when the visitor's widget says it was read. `verify` checks the visitor token of
- * an HTTP fallback request, `parse` reads its body.
+ * visitor (pushed live, or re-synced when a tab reconnects), `read` when the visitor's widget says
+ * it was read. `verify` checks the visitor token of an HTTP fallback request, `parse` reads its body.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Context } from '../../platform/context.ts';

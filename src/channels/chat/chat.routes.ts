@@ -50,7 +50,7 @@ import type { AdapterAccount } from '../adapter.ts';
 
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 300 }) });
 type KeyParams = Static<typeof KeyParams>;
-const AnyParams = Strict({
+const PreflightParams = Strict({
   key: Type.String({ minLength: 1, maxLength: 300 }),
   endpoint: Type.String({ minLength: 1, maxLength: 60 }),
 });
@@ -147,10 +147,10 @@ export function registerChatRoutes(
   const maxBytes = ctx.config.maxAttachmentBytes;
 
   // Preflight: the widget sends JSON with its token, so the browser asks first.
-  app.options<{ Params: Static<typeof AnyParams> }>(
+  app.options<{ Params: Static<typeof PreflightParams> }>(
     '/api/widget/:key/:endpoint',
     {
-      schema: { hide: true, params: AnyParams },
+      schema: { hide: true, params: PreflightParams },
       config: widget,
     },
     async (request, reply) => {
