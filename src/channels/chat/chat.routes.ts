@@ -94,7 +94,7 @@ const FrameSchema = Type.Union([
 const checkFrame = bodyChecker(FrameSchema);
 
 /** The first frame must come this soon, or the socket is closed (4401). */
-export const helloTimeoutMs = 10_000;
+export const defaultHelloTimeoutMs = 10_000;
 /** How many frames one tab may send in `frameWindowMs`. */
 export const framesPerWindow = 60;
 const frameWindowMs = 10_000;
@@ -133,9 +133,15 @@ export function searchOf(...addresses: readonly (string | null | undefined)[]): 
 export function registerChatRoutes(
   app: FastifyInstance,
   ctx: Context,
-  deps: { readonly hub: ChatHub; readonly outbox: Outbox },
+  deps: {
+    readonly hub: ChatHub;
+    readonly outbox: Outbox;
+    /** How long a new socket may take to say hello (tests shorten it). */
+    readonly helloTimeoutMs?: number;
+  },
 ): void {
   const { hub } = deps;
+  const helloTimeoutMs = deps.helloTimeoutMs ?? defaultHelloTimeoutMs;
   const adapter = deps.outbox.adapters.get(widgetProvider);
   const widget = { allow: 'public', crossOrigin: 'widget' } as const;
   const maxBytes = ctx.config.maxAttachmentBytes;
@@ -292,7 +298,8 @@ export function registerChatRoutes(
       },
       config: widget,
     },
-    (socket, request) => serveTab(ctx, hub, socket, request.params.key, request.headers.origin),
+    (socket, request) =>
+      serveTab(ctx, hub, socket, request.params.key, request.headers.origin, helloTimeoutMs),
   );
 
   // The desk's side of a live chat.
@@ -453,7 +460,7 @@ const reasonOf = (error: unknown) =>
 
 /**
  * One widget tab's socket: the account (by key) and the page's origin first; then, within
- * `helloTimeoutMs`, a `hello` with the token (and identity when required), answered by `welcome`
+ * `helloTimeoutMs` (10 s), a `hello` with the token (and identity when required), answered by `welcome`
  * and every message after the tab's cursor; then messages, typing, read marks and pages. Frames are
  * handled one after another, so a tab's messages are stored in the order it sent them.
  */
@@ -463,11 +470,12 @@ function serveTab(
   socket: WebSocket,
   key: string,
   origin: string | undefined,
+  helloTimeoutMs: number,
 ): void {
   let tab: VisitorSocket | null = null;
   let who: VisitorContext | null = null;
   let closed = false;
-  const timer = setTimeout(() => socket.close(4401, 'no hello within 10 s'), helloTimeoutMs);
+  const timer = setTimeout(() => refuse(4401, 'no hello in time'), helloTimeoutMs);
   const refuse = (code: number, reason: string) => {
     clearTimeout(timer);
     if (!closed) socket.close(code, reason);

@@ -8,67 +8,19 @@ import { testDatabases } from '../../../test/databases.ts';
 import { createChannelAccount } from '../channel-accounts.ts';
 import { createSecretBox } from '../../platform/secrets.ts';
 import { systemActor, type DomainEvent } from '../../platform/events/event.ts';
-import type { ChatMessage, ChatState, ServerFrame, VisitorSession } from '../../api-types/chat.ts';
+import type { ChatMessage, ChatState, VisitorSession } from '../../api-types/chat.ts';
 import { runAdapterContract, type DeliveryAnswer } from '../adapter-contract.ts';
 import { createChatAdapter } from './chat-adapter.ts';
 import { userHashOf } from './visitors.ts';
+import { Tab } from '../../../test/chat-tab.ts';
+import { buildHttpApp } from '../../platform/http/app.ts';
+import { enforceAccess } from '../../advisors/authenticate.ts';
+import { createOutbox } from '../../server.ts';
+import { createChatHub } from './chat-hub.ts';
+import { registerChatRoutes } from './chat.routes.ts';
 
 const secretKey = 'a-secret-key-for-chat-tests-0123456789';
 const identitySecret = 'the-company-signs-its-user-ids-with-this';
-
-/** Frames as they arrive on one socket, and a way to wait for the first that matches. */
-class Tab {
-  readonly frames: ServerFrame[] = [];
-  private waiters: Array<{
-    match: (f: ServerFrame) => boolean;
-    resolve: (f: ServerFrame) => void;
-  }> = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
-      this.frames.push(frame);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.match(frame)) return true;
-        w.resolve(frame);
-        return false;
-      });
-    });
-    this.closed = once(socket, 'close').then(([code, reason]) => ({
-      code: code as number,
-      reason: String(reason),
-    }));
-  }
-  next<T extends ServerFrame['type']>(
-    type: T,
-    match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true,
-    seen = 0,
-  ): Promise<Extract<ServerFrame, { type: T }>> {
-    const test = (f: ServerFrame) =>
-      f.type === type && match(f as Extract<ServerFrame, { type: T }>);
-    const found = this.frames.slice(seen).find(test);
-    if (found) return Promise.resolve(found as Extract<ServerFrame, { type: T }>);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no ${type} frame came; got ${JSON.stringify(this.frames)}`)),
-        5_000,
-      );
-      this.waiters.push({
-        match: test,
-        resolve: (f) => {
-          clearTimeout(timer);
-          resolve(f as Extract<ServerFrame, { type: T }>);
-        },
-      });
-    });
-  }
-  send(frame: unknown): void {
-    this.socket.send(JSON.stringify(frame));
-  }
-  messages(): ChatMessage[] {
-    return this.frames.flatMap((f) => (f.type === 'message' ? [f.message] : []));
-  }
-}
 
 for (const database of await testDatabases()) {
   describe(`the website chat on ${database.name}`, { skip: database.skip }, () => {
@@ -720,6 +672,27 @@ for (const database of await testDatabases()) {
         .execute();
       // The hello was the first of the window's 60 frames.
       assert.equal(rows.length, 59);
+    });
+
+    test('a socket that says no hello in time is closed with 4401', async () => {
+      // The same routes on a server of their own, with a short wait for the hello.
+      const app = await buildHttpApp(h.ctx);
+      enforceAccess(app, h.ctx);
+      registerChatRoutes(app, h.ctx, {
+        hub: createChatHub(h.ctx),
+        outbox: createOutbox(h.ctx),
+        helloTimeoutMs: 50,
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const { port: own } = app.server.address() as AddressInfo;
+        const silent = new Tab(
+          new WebSocket(`ws://127.0.0.1:${own}/api/widget/${keys.open}/socket`),
+        );
+        assert.deepEqual(await silent.closed, { code: 4401, reason: 'no hello in time' });
+      } finally {
+        await app.close();
+      }
     });
 
     test('widget routes are rate limited like webhooks', async () => {
