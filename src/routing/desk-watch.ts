@@ -47,8 +47,10 @@ export interface DeskWatch {
  */
 export function watchDesks(ctx: Context, heartbeatMs = deskHeartbeatMs): DeskWatch {
   const open = new Map<number, number>();
+  let stopped = false;
   const touch = (ids: readonly number[]): void => {
-    if (ids.length === 0) return;
+    // Sockets closing as the server shuts down have nothing left to mark.
+    if (ids.length === 0 || stopped) return;
     ctx.writer
       .run((unit) => markDesksSeen(unit, ids))
       .catch((error: unknown) => ctx.logger.warn({ err: error }, 'marking desks seen failed'));
@@ -67,6 +69,7 @@ export function watchDesks(ctx: Context, heartbeatMs = deskHeartbeatMs): DeskWat
       touch([advisorId]);
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
     },
   };

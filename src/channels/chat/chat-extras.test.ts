@@ -10,6 +10,8 @@ import { createSecretBox } from '../../platform/secrets.ts';
 import { systemActor } from '../../platform/events/event.ts';
 import type { ChatUpload, ServerFrame, VisitorSession } from '../../api-types/chat.ts';
 import { setPresence } from '../../routing/presence.ts';
+import { dispatchWork } from '../../routing/dispatch-round.ts';
+import { acceptOffer } from '../../routing/offers.ts';
 import { userHashOf } from './visitors.ts';
 
 const secretKey = 'a-secret-key-for-chat-extras-tests-0123';
@@ -191,6 +193,51 @@ for (const database of await testDatabases()) {
         assert.equal(problem(again), 'https://rapport.dev/problems/chat-not-waiting');
         const bad = await post('callback', session.token, { phone: 'call me' });
         assert.equal(bad.statusCode, 422, bad.body);
+      });
+
+      test('a chat whose advisor closed their desk goes back to the queue, and the visitor is told they wait again', async () => {
+        // Earlier tests' work (a callback) would be offered first: only this chat is in play here.
+        await h.ctx.store.db
+          .updateTable('work_items')
+          .set({ status: 'withdrawn' })
+          .where('status', 'in', ['waiting', 'offered', 'assigned'])
+          .execute();
+        const { tab, conversationId } = await waitingVisitor();
+        const { advisor } = h.fixture.people;
+        await h.ctx.writer.run((unit) =>
+          setPresence(unit, advisor.id, 'available', { type: 'advisor', id: advisor.id }),
+        );
+        const desk = new WebSocket(`ws://127.0.0.1:${port}/api/live`, {
+          headers: { cookie: await h.signIn(advisor.email) },
+        });
+        await once(desk, 'message');
+        await h.ctx.writer.run((unit) => dispatchWork(unit, h.ctx.store.dialect));
+        const item = await itemOf(conversationId);
+        assert.equal(item.status, 'offered');
+        await h.ctx.writer.run((unit) => acceptOffer(unit, item.id, advisor.id));
+        await tab.next('advisor');
+        const seen = tab.frames.length;
+        h.clock.advance(1_000);
+        desk.close();
+        await once(desk, 'close');
+        // The close is marked from the server's side of the socket: wait until it is stored.
+        for (let i = 0; i < 200; i++) {
+          const state = await h.ctx.store.db
+            .selectFrom('advisor_states')
+            .select('desk_seen_at')
+            .where('advisor_id', '=', advisor.id)
+            .executeTakeFirstOrThrow();
+          if (Number(state.desk_seen_at) === h.clock.now()) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        h.clock.advance(60_000);
+        await h.ctx.writer.run((unit) => dispatchWork(unit, h.ctx.store.dialect));
+        assert.equal((await itemOf(conversationId)).status, 'waiting');
+        const again = await tab.next('waiting', () => tab.frames.length > seen);
+        assert.equal(again.position, 1);
+        await h.ctx.writer.run((unit) =>
+          setPresence(unit, advisor.id, 'offline', { type: 'advisor', id: advisor.id }),
+        );
       });
 
       test('continue by email: the address is kept unverified and the case tagged, the chat keeps its place', async () => {

@@ -158,7 +158,8 @@ export function startWaitingUpdates(
         }
       } while (again && !stopped);
     } catch (error) {
-      ctx.logger.error({ err: error }, 'pushing waiting frames failed');
+      // A run caught by the server's shutdown has nobody left to tell.
+      if (!stopped) ctx.logger.error({ err: error }, 'pushing waiting frames failed');
     } finally {
       running = false;
     }
