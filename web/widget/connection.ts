@@ -12,7 +12,7 @@ export interface ConnectionHandlers {
   frame(frame: ServerFrame): void;
   /** The socket is usable (`true`, after the welcome) or not. */
   state(open: boolean): void;
-  /** The server refused the token or the identity (close 4401): no point retrying as is. */
+  /** The server refused the token, the identity or the site (4401, 4403): retrying as is is pointless. */
   refused(reason: string): void;
 }
 
@@ -118,7 +118,8 @@ export class ChatConnection {
       const wasOpen = this.welcomed;
       this.drop();
       if (wasOpen) this.handlers.state(false);
-      if (event.code === 4401) {
+      // 4401: token or identity refused; 4403: this site may not use the chat.
+      if (event.code === 4401 || event.code === 4403) {
         this.handlers.refused(event.reason);
         return;
       }
