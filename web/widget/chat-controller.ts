@@ -49,7 +49,7 @@ export interface ChatSnapshot {
 const typingEveryMs = 3_000;
 const typingIdleMs = 4_000;
 const advisorTypingForgetMs = 10_000;
-/** Messages that arrive this soon after a page's first welcome are history: no sound for them. */
+/** Without a stored read mark, how long after the first welcome the history is taken to be in. */
 const historyWindowMs = 1_500;
 
 function storageOrNull(): Storage | null {
@@ -328,19 +328,22 @@ export class ChatController {
           }
         : {}),
     });
-    if (fromUs && isNew) this.maybeSound(message.id);
+    if (fromUs && isNew) this.announce(message.id);
     this.markRead();
   }
 
-  private maybeSound(id: number): void {
-    if (this.firstWelcomeAt !== null && Date.now() - this.firstWelcomeAt < historyWindowMs) return;
+  /**
+   * A new message from us: exactly one tab of the visitor's plays the sound (none when the visitor
+   * is looking at this chat), and every tab tells the page (`rapportchat:message`).
+   */
+  private announce(id: number): void {
     if (this.readUpTo !== null && id <= this.readUpTo) return;
     const visible = document.visibilityState === 'visible';
     const looking = this.snapshot.open && visible && document.hasFocus();
     void this.tabs.claimSound(id, looking ? 0 : visible ? 50 : 400).then((claimed) => {
-      if (!claimed || looking) return;
-      beep();
-      window.dispatchEvent(new CustomEvent('rapportchat:sound', { detail: { id } }));
+      const sound = claimed && !looking;
+      if (sound) beep();
+      window.dispatchEvent(new CustomEvent('rapportchat:message', { detail: { id, sound } }));
     });
   }
 

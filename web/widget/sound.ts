@@ -12,7 +12,12 @@ export function primeSound(): void {
   }
 }
 
+let lastAt = 0;
+
+/** Plays the beep; several messages arriving together make one sound. */
 export function beep(): void {
+  if (Date.now() - lastAt < 2000) return;
+  lastAt = Date.now();
   if (!audio) primeSound();
   if (!audio) return;
   if (audio.state === 'suspended') void audio.resume().catch(() => undefined);
