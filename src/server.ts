@@ -36,6 +36,9 @@ import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerEmailRoutes } from './channels/email/email.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
 import { registerImapRoutes } from './channels/email/imap.routes.ts';
+import { createChatAdapter } from './channels/chat/chat-adapter.ts';
+import { createChatHub } from './channels/chat/chat-hub.ts';
+import { registerChatRoutes } from './channels/chat/chat.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -141,6 +144,7 @@ export function createOutbox(
   const adapters: ChannelAdapter[] = [
     gatewayAdapter(now),
     createEmailAdapter({ db: ctx.store.db, now }),
+    createChatAdapter(ctx),
   ];
   return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
 }
@@ -180,6 +184,7 @@ export async function buildServer(
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
+  registerChatRoutes(app, ctx, { hub: createChatHub(ctx), outbox });
   return app;
 }
 

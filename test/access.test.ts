@@ -70,6 +70,17 @@ const table: Record<string, Rule> = {
   'GET /api/docs/json': { allow: 'public' },
   'GET /api/docs/yaml': { allow: 'public' },
   'GET /api/live': { allow: 'public', websocket: true },
+  // The website chat's widget: the visitor token is the credential (checked by each route; an
+  // unknown chat is a 404, an anonymous socket is closed with 4401).
+  'OPTIONS /api/widget/:key/:endpoint': {
+    allow: 'public',
+    visit: '/api/widget/no-such-chat/config',
+  },
+  'GET /api/widget/:key/config': { allow: 'public', visit: '/api/widget/no-such-chat/config' },
+  'POST /api/widget/:key/visitors': { allow: 'public', visit: '/api/widget/no-such-chat/visitors' },
+  'GET /api/widget/:key/messages': { allow: 'public', visit: '/api/widget/no-such-chat/messages' },
+  'POST /api/widget/:key/messages': { allow: 'public', visit: '/api/widget/no-such-chat/messages' },
+  'GET /api/widget/:key/socket': { allow: 'public', websocket: true },
 
   'GET /api/auth/me': { allow: [...staff, 'integration'] },
   'GET /api/advisors': { allow: leads },
@@ -213,6 +224,17 @@ const table: Record<string, Rule> = {
       from: { email: `inbound-${n}@example.com` },
       text: 'Hello from the walk',
     }),
+  },
+  'GET /api/conversations/:id/chat': { allow: staff, record: 'conversationId' },
+  'POST /api/conversations/:id/typing': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ typing: true }),
+  },
+  'POST /api/conversations/:id/read': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ upTo: 1 }),
   },
   'GET /api/events': { allow: leads },
   'GET /api/admin/jobs': { allow: admins, query: () => 'state=dead' },
@@ -458,7 +480,7 @@ for (const db of databases) {
     for (const [route, rule] of Object.entries(table)) {
       if (rule.websocket) {
         test(`${route} closes an anonymous socket with code 4401`, async () => {
-          await h.app.listen({ port: 0, host: '127.0.0.1' });
+          if (!h.app.server.listening) await h.app.listen({ port: 0, host: '127.0.0.1' });
           const { port } = h.app.server.address() as AddressInfo;
           const socket = new WebSocket(`ws://127.0.0.1:${port}${route.split(' ')[1]}`);
           const [code] = (await once(socket, 'close')) as [number];

@@ -8,6 +8,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route: 'public', or the roles allowed. A route without it answers 403. */
     allow?: 'public' | readonly Role[];
+    /**
+     * `widget`: a public route the company's own site calls (the chat widget). Its socket is not
+     * refused as cross-site here; the route checks the page's origin against its chat account.
+     */
+    crossOrigin?: 'widget';
   }
   interface FastifyRequest {
     viewer: Viewer | null;
@@ -108,7 +113,9 @@ function refuseCrossSite(ctx: Context, request: FastifyRequest): void {
     !(request.headers.authorization?.startsWith('Bearer ') ?? false) &&
     request.cookies[sessionCookie] !== undefined;
   // `ws` is set on every request by the WebSocket plugin: true for an upgrade.
-  const guarded = request.ws || (stateChanging.has(request.method) && byCookie());
+  const widgetSocket = request.ws && request.routeOptions.config.crossOrigin === 'widget';
+  const guarded =
+    (request.ws && !widgetSocket) || (stateChanging.has(request.method) && byCookie());
   if (guarded && !fromOwnOrigin(ctx, request))
     throw new Forbidden(
       'this request comes from a page of another origin: Rapport refuses it',

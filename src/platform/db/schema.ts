@@ -31,6 +31,9 @@ export interface Database {
   reply_tokens: ReplyTokensTable;
   imap_mailboxes: ImapMailboxesTable;
   imap_seen: ImapSeenTable;
+  chat_visitors: ChatVisitorsTable;
+  chat_pages: ChatPagesTable;
+  chat_keys: ChatKeysTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -429,5 +432,41 @@ export interface EmailMessagesTable {
 export interface ReplyTokensTable {
   token: string;
   conversation_id: number;
+  created_at: number;
+}
+
+/** A visitor of the company's website chat: who they are and how far each side has read. */
+export interface ChatVisitorsTable {
+  id: Generated<number>;
+  account_id: number;
+  /** Null only inside the unit that creates the visitor. */
+  customer_id: number | null;
+  /** The signed-in user's id on the company's site, verified by its HMAC; null when anonymous. */
+  user_id: string | null;
+  /** The visitor's current chat case. */
+  conversation_id: number | null;
+  /** The visitor has read our messages up to this interaction id. */
+  visitor_read_up_to: Generated<number>;
+  /** We have read the visitor's messages up to this interaction id. */
+  advisor_read_up_to: Generated<number>;
+  created_at: number;
+  last_seen_at: number;
+}
+
+/** A page the widget saw its visitor on; the last 50 per visitor are kept. */
+export interface ChatPagesTable {
+  id: Generated<number>;
+  visitor_id: number;
+  url: string;
+  title: string;
+  referrer: string | null;
+  at: number;
+}
+
+/** The key that signs visitor tokens when RAPPORT_SECRET_KEY is not set (created once). */
+export interface ChatKeysTable {
+  name: string;
+  /** base64url of 32 random bytes. */
+  key: string;
   created_at: number;
 }

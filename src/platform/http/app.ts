@@ -96,11 +96,13 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
       reply.header('content-security-policy', defaultSecurityPolicy);
   });
   await app.register(cookie);
-  // Public webhook routes answer anyone who can reach them: each client address gets
-  // RAPPORT_PUBLIC_RATE_LIMIT requests a minute. Set before the plugin reads the routes' config.
+  // Public webhook and chat widget routes answer anyone who can reach them: each client address
+  // gets RAPPORT_PUBLIC_RATE_LIMIT requests a minute. Set before the plugin reads the routes' config.
   const publicLimit = ctx.config.publicRateLimitPerMinute;
+  const publicPrefixes = ['/webhooks/', '/api/widget/'];
   app.addHook('onRoute', (route) => {
-    if (publicLimit > 0 && route.url.startsWith('/webhooks/') && !route.config?.rateLimit)
+    const isPublic = publicPrefixes.some((prefix) => route.url.startsWith(prefix));
+    if (publicLimit > 0 && isPublic && !route.config?.rateLimit)
       route.config = {
         ...(route.config ?? {}),
         rateLimit: { max: publicLimit, timeWindow: '1 minute' },
