@@ -3,7 +3,7 @@
  * The widget's screens: the launcher (with its unread badge and greeting), and the panel with the
  * chat, the waiting card, the offline form and the composer. Visitor text is only ever a text node.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, ChatUpload, WidgetConfig } from '../../src/api-types/chat.ts';
 import { fileRefusal, formatBytes, shownMessages, waitMinutes } from './chat-state.ts';
 import type { ChatController, ChatSnapshot } from './chat-controller.ts';
@@ -167,9 +167,9 @@ function Panel({
   const hasChat = snapshot.messages.length > 0 || snapshot.pending.length > 0;
   const offline = !config.online && !hasChat;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     // Focus moves into the widget only now, when the visitor opened it.
-    const first = panel.current?.querySelector<HTMLElement>('textarea, input, button.rc-primary');
+    const first = panel.current?.querySelector<HTMLElement>('.rc-input, .rc-offline input');
     first?.focus({ preventScroll: true });
   }, [offline]);
 
@@ -243,9 +243,13 @@ function Panel({
 function fitToVisualViewport(panel: HTMLElement | null): (() => void) | undefined {
   const viewport = window.visualViewport;
   if (!panel || !viewport) return undefined;
+  // What the visitor sees: the keyboard shrinks it, and a page wider than the phone (or a pinch
+  // zoom) shifts it within the layout viewport that fixed positions go by.
   const fit = () => {
-    panel.style.setProperty('--rc-vv-height', `${Math.round(viewport.height)}px`);
     panel.style.setProperty('--rc-vv-top', `${Math.round(viewport.offsetTop)}px`);
+    panel.style.setProperty('--rc-vv-left', `${Math.round(viewport.offsetLeft)}px`);
+    panel.style.setProperty('--rc-vv-width', `${Math.round(viewport.width)}px`);
+    panel.style.setProperty('--rc-vv-height', `${Math.round(viewport.height)}px`);
   };
   fit();
   viewport.addEventListener('resize', fit);

@@ -106,8 +106,8 @@ export class ChatController {
     this.outbox = new Outbox(storage, `${prefix}:outbox`);
     // One token per signed-in user of the site, so a shared computer does not mix two people.
     this.tokenName = embed.identity.userId ? `token:${embed.identity.userId}` : 'token';
-    const read = Number(this.tabs.read('read'));
-    this.readUpTo = Number.isSafeInteger(read) && read > 0 ? read : null;
+    const read = Number(this.tabs.read('read') ?? 'none');
+    this.readUpTo = Number.isSafeInteger(read) && read >= 0 ? read : null;
     this.tabs.listen((note) => {
       if (note.type === 'read') this.advanceRead(note.upTo, false);
     });
@@ -159,6 +159,8 @@ export class ChatController {
   private async startSession(): Promise<void> {
     this.set({ session: 'starting' });
     this.api.token = this.tabs.read(this.tokenName);
+    // A new visitor has no history: whatever arrives from now on is unread.
+    if (!this.api.token && this.readUpTo === null) this.advanceRead(0, false);
     let session;
     try {
       session = await this.api.startVisitor();

@@ -1,7 +1,7 @@
 /**
  * Several tabs of one visitor: they share the token and the outbox (localStorage), tell each other
  * how far the visitor has read (BroadcastChannel), and agree that exactly one of them plays the
- * sound for a new message (a Web Lock around a stored "sounded up to" mark).
+ * sound for a new message (a Web Lock per message, and a stored "sounded up to" mark).
  */
 
 export type TabNote = { readonly type: 'read'; readonly upTo: number };
@@ -52,14 +52,21 @@ export class Tabs {
    */
   async claimSound(id: number, waitMs: number): Promise<boolean> {
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    const claim = () => {
-      const sounded = Number(this.read('sounded') ?? '0');
-      if (sounded >= id) return false;
+    if (Number(this.read('sounded') ?? '0') >= id) return false;
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+    if (!locks) {
       this.write('sounded', String(id));
       return true;
-    };
-    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-    if (!locks) return claim();
-    return locks.request(`${this.prefix}:sound`, claim);
+    }
+    // Storage reaches other tabs a moment late; a lock does not: the first tab to take this
+    // message's lock holds it a while, and any other tab asking meanwhile is told no.
+    return new Promise<boolean>((resolve) => {
+      void locks.request(`${this.prefix}:sound:${id}`, { ifAvailable: true }, (lock) => {
+        if (!lock) return resolve(false);
+        this.write('sounded', String(id));
+        resolve(true);
+        return new Promise<void>((release) => setTimeout(release, 10_000));
+      });
+    });
   }
 }
