@@ -18,7 +18,7 @@ import { systemClock } from '../src/platform/clock.ts';
 import { systemActor } from '../src/platform/events/event.ts';
 import { createSecretBox } from '../src/platform/secrets.ts';
 import { createChannelAccount } from '../src/channels/channel-accounts.ts';
-import { putBlob } from '../src/channels/email/blobs.ts';
+import { putBlob } from '../src/channels/blobs.ts';
 import { createEmailAdapter } from '../src/channels/email/email-adapter.ts';
 import type { AdapterAccount, OutboundMessage } from '../src/channels/adapter.ts';
 

@@ -22,6 +22,7 @@ import { registerWaitingCaseRoutes } from './routing/waiting-cases.routes.ts';
 import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { watchDesks } from './routing/desk-watch.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { sendRetryHooks } from './contacts/sending.ts';
 import { Invalid } from './platform/errors.ts';
@@ -176,7 +177,9 @@ export async function buildServer(
   registerWaitingCaseRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
+  const desks = watchDesks(ctx);
+  app.addHook('onClose', async () => desks.stop());
+  registerAuditRoutes(app, ctx, { desks });
   registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);

@@ -11,7 +11,7 @@ import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.t
 import { systemActor } from '../src/platform/events/event.ts';
 import { createSecretBox } from '../src/platform/secrets.ts';
 import { updateChannelAccount } from '../src/channels/channel-accounts.ts';
-import { putBlob } from '../src/channels/email/blobs.ts';
+import { putBlob } from '../src/channels/blobs.ts';
 import { createEmailIntake, type EmailIntakeResult } from '../src/channels/email/ingest.ts';
 import { startSmtpInbound, type SmtpInbound } from '../src/channels/email/smtp-inbound.ts';
 import { ensureReplyToken, replyAddressOf } from '../src/channels/email/threading.ts';

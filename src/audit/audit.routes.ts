@@ -8,6 +8,7 @@ import type { DomainEvent } from '../platform/events/event.ts';
 import type { LiveEvent } from '../api-types/events.ts';
 import { accountEventTypes, watchAccounts } from '../advisors/account-watch.ts';
 import { tokenIdOf } from '../advisors/advisors.ts';
+import type { DeskWatch } from '../routing/desk-watch.ts';
 
 const AuditQuery = Strict({
   entityType: Type.Optional(Type.String({ maxLength: 40 })),
@@ -19,8 +20,15 @@ const AuditQuery = Strict({
 
 const accountTypes: ReadonlySet<string> = new Set(accountEventTypes);
 
-/** The audit trail (who changed what, when, before and after) and the live event stream. */
-export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
+/**
+ * The audit trail (who changed what, when, before and after) and the live event stream; an open
+ * stream is also how routing knows an advisor is at their desk (`desks`).
+ */
+export function registerAuditRoutes(
+  app: FastifyInstance,
+  ctx: Context,
+  options: { readonly desks?: DeskWatch } = {},
+): void {
   const { db } = ctx.store;
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
@@ -111,7 +119,9 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: Context): void {
           socket.send(JSON.stringify(message));
       });
       const timer = setInterval(() => void recheck(), 60_000);
+      options.desks?.opened(me.id);
       socket.on('close', () => {
+        options.desks?.closed(me.id);
         closed = true;
         clearInterval(timer);
         unsubscribe();

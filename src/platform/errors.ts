@@ -21,6 +21,16 @@ export const errorCatalogue = {
   'body-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   invalid: { status: 422, title: 'Invalid input' },
+  'attachment-refused': {
+    status: 422,
+    title: 'This chat does not take a file of this type or size',
+  },
+  'no-email-address': { status: 422, title: 'The customer has no email address' },
+  'chat-not-waiting': { status: 409, title: 'The chat is no longer waiting' },
+  'automatic-message-limit': {
+    status: 409,
+    title: 'Enough automatic messages went to this customer this hour',
+  },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   'not-ready': { status: 503, title: 'Not ready' },

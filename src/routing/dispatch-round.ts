@@ -12,6 +12,7 @@ import { kindOfChannel } from '../conversations/interactions.ts';
 import { loadAdvisors } from './advisor-load.ts';
 import { expireOffers, missedOfferPauseMs } from './offers.ts';
 import { queueWork } from './work-items.ts';
+import { requeueAbandonedChats } from './desk-watch.ts';
 import {
   DEFAULT_ROUTING_OPTIONS,
   type Assignment,
@@ -32,9 +33,9 @@ export interface DispatchRound {
 }
 
 /**
- * One routing round, as one transaction: expired offers return to the queue, then every assignment the
- * engine finds is written as an offer. On PostgreSQL a transaction-scoped advisory lock lets one node
- * dispatch at a time; a node that finds it taken does nothing and says so (`busy`), rather than wait
+ * One routing round, as one transaction: expired offers return to the queue (and chats whose advisor
+ * left, `desk-watch.ts`), then every assignment the engine finds is written as an offer. On
+ * PostgreSQL a transaction-scoped advisory lock lets one node dispatch at a time; a node that finds it taken does nothing and says so (`busy`), rather than wait
  * while holding the row locks of the other units in its batch. Guarded updates (`status = 'waiting'`)
  * keep the round safe against accepts, declines and completions running alongside.
  */
@@ -47,6 +48,8 @@ export async function dispatchWork(
   if (!(await dialect.tryRoutingLock(unit.db))) return { offers: [], expired: 0, busy: true };
   const expired = await expireOffers(unit, options.missedOfferPauseMs ?? missedOfferPauseMs);
   await wakeSnoozedCases(unit, options);
+  // Chats of an advisor whose desk is gone wait again, and may be offered in this same round.
+  await requeueAbandonedChats(unit);
   const advisors = await loadAdvisors(unit.db, unit.now, settings.occupancyWindowMs);
   if (advisors.length === 0) return { offers: [], expired, busy: false };
   const waiting = await unit.db

@@ -15,7 +15,7 @@ import { createOutbox } from '../../server.ts';
 import type { AdapterAccount, OutboundMessage } from '../adapter.ts';
 import type { Interaction } from '../../api-types/conversations.ts';
 import { createEmailAdapter, smtpPasswordName } from './email-adapter.ts';
-import { getBlob, putBlob } from './blobs.ts';
+import { getBlob, putBlob } from '../blobs.ts';
 
 const secretKey = 'a-secret-key-for-the-email-tests-0123456789';
 let counter = 0;

@@ -21,7 +21,7 @@ import {
   type OutboundMessage,
   type SendReceipt,
 } from '../adapter.ts';
-import { getBlob, putBlob } from './blobs.ts';
+import { getBlob, putBlob } from '../blobs.ts';
 import { emailProvider, ensureReplyToken, replyAddressOf, splitReplyAddress } from './threading.ts';
 
 /** The account secret that logs in to the SMTP server, with the `smtpUser` setting. */

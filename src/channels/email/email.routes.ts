@@ -6,7 +6,7 @@ import { Invalid, NotFound } from '../../platform/errors.ts';
 import { staff, viewer } from '../../advisors/authenticate.ts';
 import { visibleInteraction } from '../../conversations/delivery.ts';
 import type { Attachment } from '../../api-types/conversations.ts';
-import { getBlob, putBlob } from './blobs.ts';
+import { getBlob, putBlob } from '../blobs.ts';
 
 const FileParams = Strict({
   id: Type.Integer({ minimum: 1 }),

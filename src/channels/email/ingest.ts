@@ -19,7 +19,7 @@ import type { Outbox } from '../send-queue.ts';
 import { moveDelivery } from '../../conversations/delivery.ts';
 import type { EmailProblems } from '../../conversations/email-details.ts';
 import { unverifiedNetwork } from '../../customers/customers.ts';
-import { putBlob, sha256Of } from './blobs.ts';
+import { putBlob, sha256Of } from '../blobs.ts';
 import { parseEmail, type EmailAddress, type ParsedEmail } from './mime.ts';
 import { emailProvider, splitReplyAddress } from './threading.ts';
 

@@ -16,6 +16,7 @@ import { loginAttemptsMigration } from './migrations/0140-login-attempts.ts';
 import { emailMigration } from './migrations/0150-email.ts';
 import { imapMigration } from './migrations/0160-imap.ts';
 import { chatMigration } from './migrations/0170-chat.ts';
+import { chatRoutingMigration } from './migrations/0180-chat-routing.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -34,6 +35,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0150-email', emailMigration],
   ['0160-imap', imapMigration],
   ['0170-chat', chatMigration],
+  ['0180-chat-routing', chatRoutingMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

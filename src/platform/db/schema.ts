@@ -82,6 +82,8 @@ export interface AdvisorStatesTable {
   idle_since: number;
   recovery_until: number | null;
   updated_at: number;
+  /** When a desk (the live WebSocket) of the advisor was last seen open; null when never (0180). */
+  desk_seen_at: number | null;
 }
 
 export interface WorkItemsTable {

@@ -43,6 +43,8 @@ export function replyKindFor(lastInbound: InteractionKind | undefined): Interact
 
 export interface ComposerHandle {
   focus(mode: 'reply' | 'note'): void;
+  /** Switches the reply to this channel (a chat that went quiet, answered by email) and focuses it. */
+  replyOn(kind: InteractionKind): void;
 }
 
 /**
@@ -59,8 +61,13 @@ export const Composer = forwardRef<
     answered: Interaction | undefined;
     caseSubject: string;
     onSent: () => void;
+    /** Told of every change of a reply's text and its kind (the live chat sends "typing"). */
+    onReplyText?: (text: string, kind: InteractionKind) => void;
   }
->(function Composer({ conversationId, customer, defaultKind, answered, caseSubject, onSent }, ref) {
+>(function Composer(
+  { conversationId, customer, defaultKind, answered, caseSubject, onSent, onReplyText },
+  ref,
+) {
   const { channels } = useSession();
   const ourAddresses = channels
     .filter((c) => c.channel === 'email')
@@ -83,6 +90,11 @@ export const Composer = forwardRef<
   useImperativeHandle(ref, () => ({
     focus(next) {
       setMode(next);
+      window.setTimeout(() => area.current?.focus(), 0);
+    },
+    replyOn(next) {
+      setMode('reply');
+      setKind(next);
       window.setTimeout(() => area.current?.focus(), 0);
     },
   }));
@@ -113,6 +125,7 @@ export const Composer = forwardRef<
       });
       key.current = newKey();
       setText('');
+      if (mode === 'reply') onReplyText?.('', kind);
       if (asEmail) setDraft(freshDraft());
       setStatus(
         mode === 'note'
@@ -206,7 +219,10 @@ export const Composer = forwardRef<
         <textarea
           ref={area}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (mode === 'reply') onReplyText?.(e.target.value, kind);
+          }}
           rows={4}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {

@@ -15,6 +15,8 @@ import { useNameOf, useSession } from '../app.tsx';
 import { Timeline } from './timeline.tsx';
 import { CustomerCard } from './customer-card.tsx';
 import { Composer, replyKindFor, type ComposerHandle } from './composer.tsx';
+import { ChatPanel, useAdvisorTyping } from './chat-panel.tsx';
+import { emailOf } from './email-fields.tsx';
 
 interface Loaded {
   conversation: Conversation;
@@ -103,6 +105,9 @@ export function ConversationView({ conversationId }: { conversationId: number })
     }
   };
 
+  const isChat = data?.conversation.originChannel === 'chat';
+  const advisorTyping = useAdvisorTyping(conversationId, isChat);
+
   useShortcut('r', () => composer.current?.focus('reply'), data !== null);
   useShortcut('n', () => composer.current?.focus('note'), data !== null);
   useShortcut('e', () => void change({ status: 'resolved' }), data !== null);
@@ -145,6 +150,12 @@ export function ConversationView({ conversationId }: { conversationId: number })
     }
   };
   const owners = directory.advisors.filter((a) => a.active && a.role !== 'integration');
+  const hasEmail = emailOf(customer) !== '';
+  // A chat the visitor asked to continue by email (or left through the offline form) is answered there.
+  const defaultKind =
+    hasEmail && conversation.tags.includes('answer-by-email')
+      ? 'email'
+      : replyKindFor(lastInbound?.kind);
 
   return (
     <div className="conversation-layout">
@@ -262,6 +273,14 @@ export function ConversationView({ conversationId }: { conversationId: number })
             </div>
           ))}
         </header>
+        {isChat && (
+          <ChatPanel
+            conversationId={conversationId}
+            timeline={data.timeline}
+            hasEmail={hasEmail}
+            onAnswerByEmail={() => composer.current?.replyOn('email')}
+          />
+        )}
         <Timeline
           items={data.timeline}
           customer={customer}
@@ -273,10 +292,11 @@ export function ConversationView({ conversationId }: { conversationId: number })
           ref={composer}
           conversationId={conversationId}
           customer={customer}
-          defaultKind={replyKindFor(lastInbound?.kind)}
+          defaultKind={defaultKind}
           answered={lastEmail}
           caseSubject={conversation.subject}
           onSent={() => void load()}
+          onReplyText={(text, kind) => advisorTyping(kind === 'chat_message' ? text : '')}
         />
       </section>
       <CustomerCard

@@ -1,5 +1,6 @@
 import { WorkList } from './work-list.tsx';
 import { ConversationView } from './conversation-view.tsx';
+import { ChatStrip } from './chat-strip.tsx';
 
 /** The advisor's desk: the work list beside the open case. */
 export function DeskScreen({ conversationId }: { conversationId: number | null }) {
@@ -7,7 +8,10 @@ export function DeskScreen({ conversationId }: { conversationId: number | null }
     <div className="desk">
       <WorkList selectedId={conversationId} />
       {conversationId ? (
-        <ConversationView key={conversationId} conversationId={conversationId} />
+        <div className="case-column">
+          <ChatStrip currentId={conversationId} />
+          <ConversationView key={conversationId} conversationId={conversationId} />
+        </div>
       ) : (
         <section className="placeholder">
           <p>

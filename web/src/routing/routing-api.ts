@@ -38,6 +38,8 @@ export interface RoutedItem {
 export interface RoutingMe {
   readonly presence: string;
   readonly items: RoutedItem[];
+  /** How many items of each channel I may hold at once. */
+  readonly capacity?: Readonly<Record<string, number>>;
 }
 
 export type { QueueFigures };
