@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -18,6 +19,7 @@ import { password, startDeskHarness, type DeskHarness } from './test-harness.ts'
  */
 
 const root = path.resolve(import.meta.dirname, '..');
+const identitySecret = 'the company server keeps this secret';
 const widgetJs = path.join(root, 'web/dist/widget/widget.js');
 
 function ensureWidgetBuilt(): void {
@@ -98,6 +100,13 @@ async function startHostSite(rapport: string) {
       response.writeHead(200, { 'content-type': 'text/css' });
       return response.end(hostileCss);
     }
+    const query = new URL(request.url ?? '/', 'http://page').searchParams;
+    const attribute = (name: string, value: string | null) =>
+      value === null ? '' : ` ${name}="${value.replace(/[^\w@.-]/g, '')}"`;
+    const user =
+      attribute('data-user-id', query.get('userId')) +
+      attribute('data-user-hash', query.get('userHash')) +
+      attribute('data-user-name', query.get('name'));
     response.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': policy,
@@ -106,7 +115,7 @@ async function startHostSite(rapport: string) {
 <html lang="en"><head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Acme shoes</title>
-<script src="${rapport}/widget.js" data-account="test-widget" defer></script>
+<script src="${rapport}/widget.js" data-account="test-widget"${user} defer></script>
 <link rel="stylesheet" href="/hostile.css">
 </head><body>
 <h1>Acme shoes</h1>
@@ -184,7 +193,9 @@ describe('the chat widget on a company’s page', () => {
       )
     ).items;
 
-  const openSite = async (options: { viewport?: { width: number; height: number } } = {}) => {
+  const openSite = async (
+    options: { viewport?: { width: number; height: number }; query?: string } = {},
+  ) => {
     const context = await h.browser.newContext({
       viewport: options.viewport ?? { width: 1100, height: 720 },
       ...(options.viewport && options.viewport.width < 500
@@ -193,9 +204,9 @@ describe('the chat widget on a company’s page', () => {
     });
     contexts.push(context);
     await context.addInitScript(watchPage);
-    return { context, page: await newTab(context) };
+    return { context, page: await newTab(context, options.query) };
   };
-  const newTab = async (context: BrowserContext) => {
+  const newTab = async (context: BrowserContext, query = '') => {
     const page = await context.newPage();
     page.setDefaultTimeout(8_000);
     // Network errors are expected while the test cuts the network; a refusal by the CSP is not.
@@ -210,7 +221,7 @@ describe('the chat widget on a company’s page', () => {
           frames.push(JSON.parse(frame.payload) as ServerFrame);
       }),
     );
-    await page.goto(site.url);
+    await page.goto(site.url + query);
     return page;
   };
   const widget = (page: Page) => page.locator('rapport-chat');
@@ -257,6 +268,7 @@ describe('the chat widget on a company’s page', () => {
           attachmentTypes: 'image/png,application/pdf',
           maxAttachmentBytes: 100_000,
         },
+        secrets: { identitySecret },
       },
       admin,
     );
@@ -481,6 +493,27 @@ describe('the chat widget on a company’s page', () => {
     await widget(second).locator('.rc-bubble', { hasText: 'Both tabs should agree' }).waitFor();
     await widget(first).locator('.rc-badge').waitFor({ state: 'detached' });
     await widget(second).locator('.rc-badge').waitFor({ state: 'detached' });
+  });
+
+  test('a signed-in customer of the site is recognised by the HMAC of their id; a forged one is refused', async () => {
+    const userHash = crypto.createHmac('sha256', identitySecret).update('u-42').digest('hex');
+    const { page } = await openSite({ query: `?userId=u-42&userHash=${userHash}&name=Ana` });
+    await launcher(page).waitFor({ state: 'visible' });
+    const started = page.waitForResponse((r) => r.url().endsWith('/visitors'));
+    await launcher(page).click();
+    const response = await started;
+    assert.equal(response.request().headers()['x-rapport-user-id'], 'u-42');
+    assert.equal(response.request().headers()['x-rapport-user-hash'], userHash);
+    assert.equal(((await response.json()) as { verified: boolean }).verified, true);
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('Signed in and asking');
+    await input.press('Enter');
+    await ackFor('Signed in and asking', page);
+
+    const forged = '0'.repeat(64);
+    const { page: other } = await openSite({ query: `?userId=u-42&userHash=${forged}` });
+    await launcher(other).click();
+    await widget(other).getByText('Please sign in on this site to chat.').waitFor();
   });
 
   test('on a 390 px phone the open chat fills the screen and keeps the composer above the keyboard', async () => {

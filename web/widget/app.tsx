@@ -200,7 +200,7 @@ function Panel({
               : snapshot.waiting
                 ? strings.waiting
                 : config.online
-                  ? config.greeting
+                  ? strings.onlineNow
                   : strings.offlineTitle}
           </p>
         </div>

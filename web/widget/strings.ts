@@ -32,6 +32,7 @@ const en = {
   emailSent: 'Thank you: we will answer by email.',
   callbackSet: 'Thank you: we will call you back. You keep your place in line.',
   offlineTitle: 'We are away right now',
+  onlineNow: 'Online now',
   offlineWhen: (when: string | null) =>
     when
       ? `Leave a message and we will answer from ${when}.`
@@ -88,6 +89,7 @@ const nl: Strings = {
   emailSent: 'Dank u: we antwoorden per e-mail.',
   callbackSet: 'Dank u: we bellen u terug. U houdt uw plek in de rij.',
   offlineTitle: 'We zijn er nu niet',
+  onlineNow: 'Nu online',
   offlineWhen: (when) =>
     when
       ? `Laat een bericht achter, we antwoorden vanaf ${when}.`
@@ -140,6 +142,7 @@ const de: Strings = {
   emailSent: 'Danke: Wir antworten per E-Mail.',
   callbackSet: 'Danke: Wir rufen Sie zurück. Ihr Platz in der Warteschlange bleibt.',
   offlineTitle: 'Wir sind gerade nicht da',
+  onlineNow: 'Jetzt online',
   offlineWhen: (when) =>
     when
       ? `Hinterlassen Sie eine Nachricht, wir antworten ab ${when}.`
@@ -190,6 +193,7 @@ const fr: Strings = {
   emailSent: 'Merci : nous vous répondrons par e-mail.',
   callbackSet: 'Merci : nous vous rappellerons. Vous gardez votre place dans la file.',
   offlineTitle: 'Nous sommes absents pour le moment',
+  onlineNow: 'En ligne',
   offlineWhen: (when) =>
     when
       ? `Laissez un message, nous répondrons à partir de ${when}.`
