@@ -353,7 +353,17 @@ function demoAccounts(
       displayName: 'Website chat',
       address: 'demo-website',
       teamId: teams.centre,
-      settings: { siteUrl: 'https://www.demo.rapport.test' },
+      // The widget's look and rules (see docs/architecture.md, Chat); any site may embed the demo.
+      settings: {
+        siteUrl: 'https://www.demo.rapport.test',
+        colour: '#0b57d0',
+        greeting: 'Hello! Ask us anything: a person answers.',
+        position: 'bottom-right',
+        language: 'en',
+        origins: '',
+        identityRequired: false,
+        afterResolved: 'reopen',
+      },
     },
     facebook: {
       channel: 'social',

@@ -10,8 +10,11 @@ export const errorCatalogue = {
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
   'bad-request': { status: 400, title: 'Bad request' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
+  'visitor-token-invalid': { status: 401, title: 'The chat visitor token is not valid' },
+  'identity-not-verified': { status: 401, title: 'The signed-in user could not be verified' },
   forbidden: { status: 403, title: 'Forbidden' },
   'cross-site-request': { status: 403, title: 'The request comes from another site' },
+  'origin-not-allowed': { status: 403, title: 'This site may not use this chat' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-reused': {

@@ -55,11 +55,16 @@ export function createChatAdapter(ctx: Context): ChannelAdapter {
 
     async verify(request, account) {
       const token = tokenOfHeaders(request.headers as Parameters<typeof tokenOfHeaders>[0]);
-      if (!token) throw new Unauthenticated('a visitor token is needed (Authorization: Visitor …)');
+      if (!token)
+        throw new Unauthenticated(
+          'a visitor token is needed (Authorization: Visitor …)',
+          'visitor-token-invalid',
+        );
       const claims = await readVisitorToken(ctx, token);
-      if (!claims) throw new Unauthenticated('the visitor token is not valid');
+      if (!claims)
+        throw new Unauthenticated('the visitor token is not valid', 'visitor-token-invalid');
       if (!account || claims.accountId !== account.id)
-        throw new Unauthenticated('the visitor token is for another chat');
+        throw new Unauthenticated('the visitor token is for another chat', 'visitor-token-invalid');
     },
 
     parse(request, account) {
@@ -69,7 +74,10 @@ export function createChatAdapter(ctx: Context): ChannelAdapter {
       const token = tokenOfHeaders(request.headers as Parameters<typeof tokenOfHeaders>[0]);
       const claims = token ? claimsOf(token) : null;
       if (!claims)
-        throw new Unauthenticated('a visitor token is needed (Authorization: Visitor …)');
+        throw new Unauthenticated(
+          'a visitor token is needed (Authorization: Visitor …)',
+          'visitor-token-invalid',
+        );
       const contact: InboundContact = {
         kind: 'chat_message',
         from: visitorContactPoints(claims.visitorId),

@@ -12,9 +12,8 @@ import type { WebSocket } from 'ws';
 import type { Context } from '../../platform/context.ts';
 import type { DomainEvent, EventScope } from '../../platform/events/event.ts';
 import type { ChatWaiting, ServerFrame } from '../../api-types/chat.ts';
-import { moveDelivery } from '../../conversations/delivery.ts';
 import { scopeOf } from '../../conversations/conversations.ts';
-import { ownProviderId, toChatMessage } from './messages.ts';
+import { markDelivered, toChatMessage } from './messages.ts';
 import { widgetProvider } from './visitors.ts';
 
 /** One open widget socket (a tab). */
@@ -74,6 +73,7 @@ export interface ChatHub {
 
 const keptClientIds = 16;
 const heartbeatMs = 30_000;
+const deliveredBatchMs = 20;
 
 /** Publishes an event that is never stored (typing, read marks, pages, presence). */
 export function publishEphemeral(
@@ -192,23 +192,30 @@ export function createChatHub(ctx: Context): ChatHub {
         'interactions.provider_id',
         'interactions.created_at',
         'interactions.is_private',
+        'interactions.account_id',
         'advisors.name as advisor_name',
       ])
       .where('interactions.id', '=', id)
       .executeTakeFirst();
 
-  const markDelivered = (interactionId: number, accountId: number | null) => {
-    void ctx.writer
-      .run((unit) =>
-        moveDelivery(
-          unit,
-          interactionId,
-          { to: 'delivered', provider: widgetProvider, providerId: ownProviderId(interactionId) },
-          { type: 'channel', id: accountId },
-        ),
-      )
-      .catch((error: unknown) =>
-        ctx.logger.warn({ err: error, interactionId }, 'a chat delivery was not recorded'),
+  // Delivered marks are gathered for a moment and written in one unit per account: at hundreds of
+  // messages a second they would otherwise double the writer's work.
+  const toMark = new Map<number, number[]>();
+  let marking: NodeJS.Timeout | undefined;
+  const delivered = (ids: readonly number[], accountId: number) => {
+    if (ids.length === 0) return;
+    const list = toMark.get(accountId) ?? [];
+    list.push(...ids);
+    toMark.set(accountId, list);
+    marking ??= setTimeout(flushDelivered, deliveredBatchMs);
+  };
+  const flushDelivered = () => {
+    marking = undefined;
+    const batches = [...toMark];
+    toMark.clear();
+    for (const [accountId, ids] of batches)
+      void markDelivered(ctx, ids, accountId).catch((error: unknown) =>
+        ctx.logger.warn({ err: error, ids }, 'chat deliveries were not recorded'),
       );
   };
 
@@ -230,25 +237,15 @@ export function createChatHub(ctx: Context): ChatHub {
       }
     }
     const frame: ServerFrame = { type: 'message', message: toChatMessage(row, names) };
-    let delivered = false;
-    const account = (await accountOf(row.id)) ?? null;
+    let reached = false;
     for (const tab of tabs)
       send(tab, frame, (ok) => {
-        if (ok && !delivered) {
-          delivered = true;
-          markDelivered(row.id, account);
+        if (ok && !reached) {
+          reached = true;
+          delivered([row.id], tab.accountId);
         }
       });
   };
-
-  const accountOf = async (interactionId: number) =>
-    (
-      await ctx.store.read
-        .selectFrom('interactions')
-        .select('account_id')
-        .where('id', '=', interactionId)
-        .executeTakeFirst()
-    )?.account_id ?? undefined;
 
   /** A visitor's message: to their other tabs (the tab that sent it has its ack). */
   const pushVisitorMessage = async (event: DomainEvent) => {
@@ -345,10 +342,30 @@ export function createChatHub(ctx: Context): ChatHub {
         const customerId = event.entity.id;
         for (const visitorId of visitorsOfCustomer.get(customerId) ?? [])
           for (const tab of byVisitor.get(visitorId) ?? []) tab.socket.close(4401, 'erased');
+        void forgetVisitors(customerId).catch((error: unknown) =>
+          ctx.logger.error({ err: error, customerId }, 'the chat pages of an erased customer stay'),
+        );
         return;
       }
     }
   };
+  /**
+   * An erased customer's visitors: the pages they were seen on go, and so does the company's user
+   * id (their token is refused already: its customer is erased). Idempotent, as events may repeat.
+   */
+  const forgetVisitors = (customerId: number) =>
+    ctx.writer.run(async (unit) => {
+      const visitors = unit.db
+        .selectFrom('chat_visitors')
+        .select('id')
+        .where('customer_id', '=', customerId);
+      await unit.db.deleteFrom('chat_pages').where('visitor_id', 'in', visitors).execute();
+      await unit.db
+        .updateTable('chat_visitors')
+        .set({ user_id: null })
+        .where('customer_id', '=', customerId)
+        .execute();
+    });
   const unsubscribe = ctx.bus.subscribe(listener);
 
   // One timer for every socket: a tab that stopped answering pings is let go.
@@ -398,8 +415,14 @@ export function createChatHub(ctx: Context): ChatHub {
     goLive(tab, replayed) {
       const held = tab.pending ?? [];
       tab.pending = null;
-      for (const frame of held)
-        if (frame.type !== 'message' || !replayed.has(frame.message.id)) rawSend(tab, frame);
+      const ours: number[] = [];
+      for (const frame of held) {
+        if (frame.type === 'message' && replayed.has(frame.message.id)) continue;
+        rawSend(tab, frame);
+        if (frame.type === 'message' && frame.message.author !== 'visitor')
+          ours.push(frame.message.id);
+      }
+      delivered(ours, tab.accountId);
     },
     send: (tab, frame) => send(tab, frame),
     push,
@@ -421,6 +444,8 @@ export function createChatHub(ctx: Context): ChatHub {
     close() {
       unsubscribe();
       clearInterval(heartbeat);
+      if (marking) clearTimeout(marking);
+      flushDelivered();
       for (const tabs of byVisitor.values())
         for (const tab of tabs) tab.socket.close(1001, 'the server is going away');
     },

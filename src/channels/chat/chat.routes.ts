@@ -11,7 +11,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Context } from '../../platform/context.ts';
-import { DomainError, NotFound, Unauthenticated } from '../../platform/errors.ts';
+import { DomainError, Invalid, NotFound } from '../../platform/errors.ts';
 import { IdParams, Strict } from '../../platform/http/schemas.ts';
 import { badTextAt } from '../../platform/http/text-guard.ts';
 import { staff, viewer } from '../../advisors/authenticate.ts';
@@ -28,7 +28,13 @@ import type { Outbox } from '../send-queue.ts';
 import { bodyChecker } from '../body-check.ts';
 import { ClientIdSchema, ChatUploadSchema, VisitorMessageBody } from './chat-adapter.ts';
 import { publishEphemeral, rememberSent, type ChatHub, type VisitorSocket } from './chat-hub.ts';
-import { markVisitorRead, messagesAfter, storeVisitorMessage, unreadCount } from './messages.ts';
+import {
+  markDelivered,
+  markVisitorRead,
+  messagesAfter,
+  storeVisitorMessage,
+  unreadCount,
+} from './messages.ts';
 import {
   chatAccountByKey,
   chatSettingsOf,
@@ -511,7 +517,7 @@ function serveTab(
     try {
       const raw = JSON.parse(text) as unknown;
       const bad = badTextAt(raw);
-      if (bad !== undefined) throw new Unauthenticated(`frame${bad} holds text that is not text`);
+      if (bad !== undefined) throw new Invalid(`frame${bad}`, 'holds text that is not text');
       frame = checkFrame(raw) as VisitorFrame;
     } catch (error) {
       if (!who) return refuse(4401, 'the first frame must be a hello');
@@ -586,6 +592,7 @@ function serveTab(
       conversationId,
     });
     const replayed = new Set<number>();
+    const ours: number[] = [];
     sendNow({
       type: 'welcome',
       visitorId: who.visitor.id,
@@ -595,7 +602,11 @@ function serveTab(
     for (const message of await messagesAfter(ctx.store.read, who, frame.after)) {
       replayed.add(message.id);
       sendNow({ type: 'message', message });
+      if (message.author !== 'visitor') ours.push(message.id);
     }
+    void markDelivered(ctx, ours, found.id).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'chat deliveries were not recorded'),
+    );
     if (visitor.owner_name) sendNow({ type: 'advisor', name: visitor.owner_name, photoUrl: null });
     if (visitor.status)
       sendNow({

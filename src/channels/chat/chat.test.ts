@@ -81,7 +81,8 @@ for (const database of await testDatabases()) {
 
     before(async () => {
       h = await startHarness(await database.open(), {
-        config: { secretKey, publicRateLimitPerMinute: 0 },
+        // A limit this suite never reaches: the routes still carry it.
+        config: { secretKey, publicRateLimitPerMinute: 100_000 },
       });
       const box = createSecretBox(secretKey);
       await h.ctx.writer.run(async (unit) => {
@@ -249,6 +250,15 @@ for (const database of await testDatabases()) {
       );
       const welcome = await back.next('welcome');
       assert.equal(welcome.unread, 3);
+      // They reached the visitor with the re-sync: delivered.
+      await waitFor(async () => {
+        const rows = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('delivery_state')
+          .where('id', 'in', sent)
+          .execute();
+        return rows.every((r) => r.delivery_state === 'delivered');
+      });
     });
 
     test('three parallel first sends (two tabs and the HTTP fallback) open one conversation', async () => {
@@ -285,11 +295,16 @@ for (const database of await testDatabases()) {
       const wrong = userHashOf('another-secret', userId);
       const post = (body: Record<string, unknown>) =>
         h.app.inject({ method: 'POST', url: `/api/widget/${keys.strict}/visitors`, payload: body });
-      assert.equal((await post({})).statusCode, 401);
-      assert.equal((await post({ userId })).statusCode, 401);
-      assert.equal((await post({ userId, userHash: wrong })).statusCode, 401);
+      const problem = (r: { statusCode: number; body: string }) =>
+        `${r.statusCode} ${String(JSON.parse(r.body).type).split('/').pop()}`;
+      assert.equal(problem(await post({})), '401 identity-not-verified');
+      assert.equal(problem(await post({ userId })), '401 identity-not-verified');
+      assert.equal(problem(await post({ userId, userHash: wrong })), '401 identity-not-verified');
       // An email claim is not an identity.
-      assert.equal((await post({ email: 'boss@acme.example' })).statusCode, 401);
+      assert.equal(
+        problem(await post({ email: 'boss@acme.example' })),
+        '401 identity-not-verified',
+      );
       const good = await post({ userId, userHash: hash });
       assert.equal(good.statusCode, 200, good.body);
       const session = json<VisitorSession>(good);
@@ -451,6 +466,45 @@ for (const database of await testDatabases()) {
       });
     }
 
+    test('the advisor who accepts the chat is named to the visitor', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      tab.send({ type: 'message', clientId: 'w-1', text: 'Anyone?' });
+      const ack = await tab.next('ack');
+      // Routing offered the chat to the advisor (as a dispatch round would); they accept it.
+      const item = await h.ctx.store.db
+        .selectFrom('work_items')
+        .select('id')
+        .where('conversation_id', '=', ack.conversationId)
+        .executeTakeFirstOrThrow();
+      await h.ctx.writer.run((unit) =>
+        unit.db
+          .updateTable('work_items')
+          .set({
+            status: 'offered',
+            advisor_id: h.fixture.people.advisor.id,
+            offered_at: unit.now,
+            offer_expires_at: unit.now + 60_000,
+          })
+          .where('id', '=', item.id)
+          .execute(),
+      );
+      const accepted = await h.app.inject({
+        method: 'POST',
+        url: `/api/routing/work-items/${item.id}/accept`,
+        headers: { cookie: advisor },
+      });
+      assert.ok(accepted.statusCode < 300, accepted.body);
+      assert.deepEqual(await tab.next('advisor'), {
+        type: 'advisor',
+        name: 'Advisor',
+        photoUrl: null,
+      });
+      // A tab that joins later is told who is answering.
+      const later = await connect(keys.open, session.token, ack.id);
+      assert.equal((await later.next('advisor')).name, 'Advisor');
+    });
+
     test('visitor text is stored as text, never as markup', async () => {
       const session = await startVisitor(keys.open, {
         name: '<b>Eve</b>',
@@ -541,6 +595,7 @@ for (const database of await testDatabases()) {
         headers: { origin: 'https://evil.example' },
       });
       assert.equal(foreign.statusCode, 403);
+      assert.equal(json(foreign).type, 'https://rapport.dev/problems/origin-not-allowed');
       const socket = await open(keys.fresh, { origin: 'https://evil.example' });
       assert.equal((await socket.closed).code, 4403);
       const config = await h.app.inject({
@@ -564,6 +619,45 @@ for (const database of await testDatabases()) {
         (await h.app.inject({ url: '/api/widget/no-such-chat/config' })).statusCode,
         404,
       );
+    });
+
+    test('erasing a visitor’s customer closes their tabs, refuses their token and forgets their pages', async () => {
+      const session = await startVisitor(keys.open);
+      const tab = await connect(keys.open, session.token);
+      tab.send({ type: 'message', clientId: 'e-1', text: 'Forget me' });
+      const ack = await tab.next('ack');
+      tab.send({ type: 'page', url: 'https://acme.example/account/secret-page', title: 'Mine' });
+      await waitFor(async () =>
+        events.find((e) => e.type === 'chat.page' && e.scope.conversationId === ack.conversationId),
+      );
+      const [row] = await stored(session.visitorId, 'e-1');
+      const admin = await h.signIn(h.fixture.people.admin.email);
+      const erased = await h.app.inject({
+        method: 'POST',
+        url: `/api/customers/${row!.customer_id}/erase`,
+        headers: { cookie: admin },
+      });
+      assert.equal(erased.statusCode, 204, erased.body);
+      assert.equal((await tab.closed).code, 4401);
+      const refused = await h.app.inject({
+        url: `/api/widget/${keys.open}/messages`,
+        headers: { authorization: `Visitor ${session.token}` },
+      });
+      assert.equal(refused.statusCode, 401);
+      assert.equal(json(refused).type, 'https://rapport.dev/problems/visitor-token-invalid');
+      await waitFor(async () => {
+        const pages = await h.ctx.store.db
+          .selectFrom('chat_pages')
+          .select('id')
+          .where('visitor_id', '=', session.visitorId)
+          .execute();
+        return pages.length === 0;
+      });
+    });
+
+    test('widget routes are rate limited like webhooks', async () => {
+      const config = await h.app.inject({ url: `/api/widget/${keys.open}/config` });
+      assert.equal(config.headers['x-ratelimit-limit'], '100000');
     });
 
     describe('the adapter contract', () => {

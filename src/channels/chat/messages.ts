@@ -336,3 +336,31 @@ export async function markVisitorRead(
   });
   return { ...mark, unread: await unreadCount(ctx.store.db, who, mark.upTo) };
 }
+
+/**
+ * Our messages reached an open socket of the visitor (pushed, or re-synced after a reconnect):
+ * each still on its way moves to `delivered`, named `widget:<id>`. Later states stay as they are.
+ */
+export async function markDelivered(
+  ctx: Context,
+  interactionIds: readonly number[],
+  accountId: number,
+): Promise<void> {
+  if (interactionIds.length === 0) return;
+  await ctx.writer.run(async (unit) => {
+    const due = await unit.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('id', 'in', interactionIds)
+      .where('direction', '=', 'outbound')
+      .where('delivery_state', 'in', ['queued', 'sending', 'sent'])
+      .execute();
+    for (const { id } of due)
+      await moveDelivery(
+        unit,
+        id,
+        { to: 'delivered', provider: widgetProvider, providerId: ownProviderId(id) },
+        { type: 'channel', id: accountId },
+      );
+  });
+}

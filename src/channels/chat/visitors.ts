@@ -256,11 +256,12 @@ export interface ClaimedUser {
 export function verifiedUser(account: AdapterAccount, claim: ClaimedUser): string | undefined {
   if (claim.userId === undefined && claim.userHash === undefined) return undefined;
   if (!claim.userId || !claim.userHash)
-    throw new Unauthenticated('the user id and its hash come together');
+    throw new Unauthenticated('the user id and its hash come together', 'identity-not-verified');
   const secret = account.secrets[identitySecretName];
-  if (!secret) throw new Unauthenticated('this chat account verifies no user ids');
+  if (!secret)
+    throw new Unauthenticated('this chat account verifies no user ids', 'identity-not-verified');
   if (!userHashHolds(secret, claim.userId, claim.userHash))
-    throw new Unauthenticated('the user hash does not match the user id');
+    throw new Unauthenticated('the user hash does not match the user id', 'identity-not-verified');
   return claim.userId;
 }
 
@@ -275,11 +276,15 @@ export async function visitorOfToken(
   token: string | undefined,
   claim: ClaimedUser,
 ): Promise<VisitorContext> {
-  if (!token) throw new Unauthenticated('a visitor token is needed (Authorization: Visitor …)');
+  if (!token)
+    throw new Unauthenticated(
+      'a visitor token is needed (Authorization: Visitor …)',
+      'visitor-token-invalid',
+    );
   const claims = await readVisitorToken(ctx, token);
-  if (!claims) throw new Unauthenticated('the visitor token is not valid');
+  if (!claims) throw new Unauthenticated('the visitor token is not valid', 'visitor-token-invalid');
   if (claims.accountId !== account.id)
-    throw new Unauthenticated('the visitor token is for another chat');
+    throw new Unauthenticated('the visitor token is for another chat', 'visitor-token-invalid');
   const row = await ctx.store.read
     .selectFrom('chat_visitors')
     .innerJoin('customers', 'customers.id', 'chat_visitors.customer_id')
@@ -295,17 +300,23 @@ export async function visitorOfToken(
     .where('chat_visitors.account_id', '=', account.id)
     .executeTakeFirst();
   if (!row || row.erased_at !== null)
-    throw new Unauthenticated('the visitor token names no visitor');
+    throw new Unauthenticated('the visitor token names no visitor', 'visitor-token-invalid');
   const settings = chatSettingsOf(account, ctx.config.maxAttachmentBytes);
   const user = verifiedUser(account, claim);
   if (settings.identityRequired && user === undefined)
-    throw new Unauthenticated('this chat needs the signed-in user’s id and hash');
+    throw new Unauthenticated(
+      'this chat needs the signed-in user’s id and hash',
+      'identity-not-verified',
+    );
   // A verified visitor's token is theirs only: it is never used without their identity when the
   // account checks identities, and never with another user's.
   if (user !== undefined && user !== row.user_id)
-    throw new Unauthenticated('the visitor token is another user’s');
+    throw new Unauthenticated('the visitor token is another user’s', 'visitor-token-invalid');
   if (settings.identityRequired && row.user_id === null)
-    throw new Unauthenticated('this chat needs the signed-in user’s id and hash');
+    throw new Unauthenticated(
+      'this chat needs the signed-in user’s id and hash',
+      'identity-not-verified',
+    );
   return {
     account,
     visitor: {
@@ -345,7 +356,7 @@ export function refuseForeignPage(
   origin: string | undefined,
 ): void {
   if (!originAllowed(chatSettingsOf(account, ctx.config.maxAttachmentBytes), origin))
-    throw new Forbidden('this site may not use this chat', 'cross-site-request');
+    throw new Forbidden('this site may not use this chat', 'origin-not-allowed');
 }
 
 /** What a widget says about its visitor when it starts (`POST /api/widget/:key/visitors`). */
@@ -377,7 +388,10 @@ export async function startVisitor(
   const settings = chatSettingsOf(account, ctx.config.maxAttachmentBytes);
   const user = verifiedUser(account, claim);
   if (settings.identityRequired && user === undefined)
-    throw new Unauthenticated('this chat needs the signed-in user’s id and hash');
+    throw new Unauthenticated(
+      'this chat needs the signed-in user’s id and hash',
+      'identity-not-verified',
+    );
   if (user === undefined && claim.token) {
     const resumed = await visitorOfToken(ctx, account, claim.token, {}).catch(() => undefined);
     if (resumed && resumed.visitor.userId === null)
