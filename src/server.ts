@@ -40,6 +40,8 @@ import { registerImapRoutes } from './channels/email/imap.routes.ts';
 import { createChatAdapter } from './channels/chat/chat-adapter.ts';
 import { createChatHub } from './channels/chat/chat-hub.ts';
 import { registerChatRoutes } from './channels/chat/chat.routes.ts';
+import { registerChatExtrasRoutes } from './channels/chat/chat-extras.routes.ts';
+import { startWaitingUpdates, waitingFor } from './channels/chat/waiting.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -187,7 +189,13 @@ export async function buildServer(
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
-  registerChatRoutes(app, ctx, { hub: createChatHub(ctx), outbox });
+  const hub = createChatHub(ctx);
+  registerChatRoutes(app, ctx, { hub, outbox });
+  // Honest waiting: the place and estimate on hello, and pushed whenever the queue moves.
+  hub.provideWaiting(waitingFor(ctx));
+  const stopWaiting = startWaitingUpdates(ctx, hub);
+  app.addHook('onClose', async () => stopWaiting());
+  registerChatExtrasRoutes(app, ctx, { outbox });
   return app;
 }
 

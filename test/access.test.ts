@@ -81,6 +81,17 @@ const table: Record<string, Rule> = {
   'GET /api/widget/:key/messages': { allow: 'public', visit: '/api/widget/no-such-chat/messages' },
   'POST /api/widget/:key/messages': { allow: 'public', visit: '/api/widget/no-such-chat/messages' },
   'GET /api/widget/:key/socket': { allow: 'public', websocket: true },
+  'POST /api/widget/:key/uploads': { allow: 'public', visit: '/api/widget/no-such-chat/uploads' },
+  'POST /api/widget/:key/offline': { allow: 'public', visit: '/api/widget/no-such-chat/offline' },
+  'POST /api/widget/:key/callback': { allow: 'public', visit: '/api/widget/no-such-chat/callback' },
+  'POST /api/widget/:key/continue-by-email': {
+    allow: 'public',
+    visit: '/api/widget/no-such-chat/continue-by-email',
+  },
+  'POST /api/widget/:key/transcript': {
+    allow: 'public',
+    visit: '/api/widget/no-such-chat/transcript',
+  },
 
   'GET /api/auth/me': { allow: [...staff, 'integration'] },
   'GET /api/advisors': { allow: leads },
@@ -235,6 +246,11 @@ const table: Record<string, Rule> = {
     allow: staff,
     record: 'conversationId',
     body: () => ({ upTo: 1 }),
+  },
+  'POST /api/conversations/:id/transcript': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({}),
   },
   'GET /api/events': { allow: leads },
   'GET /api/admin/jobs': { allow: admins, query: () => 'state=dead' },
