@@ -20,6 +20,11 @@ import { password, startDeskHarness, type DeskHarness } from './test-harness.ts'
 
 const root = path.resolve(import.meta.dirname, '..');
 const identitySecret = 'the company server keeps this secret';
+// A 1×1 PNG: the server checks a file's bytes against its declared type.
+const tinyPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAEhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 const widgetJs = path.join(root, 'web/dist/widget/widget.js');
 
 function ensureWidgetBuilt(): void {
@@ -417,6 +422,13 @@ describe('the chat widget on a company’s page', () => {
     await widget(page).locator('.rc-meta', { hasText: 'Seen' }).waitFor();
     await h.shot(page, 'open-chat');
 
+    // "Email me this conversation".
+    await widget(page).getByRole('button', { name: 'Email me this conversation' }).click();
+    const transcript = widget(page).getByRole('form', { name: 'Email me this conversation' });
+    await transcript.getByRole('textbox', { name: 'Email' }).fill('ana@example.com');
+    await transcript.getByRole('button', { name: 'Send' }).click();
+    await widget(page).getByText('The conversation is on its way to your inbox.').waitFor();
+
     await page.keyboard.press('Escape');
     await widget(page).locator('.rc-panel').waitFor({ state: 'detached' });
     assert.match(
@@ -456,6 +468,43 @@ describe('the chat widget on a company’s page', () => {
       assert.equal(await widget(page).locator('.rc-bubble', { hasText: text }).count(), 1, text);
     const stored = await interactionsOf(conversationId);
     assert.equal(stored.filter((i) => i.text === 'Written while offline').length, 1);
+  });
+
+  let filesPage: Page;
+  test('files: type and size checked before upload, then sent with the message and seen by the desk', async () => {
+    const { page } = await openSite();
+    filesPage = page;
+    await launcher(page).click();
+    const picker = widget(page).locator('input[type=file]');
+    await picker.setInputFiles({
+      name: 'setup.exe',
+      mimeType: 'application/x-msdownload',
+      buffer: Buffer.from('MZ'),
+    });
+    await widget(page).getByText('This kind of file cannot be sent. Allowed: PNG, PDF.').waitFor();
+    await picker.setInputFiles({
+      name: 'huge.png',
+      mimeType: 'image/png',
+      buffer: Buffer.concat([tinyPng, Buffer.alloc(100_001)]),
+    });
+    await widget(page).getByText('This file is too large: at most 98 KB.').waitFor();
+    await picker.setInputFiles({ name: 'récépissé.png', mimeType: 'image/png', buffer: tinyPng });
+    await widget(page).getByRole('button', { name: 'Remove récépissé.png' }).waitFor();
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('Here is my receipt');
+    await input.press('Enter');
+    const ack = await ackFor('Here is my receipt', page);
+    const conversationId = ack.type === 'ack' ? ack.conversationId : 0;
+    const stored = (
+      await desk<{ items: { text: string | null; attachments: { name: string }[] }[] }>(
+        'GET',
+        `/api/conversations/${conversationId}/interactions`,
+      )
+    ).items.find((i) => i.text === 'Here is my receipt');
+    assert.deepEqual(
+      stored?.attachments.map((a) => a.name),
+      ['récépissé.png'],
+    );
   });
 
   test('two tabs of one visitor: one conversation, one sound, the same unread count', async () => {
@@ -538,6 +587,34 @@ describe('the chat widget on a company’s page', () => {
     });
     const composer = (await input.boundingBox())!;
     assert.ok(composer.y + composer.height <= 500, 'the composer stays visible');
+  });
+
+  test('a long wait offers a callback (keeping the place) or to continue by email', async () => {
+    const { page } = await openSite();
+    await launcher(page).click();
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('Is anyone there?');
+    await input.press('Enter');
+    await ackFor('Is anyone there?', page);
+    // Nobody on shift any more: no estimate, so the wait counts as long (for every waiting chat).
+    await desk('PUT', '/api/routing/presence', { presence: 'offline' });
+    for (const visitor of [page, filesPage]) {
+      await visitor.reload();
+      await launcher(visitor).click();
+    }
+    const waiting = widget(page).locator('.rc-waiting');
+    await waiting.getByRole('button', { name: 'Call me back' }).waitFor();
+    await h.shot(page, 'long-wait-offers');
+    await waiting.getByRole('button', { name: 'Continue by email' }).click();
+    await waiting.getByRole('textbox', { name: 'Email' }).fill('ana@example.com');
+    await waiting.getByRole('button', { name: 'Send' }).click();
+    await waiting.getByText('Thank you: we will answer by email.').waitFor();
+
+    const other = widget(filesPage).locator('.rc-waiting');
+    await other.getByRole('button', { name: 'Call me back' }).click();
+    await other.getByRole('textbox', { name: 'Phone number' }).fill('+33 6 12 34 56 78');
+    await other.getByRole('button', { name: 'Send' }).click();
+    await other.getByText('we will call you back').waitFor();
   });
 
   test('no page was refused anything by its CSP, and no script error', () => {

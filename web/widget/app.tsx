@@ -456,9 +456,16 @@ function SmallForm({
   const [value, setValue] = useState(initial ?? '');
   const [state, setState] = useState<'idle' | 'busy' | 'done'>('idle');
   const [error, setError] = useState<string | null>(null);
+  const said = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    // The form is gone with the focus in it: give the focus back to the composer.
+    if (state !== 'done') return;
+    const root = said.current?.getRootNode() as ShadowRoot | undefined;
+    root?.querySelector<HTMLElement>('.rc-input')?.focus({ preventScroll: true });
+  }, [state]);
   if (state === 'done')
     return (
-      <p class="rc-done" role="status">
+      <p ref={said} class="rc-done" role="status">
         {done}
       </p>
     );
