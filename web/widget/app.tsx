@@ -315,11 +315,11 @@ function Conversation({ chat, snapshot, strings, href }: Props & { snapshot: Cha
       <div class="rc-status" aria-live="polite">
         {snapshot.advisorTyping
           ? strings.typing(snapshot.advisorTyping.name)
-          : snapshot.reconnecting && !snapshot.connected
-            ? strings.reconnecting
-            : snapshot.session === 'refused'
-              ? strings.signIn
-              : ''}
+          : snapshot.session === 'refused'
+            ? strings.signIn
+            : snapshot.reconnecting && !snapshot.connected
+              ? strings.reconnecting
+              : snapshot.error && <span class="rc-error">{snapshot.error}</span>}
       </div>
       <Composer chat={chat} config={config} strings={strings} />
     </>

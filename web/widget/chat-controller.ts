@@ -14,6 +14,7 @@ import { WidgetApi, WidgetApiError } from './api.ts';
 import {
   Outbox,
   lastReadable,
+  reconnectDelay,
   mergeMessages,
   newClientId,
   unreadCount,
@@ -97,6 +98,7 @@ export class ChatController {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private advisorTypingTimer: ReturnType<typeof setTimeout> | undefined;
   private refusals = 0;
+  private sessionRetries = 0;
 
   constructor(private readonly embed: Embed) {
     this.api = new WidgetApi(embed);
@@ -184,6 +186,7 @@ export class ChatController {
       }
     }
     this.tabs.write(this.tokenName, session.token);
+    this.sessionRetries = 0;
     this.set({ session: 'ready', conversationId: session.conversationId, error: null });
     this.connection ??= new ChatConnection(this.api.socketUrl(), {
       hello: () => ({
@@ -205,12 +208,17 @@ export class ChatController {
   }
 
   private failSession(error: unknown): void {
-    const refused =
-      error instanceof WidgetApiError && (error.status === 401 || error.status === 403);
+    const answered = error instanceof WidgetApiError;
+    const refused = answered && (error.status === 401 || error.status === 403);
     this.set({
       session: refused && this.embed.identity.userId ? 'refused' : 'none',
-      error: error instanceof Error ? error.message : String(error),
+      // A network failure says nothing useful to the visitor: "reconnecting" covers it.
+      error: answered ? error.message : null,
+      reconnecting: !answered,
     });
+    const temporary = !answered || error.status >= 500 || error.status === 429;
+    if (temporary && (this.snapshot.open || this.snapshot.pending.length > 0))
+      setTimeout(() => void this.ensureSession(), reconnectDelay(this.sessionRetries++));
   }
 
   private async onRefused(reason: string): Promise<void> {
