@@ -114,7 +114,12 @@ export type ServerFrame =
       readonly unread: number;
     }
   /** The message with this clientId is stored (or was already): `id` is its interaction id. */
-  | { readonly type: 'ack'; readonly clientId: string; readonly id: number; readonly conversationId: number }
+  | {
+      readonly type: 'ack';
+      readonly clientId: string;
+      readonly id: number;
+      readonly conversationId: number;
+    }
   | { readonly type: 'message'; readonly message: ChatMessage }
   | { readonly type: 'typing'; readonly name: string | null; readonly typing: boolean }
   /** The advisor has read the visitor's messages up to this id. */
