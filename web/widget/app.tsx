@@ -84,16 +84,32 @@ function formatTime(iso: string, language: string): string {
 export function App({ chat, strings, href }: Props) {
   const snapshot = useSnapshot(chat);
   const launcher = useRef<HTMLButtonElement>(null);
+  // The greeting bubble says hello once: gone for good on this page when the visitor first opens.
+  const [greeted, setGreeted] = useState(false);
+  useEffect(() => {
+    if (snapshot.open) setGreeted(true);
+  }, [snapshot.open]);
   const { config, open } = snapshot;
-  if (!config) return null;
-
   const close = () => {
     chat.close();
     launcher.current?.focus();
   };
+  useEffect(() => {
+    if (!open) return undefined;
+    // Escape with the focus nowhere in particular (it was in a part of the widget that went away)
+    // closes the open chat too; the page's own fields keep their Escape.
+    const onKey = (event: KeyboardEvent) => {
+      const at = document.activeElement;
+      if (event.key === 'Escape' && (at === null || at === document.body)) close();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+  if (!config) return null;
+
   const label =
     snapshot.unread > 0 ? strings.openUnread(snapshot.unread) : open ? strings.close : strings.open;
-  const greeting = !open && snapshot.messages.length === 0 && config.greeting;
+  const greeting = !open && !greeted && snapshot.messages.length === 0 && config.greeting;
 
   return (
     <div
@@ -457,7 +473,7 @@ function SmallForm({
   const [state, setState] = useState<'idle' | 'busy' | 'done'>('idle');
   const [error, setError] = useState<string | null>(null);
   const said = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     // The form is gone with the focus in it: give the focus back to the composer.
     if (state !== 'done') return;
     const root = said.current?.getRootNode() as ShadowRoot | undefined;
