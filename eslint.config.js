@@ -133,7 +133,7 @@ export default tseslint.config(
     ];
   }),
   {
-    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx', 'web/widget/**/*.ts', 'web/widget/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',

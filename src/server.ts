@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import { buildHttpApp } from './platform/http/app.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { registerWebAppRoutes } from './platform/http/web-app.routes.ts';
+import { registerWidgetAssetRoutes } from './platform/http/widget-assets.routes.ts';
 import { registerChannelAccountRoutes } from './channels/channel-accounts.routes.ts';
 import { enforceAccess, identify } from './advisors/authenticate.ts';
 import { registerAdvisorRoutes } from './advisors/advisors.routes.ts';
@@ -167,6 +168,7 @@ export async function buildServer(
     async (request) => (await identify(ctx, request).catch(() => null))?.role === 'admin',
   );
   registerWebAppRoutes(app);
+  registerWidgetAssetRoutes(app);
   registerChannelAccountRoutes(app, ctx);
   registerAdvisorRoutes(app, ctx);
   registerShopRoutes(app, ctx);

@@ -37,7 +37,7 @@ export const errorCatalogue = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   'not-ready': { status: 503, title: 'Not ready' },
-  'not-built': { status: 503, title: 'Desk not built' },
+  'not-built': { status: 503, title: 'Front end not built' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
 /** A code from the catalogue. */
