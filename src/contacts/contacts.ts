@@ -32,7 +32,7 @@ import {
   type IngestResult,
   type ReplyAddressing,
 } from '../conversations/interactions.ts';
-import { completeWork, queueWork, withdrawWork } from '../routing/work-items.ts';
+import { completeWork, isTaken, queueWork, withdrawWork } from '../routing/work-items.ts';
 import type { Outbox } from '../channels/send-queue.ts';
 import { isAutomatedContact, mayAutoSend, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';
@@ -166,7 +166,10 @@ export async function sendReply(
   if (message.kind === 'note') return row;
   // Stored and enqueued together: a stored reply is never lost, a rolled-back one never sent.
   await queueSend(unit, options.outbox, row);
-  // An answer to the customer finishes the routed work on this case.
+  // A chat an advisor has taken stays theirs, holding one of their chat slots, until it ends
+  // (resolved, snoozed, answered on another channel): the conversation goes on. Any other answer
+  // finishes the routed work on this case.
+  if (message.kind === 'chat_message' && (await isTaken(unit, conversationId))) return row;
   await completeWork(unit, conversationId, actor);
   return row;
 }

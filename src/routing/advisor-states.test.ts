@@ -142,7 +142,7 @@ for (const database of await testDatabases()) {
         [[conversationId, 'assigned']],
       );
 
-      // Answering finishes the work: load drops at once, occupancy keeps the hour's history.
+      // A reply keeps the chat with its advisor: the conversation goes on and holds her chat slot.
       const reply = await h.app.inject({
         method: 'POST',
         url: `/api/conversations/${conversationId}/interactions`,
@@ -150,6 +150,17 @@ for (const database of await testDatabases()) {
         payload: { kind: 'chat_message', text: 'Hi Zoé, how can I help?' },
       });
       assert.equal(reply.statusCode, 201, reply.body);
+      wall = await states();
+      assert.equal(lea().load.chat, 1);
+
+      // Ending the chat finishes the work: load drops at once, occupancy keeps the hour's history.
+      const resolved = await h.app.inject({
+        method: 'PATCH',
+        url: `/api/conversations/${conversationId}`,
+        headers: { cookie: advisor },
+        payload: { status: 'resolved' },
+      });
+      assert.equal(resolved.statusCode, 200, resolved.body);
       wall = await states();
       assert.equal(lea().load.chat, 0);
       assert.ok(lea().occupancy > 0.85);

@@ -184,6 +184,17 @@ export async function completeWork(
   });
 }
 
+/** Whether an advisor has taken the case's live work item (accepted it, or was assigned it). */
+export async function isTaken(unit: Unit, conversationId: number): Promise<boolean> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('status', '=', 'assigned')
+    .executeTakeFirst();
+  return item !== undefined;
+}
+
 /** A snoozed case leaves the queue: its live work item is withdrawn and the advisor's capacity frees up. */
 export async function withdrawWork(
   unit: Unit,
