@@ -35,6 +35,10 @@ import { registerGatewayRoutes } from './channels/webhook/gateway.routes.ts';
 import { registerEmailRoutes } from './channels/email/email.routes.ts';
 import { registerApiInboundRoutes } from './channels/api/api.routes.ts';
 import { registerImapRoutes } from './channels/email/imap.routes.ts';
+import { createTwilioAdapter } from './channels/twilio/twilio-adapter.ts';
+import { registerTwilioRoutes } from './channels/twilio/twilio.routes.ts';
+import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
+import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -140,6 +144,21 @@ export function createOutbox(
   const adapters: ChannelAdapter[] = [
     gatewayAdapter(now),
     createEmailAdapter({ db: ctx.store.db, now }),
+    createTwilioAdapter({
+      db: ctx.store.db,
+      writer: ctx.writer,
+      now,
+      publicUrl: ctx.config.publicUrl,
+      // Twilio's 21610: the customer texted STOP to Twilio itself; their SMS consent goes off here too.
+      onUnsubscribed: async (phone) => {
+        await ctx.writer.run((unit) =>
+          setSmsConsentByPhone(unit, phone, false, ctx.config.defaultPhoneRegion, {
+            type: 'system',
+            id: null,
+          }),
+        );
+      },
+    }),
   ];
   return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
 }
@@ -177,6 +196,8 @@ export async function buildServer(
   registerImapRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
+  registerTwilioRoutes(app, ctx, outbox, outbox.adapters.get('twilio')!);
+  registerPbxRoutes(app, ctx, outbox);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   return app;
 }

@@ -10,9 +10,11 @@ export const errorCatalogue = {
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
   'bad-request': { status: 400, title: 'Bad request' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
+  'signature-invalid': { status: 401, title: 'The provider’s signature is missing or wrong' },
   forbidden: { status: 403, title: 'Forbidden' },
   'cross-site-request': { status: 403, title: 'The request comes from another site' },
   'not-found': { status: 404, title: 'Not found' },
+  'number-unknown': { status: 404, title: 'No channel account has this number' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-reused': {
     status: 409,

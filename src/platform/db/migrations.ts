@@ -15,6 +15,7 @@ import { deliveryMigration } from './migrations/0130-delivery.ts';
 import { loginAttemptsMigration } from './migrations/0140-login-attempts.ts';
 import { emailMigration } from './migrations/0150-email.ts';
 import { imapMigration } from './migrations/0160-imap.ts';
+import { callsMigration } from './migrations/0190-calls.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -32,6 +33,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0140-login-attempts', loginAttemptsMigration],
   ['0150-email', emailMigration],
   ['0160-imap', imapMigration],
+  ['0190-calls', callsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

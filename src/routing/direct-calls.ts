@@ -1,0 +1,112 @@
+/**
+ * Calls put straight through to the advisor who knows the caller (the case's owner or the
+ * customer's last advisor, free now): the call's work item is theirs at once, without an offer; when
+ * they do not pick up, it goes back to its place in the queue (same arrival time and deadline).
+ */
+import type { Unit } from '../platform/db/writer.ts';
+import type { Actor } from '../platform/events/event.ts';
+import { scopeOf } from './work-items.ts';
+
+/** The waiting item becomes the advisor's (assigned, accepted now); false when it has moved on. */
+export async function putThrough(
+  unit: Unit,
+  itemId: number,
+  advisorId: number,
+  actor: Actor,
+): Promise<boolean> {
+  const result = await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'assigned',
+      advisor_id: advisorId,
+      offered_at: unit.now,
+      accepted_at: unit.now,
+      offer_expires_at: null,
+      updated_at: unit.now,
+    })
+    .where('id', '=', itemId)
+    .where('status', '=', 'waiting')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirstOrThrow();
+  await unit.db
+    .updateTable('conversations')
+    .set({ owner_id: advisorId, updated_at: unit.now })
+    .where('id', '=', item.conversation_id)
+    .where('owner_id', 'is', null)
+    .execute();
+  await unit.record({
+    type: 'work-item.put-through',
+    actor,
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+    after: { advisorId },
+  });
+  return true;
+}
+
+/**
+ * A put-through call the advisor did not answer goes back to the queue, keeping its arrival time;
+ * recorded as declined so the dispatcher runs a round for it. False when it is no longer theirs.
+ */
+export async function notPickedUp(unit: Unit, itemId: number, actor: Actor): Promise<boolean> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (!item || item.status !== 'assigned' || item.advisor_id === null) return false;
+  const result = await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'waiting',
+      advisor_id: null,
+      offered_at: null,
+      accepted_at: null,
+      updated_at: unit.now,
+    })
+    .where('id', '=', itemId)
+    .where('status', '=', 'assigned')
+    .where('advisor_id', '=', item.advisor_id)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await unit.record({
+    type: 'work-item.declined',
+    actor,
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+    after: { reason: 'not picked up' },
+  });
+  return true;
+}
+
+/** Where a waiting item stands: its place among waiting items of its channel and team (1 = next). */
+export async function placeInQueue(unit: Unit, itemId: number): Promise<number | undefined> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .select(['channel', 'team_id', 'created_at', 'status', 'id'])
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (!item || item.status !== 'waiting') return undefined;
+  let ahead = unit.db
+    .selectFrom('work_items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'waiting')
+    .where('channel', '=', item.channel)
+    .where((eb) =>
+      eb.or([
+        eb('created_at', '<', item.created_at),
+        eb.and([eb('created_at', '=', item.created_at), eb('id', '<', item.id)]),
+      ]),
+    );
+  ahead =
+    item.team_id === null
+      ? ahead.where('team_id', 'is', null)
+      : ahead.where('team_id', '=', item.team_id);
+  const row = await ahead.executeTakeFirstOrThrow();
+  return Number(row.n) + 1;
+}
