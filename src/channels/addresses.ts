@@ -23,8 +23,8 @@ export function normaliseEmail(raw: string, field = 'email'): string {
 export function normalisePhone(raw: string, defaultRegion: string, field = 'phone'): string {
   const value = raw.trim();
   let parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
-  if ((!parsed || !parsed.isValid()) && /^00[1-9]/.test(value.replace(/[\s().\/-]/g, '')))
-    parsed = parsePhoneNumberFromString(`+${value.replace(/[\s().\/-]/g, '').slice(2)}`);
+  if ((!parsed || !parsed.isValid()) && /^00[1-9]/.test(value.replace(/[\s()./-]/g, '')))
+    parsed = parsePhoneNumberFromString(`+${value.replace(/[\s()./-]/g, '').slice(2)}`);
   if (!parsed || !parsed.isValid()) throw new Invalid(field, 'is not a valid phone number');
   return parsed.number;
 }

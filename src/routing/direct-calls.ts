@@ -3,6 +3,8 @@
  * customer's last advisor, free now): the call's work item is theirs at once, without an offer; when
  * they do not pick up, it goes back to its place in the queue (same arrival time and deadline).
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { scopeOf } from './work-items.ts';
@@ -85,7 +87,10 @@ export async function notPickedUp(unit: Unit, itemId: number, actor: Actor): Pro
 }
 
 /** Where a waiting item stands: its place among waiting items of its channel and team (1 = next). */
-export async function placeInQueue(unit: Unit, itemId: number): Promise<number | undefined> {
+export async function placeInQueue(
+  unit: { readonly db: Kysely<Database> },
+  itemId: number,
+): Promise<number | undefined> {
   const item = await unit.db
     .selectFrom('work_items')
     .select(['channel', 'team_id', 'created_at', 'status', 'id'])

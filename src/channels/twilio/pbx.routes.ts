@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Context } from '../../platform/context.ts';
-import { Unauthenticated } from '../../platform/errors.ts';
+import { NotFound, Unauthenticated } from '../../platform/errors.ts';
 import { Strict, StringEnum } from '../../platform/http/schemas.ts';
 import {
   refuseBadText,
@@ -83,8 +83,6 @@ async function signedBy(
   header: string | undefined,
   rawBody: Buffer,
 ): Promise<AdapterAccount> {
-  if (!header)
-    throw new Unauthenticated(`the ${signatureHeaderName} header is missing`, 'signature-invalid');
   const rows = await ctx.store.db
     .selectFrom('channel_accounts')
     .select('id')
@@ -93,11 +91,16 @@ async function signedBy(
     .where('enabled', '=', 1)
     .orderBy('id')
     .execute();
-  let why = 'no voice gateway account has a signing secret';
+  let why: string | undefined;
   for (const row of rows) {
     const account = await outbox.accounts.byId(ctx.store.db, row.id);
     const secret = account?.secrets.signingSecret;
     if (!account || !secret) continue;
+    if (!header)
+      throw new Unauthenticated(
+        `the ${signatureHeaderName} header is missing`,
+        'signature-invalid',
+      );
     const failed = verifySignature(
       secret,
       header,
@@ -108,6 +111,7 @@ async function signedBy(
     if (failed === null) return account;
     why = failed;
   }
+  if (why === undefined) throw new NotFound('voice gateway account with a signing secret');
   throw new Unauthenticated(`refused: ${why}`, 'signature-invalid');
 }
 

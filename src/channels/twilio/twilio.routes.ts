@@ -30,6 +30,7 @@ import {
   applyCallStatus,
   storeTranscription,
   voicePaths,
+  type VoiceAnswer,
   type VoiceOptions,
 } from './voice.ts';
 import { callByProviderId } from './calls.ts';
@@ -183,7 +184,7 @@ export function registerTwilioRoutes(
       answer: (
         options: VoiceOptions,
         params: Record<string, string | string[]>,
-      ) => Promise<string | void | boolean>,
+      ) => Promise<VoiceAnswer | void | boolean>,
     ) =>
       scope.post<{ Body: Buffer; Querystring: TwilioQuery }>(
         path,
@@ -192,12 +193,17 @@ export function registerTwilioRoutes(
           const { account, params } = await verified(request, 'voice', voiceNumber);
           const base = publicBaseOf(ctx.config.publicUrl, request);
           const region = regionOf(account, ctx.config.defaultPhoneRegion);
-          const body = await ctx.writer.run((unit) =>
+          const answered = await ctx.writer.run((unit) =>
             answer(
               { unit, account, base, defaultRegion: region, dialect: ctx.store.dialect },
               params,
             ),
           );
+          // A hold message is finished after the commit, on the read connection (see VoiceAnswer).
+          const body =
+            typeof answered === 'function'
+              ? await answered(ctx.store.db, ctx.clock.now())
+              : answered;
           if (typeof body === 'string') return sendTwiml(reply, body);
           return reply.code(204).send();
         },

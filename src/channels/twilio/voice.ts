@@ -15,7 +15,8 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import { DateTime } from 'luxon';
 import type { Unit } from '../../platform/db/writer.ts';
-import type { CallRow } from '../../platform/db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { CallRow, Database } from '../../platform/db/schema.ts';
 import type { Actor } from '../../platform/events/event.ts';
 import type { StorageDialect } from '../../platform/db/dialects/storage-dialect.ts';
 import type { AdapterAccount, InboundContact } from '../adapter.ts';
@@ -215,33 +216,42 @@ function dialTo(response: VoiceResponse, base: string, line: string, callerId: s
   else dial.number(line);
 }
 
+/**
+ * A TwiML answer, or one finished after the unit commits: the hold message's place and estimate are
+ * read on the read connection then (they see the call just queued), so the writer is not held by
+ * reads while other calls wait for it.
+ */
+export type VoiceAnswer = string | ((read: Kysely<Database>, now: number) => Promise<string>);
+
 /** The hold message: place, estimate, the callback offer, then a pause and the loop back. */
-async function holdMessage(
-  unit: Unit,
+function holdMessage(
   response: VoiceResponse,
   base: string,
   itemId: number,
   teamId: number | null,
   channel: string,
-): Promise<void> {
-  const position = (await placeInQueue(unit, itemId)) ?? 1;
-  const estimate = await callerEstimate(unit.db, unit.now, {
-    channel: channel === 'voice' ? 'voice' : 'chat',
-    teamId,
-    position,
-  });
-  response.say(`You are ${ordinal(position)}. ${spokenWait(estimate.estimatedWaitMs)}`);
-  if (channel === 'voice' || channel === 'chat') {
-    const gather = response.gather({
-      numDigits: 1,
-      action: `${base}${voicePaths.menu}`,
-      method: 'POST',
-      timeout: 5,
+): VoiceAnswer {
+  return async (db, now) => {
+    const position = (await placeInQueue({ db }, itemId)) ?? 1;
+    const estimate = await callerEstimate(db, now, {
+      channel: channel === 'voice' ? 'voice' : 'chat',
+      teamId,
+      position,
     });
-    gather.say('Press 1 and we will call you back, keeping your place in the queue.');
-  }
-  response.pause({ length: holdSeconds });
-  response.redirect({ method: 'POST' }, `${base}${voicePaths.wait}`);
+    response.say(`You are ${ordinal(position)}. ${spokenWait(estimate.estimatedWaitMs)}`);
+    if (channel === 'voice' || channel === 'chat') {
+      const gather = response.gather({
+        numDigits: 1,
+        action: `${base}${voicePaths.menu}`,
+        method: 'POST',
+        timeout: 5,
+      });
+      gather.say('Press 1 and we will call you back, keeping your place in the queue.');
+    }
+    response.pause({ length: holdSeconds });
+    response.redirect({ method: 'POST' }, `${base}${voicePaths.wait}`);
+    return response.toString();
+  };
 }
 
 function closedMessage(response: VoiceResponse, base: string, opening: string | undefined): void {
@@ -267,7 +277,10 @@ function closedMessage(response: VoiceResponse, base: string, opening: string | 
 }
 
 /** The incoming call: stored, identified, and answered with the path it takes. */
-export async function answerIncomingCall(options: VoiceOptions, params: Params): Promise<string> {
+export async function answerIncomingCall(
+  options: VoiceOptions,
+  params: Params,
+): Promise<VoiceAnswer> {
   const { unit, account, base } = options;
   const callSid = one(params, 'CallSid');
   const actor = actorOf(account);
@@ -360,11 +373,9 @@ export async function answerIncomingCall(options: VoiceOptions, params: Params):
     }
   }
   await linkCall(unit, call.id, { outcome: 'queued' });
-  if (item) await holdMessage(unit, response, base, item.id, item.team_id, item.channel);
-  else {
-    response.say('An advisor will call you back. Goodbye.');
-    response.hangup();
-  }
+  if (item) return holdMessage(response, base, item.id, item.team_id, item.channel);
+  response.say('An advisor will call you back. Goodbye.');
+  response.hangup();
   return response.toString();
 }
 
@@ -397,7 +408,7 @@ function goodbye(response: VoiceResponse, text: string): string {
 }
 
 /** The hold loop: the place again, or put through once an advisor with a line took the call. */
-export async function answerWait(options: VoiceOptions, params: Params): Promise<string> {
+export async function answerWait(options: VoiceOptions, params: Params): Promise<VoiceAnswer> {
   const { unit, base, account } = options;
   const response = new VoiceResponse();
   const found = await callContext(unit, params);
@@ -414,14 +425,13 @@ export async function answerWait(options: VoiceOptions, params: Params): Promise
   }
   if (item.status === 'waiting' || item.status === 'offered' || item.status === 'assigned') {
     if (item.kind === 'callback') return goodbye(response, 'We will call you back. Goodbye.');
-    await holdMessage(unit, response, base, item.id, item.team_id, item.channel);
-    return response.toString();
+    return holdMessage(response, base, item.id, item.team_id, item.channel);
   }
   return goodbye(response, 'Thank you for calling. Goodbye.');
 }
 
 /** The caller pressed a key: 1 is a callback that keeps their place; anything else goes back on hold. */
-export async function answerMenu(options: VoiceOptions, params: Params): Promise<string> {
+export async function answerMenu(options: VoiceOptions, params: Params): Promise<VoiceAnswer> {
   const { unit } = options;
   const response = new VoiceResponse();
   const found = await callContext(unit, params);
@@ -440,7 +450,7 @@ export async function answerMenu(options: VoiceOptions, params: Params): Promise
 }
 
 /** The put-through advisor did not pick up (busy, no answer): back to the queue, keeping the place. */
-export async function answerDialed(options: VoiceOptions, params: Params): Promise<string> {
+export async function answerDialed(options: VoiceOptions, params: Params): Promise<VoiceAnswer> {
   const { unit } = options;
   const response = new VoiceResponse();
   const found = await callContext(unit, params);
@@ -456,18 +466,21 @@ export async function answerDialed(options: VoiceOptions, params: Params): Promi
   return answerWaitInto(options, params, response);
 }
 
-async function answerWaitInto(options: VoiceOptions, params: Params, response: VoiceResponse) {
+async function answerWaitInto(
+  options: VoiceOptions,
+  params: Params,
+  response: VoiceResponse,
+): Promise<VoiceAnswer> {
   const found = await callContext(options.unit, params);
   if (found?.item?.status === 'waiting')
-    await holdMessage(
-      options.unit,
+    return holdMessage(
       response,
       options.base,
       found.item.id,
       found.item.team_id,
       found.item.channel,
     );
-  else response.hangup();
+  response.hangup();
   return response.toString();
 }
 
