@@ -8,6 +8,8 @@ import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { scopeOf } from './work-items.ts';
+import { deadlineFor } from './policy.ts';
+import { DEFAULT_ROUTING_OPTIONS, type ServiceLevelPolicies } from './types.ts';
 
 /** The waiting item becomes the advisor's (assigned, accepted now); false when it has moved on. */
 export async function putThrough(
@@ -114,4 +116,44 @@ export async function placeInQueue(
       : ahead.where('team_id', '=', item.team_id);
   const row = await ahead.executeTakeFirstOrThrow();
   return Number(row.n) + 1;
+}
+
+/**
+ * The customer calls while their case waits as a written message: the waiting item becomes the call
+ * (kind `call`, channel `voice`), keeping its arrival time (they have waited since they wrote) and
+ * the earlier of its deadline and the voice one. False when it is not waiting (someone has it).
+ */
+export async function becomeCall(
+  unit: Unit,
+  itemId: number,
+  actor: Actor,
+  serviceLevels: ServiceLevelPolicies = DEFAULT_ROUTING_OPTIONS.serviceLevels,
+): Promise<boolean> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .executeTakeFirst();
+  if (!item || item.status !== 'waiting') return false;
+  if (item.channel === 'voice') return true;
+  const deadline = Math.min(
+    item.deadline_at,
+    deadlineFor({ createdAt: unit.now }, serviceLevels.voice),
+  );
+  const result = await unit.db
+    .updateTable('work_items')
+    .set({ kind: 'call', channel: 'voice', deadline_at: deadline, updated_at: unit.now })
+    .where('id', '=', itemId)
+    .where('status', '=', 'waiting')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await unit.record({
+    type: 'work-item.became-call',
+    actor,
+    entity: { type: 'work_item', id: itemId },
+    scope: scopeOf(item),
+    before: { kind: item.kind, channel: item.channel },
+    after: { kind: 'call', channel: 'voice' },
+  });
+  return true;
 }

@@ -634,6 +634,70 @@ for (const database of await testDatabases()) {
         assert.equal(unsigned.statusCode, 401);
       });
 
+      test('a send whose answer was lost (started, no sid) adopts the message Twilio took instead of texting twice', async () => {
+        const adapter = createTwilioAdapter({
+          db: h.ctx.store.db,
+          writer: h.ctx.writer,
+          now: () => h.clock.now(),
+          publicUrl,
+        });
+        const key = `send:lost-${Date.now()}`;
+        // The first try reached Twilio, then the node died before reading the answer.
+        await h.ctx.writer.run((unit) =>
+          unit.db
+            .insertInto('twilio_sends')
+            .values({
+              key: `${accountSid}|${rest.url}|${key}`,
+              interaction_id: 1,
+              sid: null,
+              started_at: h.clock.now(),
+            })
+            .execute(),
+        );
+        rest.answers.push({
+          status: 200,
+          body: JSON.stringify({
+            messages: [
+              {
+                sid: 'SMother',
+                body: 'Something else',
+                date_created: new Date(h.clock.now()).toUTCString(),
+              },
+              {
+                sid: 'SMtaken',
+                body: 'Your refund is on its way.',
+                date_created: new Date(h.clock.now()).toUTCString(),
+              },
+            ],
+          }),
+        });
+        const before = rest.requests.length;
+        const receipt = await adapter.send(
+          {
+            interactionId: 1,
+            conversationId: 1,
+            channel: 'sms',
+            kind: 'sms',
+            to: '+33611000099',
+            subject: '',
+            text: 'Your refund is on its way.',
+            html: null,
+            attachments: [],
+            threadId: null,
+            idempotencyKey: key,
+          },
+          smsAccount,
+        );
+        assert.equal(receipt.providerId, 'SMtaken');
+        const asked = rest.requests.slice(before);
+        assert.equal(asked.length, 1, 'one lookup, no second POST');
+        assert.equal(asked[0]!.method, 'GET');
+        const query = new URL(asked[0]!.path, rest.url).searchParams;
+        assert.equal(query.get('To'), '+33611000099');
+        assert.equal(query.get('From'), smsNumber);
+        assert.equal(query.get('DateSent>'), new Date(h.clock.now()).toISOString().slice(0, 10));
+      });
+
       test('Twilio’s 21610 (the customer texted STOP to Twilio) fails the reply for good and turns SMS consent off', async () => {
         const received = answerOf(await text({ from: '+33611000011', body: 'Hello' }));
         const customerId = await customerOf(received.interactionId!);
@@ -1001,6 +1065,33 @@ for (const database of await testDatabases()) {
         const item = await itemOf(callSid);
         assert.equal(item.kind, 'callback', 'a voicemail is a callback that keeps its place');
         assert.equal((await callRow(callSid)).recording_url !== null, true);
+      });
+
+      test('a customer who calls while their text waits: the waiting text becomes the call and keeps its place', async () => {
+        const texted = answerOf(await text({ from: '+33622000009', body: 'Please call me' }));
+        const conversationId = Number(
+          (
+            await h.ctx.store.db
+              .selectFrom('interactions')
+              .select('conversation_id')
+              .where('id', '=', texted.interactionId!)
+              .executeTakeFirstOrThrow()
+          ).conversation_id,
+        );
+        const waiting = await h.ctx.store.db
+          .selectFrom('work_items')
+          .selectAll()
+          .where('conversation_id', '=', conversationId)
+          .executeTakeFirstOrThrow();
+        assert.equal(waiting.channel, 'sms');
+        h.clock.advance(60_000);
+        const { twiml, callSid } = await call('+33622000009');
+        assert.deepEqual(names(twiml), ['Say', 'Say', 'Gather', 'Pause', 'Redirect']);
+        const item = await itemOf(callSid);
+        assert.equal(item.id, waiting.id);
+        assert.equal(item.kind, 'call');
+        assert.equal(item.channel, 'voice');
+        assert.equal(item.created_at, waiting.created_at, 'waiting since they wrote');
       });
 
       test('status callbacks only move a call forward: replayed, reordered and duplicated ones change nothing', async () => {

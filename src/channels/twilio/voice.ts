@@ -22,7 +22,7 @@ import type { StorageDialect } from '../../platform/db/dialects/storage-dialect.
 import type { AdapterAccount, InboundContact } from '../adapter.ts';
 import { receiveContact } from '../../contacts/contacts.ts';
 import { requestCallback } from '../../routing/callbacks.ts';
-import { notPickedUp, placeInQueue, putThrough } from '../../routing/direct-calls.ts';
+import { becomeCall, notPickedUp, placeInQueue, putThrough } from '../../routing/direct-calls.ts';
 import { callerEstimate } from '../../routing/caller-estimate.ts';
 import { loadAdvisors } from '../../routing/advisor-load.ts';
 import { live } from '../../routing/work-items.ts';
@@ -320,7 +320,12 @@ export async function answerIncomingCall(
     response.hangup();
     return response.toString();
   }
-  const item = await liveItemOf(unit, received.conversationId);
+  let item = await liveItemOf(unit, received.conversationId);
+  // Their case already waits as a message: the call takes its place (see becomeCall).
+  if (item?.status === 'waiting' && item.channel !== 'voice') {
+    await becomeCall(unit, item.id, actor);
+    item = await liveItemOf(unit, received.conversationId);
+  }
   await linkCall(unit, call.id, {
     customer_id: received.customerId,
     conversation_id: received.conversationId,
