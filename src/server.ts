@@ -38,6 +38,7 @@ import { registerImapRoutes } from './channels/email/imap.routes.ts';
 import { createTwilioAdapter } from './channels/twilio/twilio-adapter.ts';
 import { registerTwilioRoutes } from './channels/twilio/twilio.routes.ts';
 import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
+import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 
 /**
@@ -198,6 +199,7 @@ export async function buildServer(
   registerWebhookRoutes(app, ctx);
   registerTwilioRoutes(app, ctx, outbox, outbox.adapters.get('twilio')!);
   registerPbxRoutes(app, ctx, outbox);
+  registerAdvisorLineRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   return app;
 }

@@ -217,6 +217,11 @@ const table: Record<string, Rule> = {
   'POST /webhooks/twilio/voice/recording': { allow: 'public' },
   'POST /webhooks/twilio/voice/transcription': { allow: 'public' },
   'POST /webhooks/calls': { allow: 'public' },
+  'PUT /api/advisors/:id/line': {
+    allow: staff,
+    record: 'advisorId',
+    body: () => ({ address: '+33612000099' }),
+  },
   'POST /api/interactions/inbound': {
     allow: ['integration', 'admin'],
     body: (_r, n) => ({

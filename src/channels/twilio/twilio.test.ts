@@ -954,6 +954,39 @@ for (const database of await testDatabases()) {
         );
       });
 
+      test('an advisor sets their own line (a number or a SIP address); only an admin sets another’s', async () => {
+        const me = h.fixture.people.techAdvisor;
+        const cookie = await h.signIn(me.email);
+        const put = (id: number, address: string | null, as = cookie) =>
+          h.app.inject({
+            method: 'PUT',
+            url: `/api/advisors/${id}/line`,
+            headers: { cookie: as },
+            payload: { address },
+          });
+        const own = await put(me.id, '06 12 00 00 42');
+        assert.equal(own.statusCode, 200, own.body);
+        assert.deepEqual(json(own), { advisorId: me.id, address: '+33612000042' });
+        assert.equal((await put(me.id, 'sip:tech@pbx.example.com')).statusCode, 200);
+        assert.equal((await put(me.id, 'sip:not a sip')).statusCode, 422);
+        assert.equal((await put(h.fixture.people.supervisor.id, '+33612000043')).statusCode, 404);
+        const admin = await h.signIn(h.fixture.people.admin.email);
+        assert.equal(
+          (await put(h.fixture.people.supervisor.id, '+33612000043', admin)).statusCode,
+          200,
+        );
+        assert.equal((await put(me.id, null)).statusCode, 200);
+        const lines = await h.ctx.store.db
+          .selectFrom('advisor_lines')
+          .select(['advisor_id', 'address'])
+          .where('advisor_id', 'in', [me.id, h.fixture.people.supervisor.id])
+          .execute();
+        assert.deepEqual(
+          lines.map((l) => [Number(l.advisor_id), l.address]),
+          [[h.fixture.people.supervisor.id, '+33612000043']],
+        );
+      });
+
       test('the owner, free, is rung straight away; not picked up, the caller goes back to the queue', async () => {
         const me = h.fixture.people.advisor.id;
         await h.ctx.writer.run(async (unit) => {
