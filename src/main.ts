@@ -16,6 +16,7 @@ import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
+import { callbackCallJobs } from './channels/twilio/callback-calls.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -171,7 +172,18 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
   const sends = sendJobs(ctx.writer, outbox);
   const webhooks = webhookJobs(ctx);
-  const handlers: Record<string, JobHandler> = { ...sends.handlers, ...webhooks.handlers };
+  const calls = callbackCallJobs({
+    db: ctx.store.db,
+    writer: ctx.writer,
+    accounts: outbox.accounts,
+    publicUrl: ctx.config.publicUrl,
+    now: () => ctx.clock.now(),
+  });
+  const handlers: Record<string, JobHandler> = {
+    ...sends.handlers,
+    ...webhooks.handlers,
+    ...calls,
+  };
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
   const callSweeper = startCallSweeper(ctx);

@@ -39,6 +39,7 @@ import { createTwilioAdapter } from './channels/twilio/twilio-adapter.ts';
 import { registerTwilioRoutes } from './channels/twilio/twilio.routes.ts';
 import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
 import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.routes.ts';
+import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 
 /**
@@ -200,6 +201,7 @@ export async function buildServer(
   registerTwilioRoutes(app, ctx, outbox, outbox.adapters.get('twilio')!);
   registerPbxRoutes(app, ctx, outbox);
   registerAdvisorLineRoutes(app, ctx);
+  registerCallbackCallRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   return app;
 }

@@ -217,6 +217,8 @@ const table: Record<string, Rule> = {
   'POST /webhooks/twilio/voice/recording': { allow: 'public' },
   'POST /webhooks/twilio/voice/transcription': { allow: 'public' },
   'POST /webhooks/calls': { allow: 'public' },
+  'POST /webhooks/twilio/voice/connect': { allow: 'public' },
+  'POST /api/callbacks/:id/call': { allow: staff, record: 'workItemId' },
   'PUT /api/advisors/:id/line': {
     allow: staff,
     record: 'advisorId',

@@ -34,10 +34,15 @@ import {
   type VoiceOptions,
 } from './voice.ts';
 import { callByProviderId } from './calls.ts';
+import { answerConnect, connectPath } from './callback-calls.ts';
 
-/** Twilio signs JSON webhooks through a `bodySHA256` query parameter; nothing else may be in the query. */
+/**
+ * Twilio signs JSON webhooks through a `bodySHA256` query parameter; a callback call's connect URL
+ * names its callback (`item`); nothing else may be in the query.
+ */
 const TwilioQuery = Strict({
   bodySHA256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  item: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 type TwilioQuery = Static<typeof TwilioQuery>;
 
@@ -222,6 +227,26 @@ export function registerTwilioRoutes(
     );
     voiceRoute(voicePaths.recording, 'Twilio: a voicemail recorded (TwiML)', answerRecording);
     voiceRoute(voicePaths.transcription, 'Twilio: a voicemail’s transcription', storeTranscription);
+    scope.post<{ Body: Buffer; Querystring: TwilioQuery }>(
+      connectPath,
+      {
+        schema: schema('Twilio: the customer picked up a callback call (TwiML; ?item=<callback>)'),
+        config,
+      },
+      async (request, reply) => {
+        const { account, params } = await verified(request, 'voice', voiceNumber);
+        const base = publicBaseOf(ctx.config.publicUrl, request);
+        const region = regionOf(account, ctx.config.defaultPhoneRegion);
+        const body = await ctx.writer.run((unit) =>
+          answerConnect(
+            { unit, account, base, defaultRegion: region, dialect: ctx.store.dialect },
+            params,
+            request.query.item,
+          ),
+        );
+        return sendTwiml(reply, body);
+      },
+    );
     voiceRoute(
       voicePaths.status,
       'Twilio: a call’s status callback (ringing … completed)',

@@ -26,6 +26,7 @@ import { createTwilioAdapter, verifyTwilio } from './twilio-adapter.ts';
 import { twilioSignature, publicUrlOf } from './twilio-signature.ts';
 import { checkTwilioAccounts } from './twilio-accounts.ts';
 import { sweepCalls } from './calls.ts';
+import { callbackCallJobs, callJobType } from './callback-calls.ts';
 import type { Interaction } from '../../api-types/conversations.ts';
 
 const token = 'test-auth-token-0123456789abcdef';
@@ -1037,6 +1038,98 @@ for (const database of await testDatabases()) {
         assert.equal(again.status, 'waiting');
         assert.equal(again.created_at, item.created_at);
         await h.ctx.writer.run((unit) => setPresence(unit, me, 'offline', systemActor));
+      });
+
+      test('an advisor calls a callback back through Twilio’s Calls API; a person is put through, a machine never', async () => {
+        const { callSid } = await call('+33622000010');
+        await callback('/webhooks/twilio/voice/menu', callSid, { Digits: '1' });
+        const item = await itemOf(callSid);
+        assert.equal(item.kind, 'callback');
+        // The advisor has a line (set in the test before).
+        const asked = await h.app.inject({
+          method: 'POST',
+          url: `/api/callbacks/${item.id}/call`,
+          headers: { cookie: advisor },
+        });
+        assert.equal(asked.statusCode, 202, asked.body);
+        const again = await h.app.inject({
+          method: 'POST',
+          url: `/api/callbacks/${item.id}/call`,
+          headers: { cookie: advisor },
+        });
+        assert.equal(again.statusCode, 409, 'one call at a time');
+        const job = await h.ctx.store.db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('id', '=', json<{ jobId: number }>(asked).jobId)
+          .executeTakeFirstOrThrow();
+        const handler = callbackCallJobs({
+          db: h.ctx.store.db,
+          writer: h.ctx.writer,
+          accounts: storedAccounts(createSecretBox(h.ctx.config.secretKey)),
+          publicUrl,
+          now: () => h.clock.now(),
+        })[callJobType]!;
+        const run = () =>
+          handler({
+            id: job.id,
+            type: job.type,
+            payload: JSON.parse(job.payload),
+            attempt: 1,
+            key: job.key,
+          });
+        const outbound = sid('CA');
+        rest.answers.push({
+          status: 201,
+          body: JSON.stringify({ sid: outbound, status: 'queued' }),
+        });
+        const before = rest.requests.length;
+        await run();
+        await run();
+        const posted = rest.requests.slice(before);
+        assert.equal(posted.length, 1, 'a rerun of the job does not ring the customer twice');
+        assert.equal(posted[0]!.path, `/2010-04-01/Accounts/${accountSid}/Calls.json`);
+        const form = posted[0]!.form;
+        assert.equal(form.get('To'), '+33622000010');
+        assert.equal(form.get('From'), voiceNumber);
+        assert.equal(form.get('Url'), `${publicUrl}/webhooks/twilio/voice/connect?item=${item.id}`);
+        assert.equal(form.get('StatusCallback'), `${publicUrl}/webhooks/twilio/voice/status`);
+        assert.deepEqual(form.getAll('StatusCallbackEvent'), [
+          'initiated',
+          'ringing',
+          'answered',
+          'completed',
+        ]);
+        assert.equal(form.get('MachineDetection'), 'Enable');
+        const placed = await callRow(outbound);
+        assert.equal(placed.direction, 'outbound');
+        assert.equal(Number(placed.work_item_id), item.id);
+        assert.equal(Number(placed.advisor_id), h.fixture.people.advisor.id);
+
+        const connect = (answeredBy: string) =>
+          twilio(`/webhooks/twilio/voice/connect?item=${item.id}`, {
+            CallSid: outbound,
+            AccountSid: accountSid,
+            From: voiceNumber,
+            To: '+33622000010',
+            Direction: 'outbound-api',
+            CallStatus: 'in-progress',
+            AnsweredBy: answeredBy,
+          });
+        const person = readTwiml((await connect('human')).body);
+        assert.deepEqual(names(person), ['Say', 'Dial']);
+        assert.match(
+          person.children[0]!.text,
+          /returning your call\. Putting you through to Advisor\./,
+        );
+        assert.equal(person.children[1]!.attributes.callerId, voiceNumber);
+        assert.deepEqual(
+          person.children[1]!.children.map((c) => [c.name, c.text]),
+          [['Number', '+33612000001']],
+        );
+        const machine = readTwiml((await connect('machine_start')).body);
+        assert.deepEqual(names(machine), ['Say', 'Hangup'], 'no advisor is bridged to a machine');
+        assert.equal((await callRow(outbound)).outcome, 'machine');
       });
 
       test('out of hours: said so with the next opening, a callback or a voicemail, which lands on the timeline with its transcription', async () => {
