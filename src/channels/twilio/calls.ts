@@ -224,14 +224,20 @@ export async function sweepCalls(
     .selectFrom('calls')
     .selectAll()
     .where('ended_at', 'is', null)
-    .where('updated_at', '<', unit.now - Math.min(options.ringingMs, options.openMs))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('state', '=', 'in-progress'), eb('updated_at', '<', unit.now - options.openMs)]),
+        eb.and([
+          eb('state', '!=', 'in-progress'),
+          eb('updated_at', '<', unit.now - options.ringingMs),
+        ]),
+      ]),
+    )
     .orderBy('updated_at')
     .limit(500)
     .execute();
   let closed = 0;
   for (const call of stale) {
-    const limit = call.state === 'in-progress' ? options.openMs : options.ringingMs;
-    if (call.updated_at >= unit.now - limit) continue;
     const answered = call.state === 'in-progress';
     const moved = await moveCall(
       unit,

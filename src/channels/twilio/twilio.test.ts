@@ -22,6 +22,7 @@ import { systemActor } from '../../platform/events/event.ts';
 import { signatureHeader } from '../../platform/net/signature.ts';
 import { setCapacity, setPresence } from '../../routing/presence.ts';
 import { buildServer } from '../../server.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { createTwilioAdapter, verifyTwilio } from './twilio-adapter.ts';
 import { twilioSignature, publicUrlOf } from './twilio-signature.ts';
 import { checkTwilioAccounts } from './twilio-accounts.ts';
@@ -438,6 +439,20 @@ for (const database of await testDatabases()) {
           }),
           'https://care.example.com/rapport/webhooks/twilio/voice?x=1',
         );
+      });
+
+      test('RAPPORT_PUBLIC_URL is a base URL: a trailing slash is dropped, anything else refused by name', () => {
+        assert.equal(
+          loadConfig({ RAPPORT_PUBLIC_URL: 'https://care.example.com/' }).publicUrl,
+          'https://care.example.com',
+        );
+        assert.equal(
+          loadConfig({ RAPPORT_PUBLIC_URL: 'https://example.com/rapport' }).publicUrl,
+          'https://example.com/rapport',
+        );
+        assert.equal(loadConfig({}).publicUrl, undefined);
+        for (const bad of ['care.example.com', 'ftp://x.example.com', 'https://x.example.com/?a=1'])
+          assert.throws(() => loadConfig({ RAPPORT_PUBLIC_URL: bad }), /RAPPORT_PUBLIC_URL/);
       });
 
       test('a JSON webhook is checked with bodySHA256: the URL signed, the body matching its hash', () => {
