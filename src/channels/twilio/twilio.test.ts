@@ -1055,6 +1055,42 @@ for (const database of await testDatabases()) {
         await h.ctx.writer.run((unit) => setPresence(unit, me, 'offline', systemActor));
       });
 
+      test('the hold loop says the place again, and dials the advisor who took the call', async () => {
+        const { callSid } = await call('+33622000011');
+        const hold = readTwiml((await callback('/webhooks/twilio/voice/wait', callSid, {})).body);
+        expectHold(hold, 0, /^You are /);
+        const item = await itemOf(callSid);
+        await h.ctx.writer.run((unit) =>
+          unit.db
+            .updateTable('work_items')
+            .set({
+              status: 'offered',
+              advisor_id: h.fixture.people.advisor.id,
+              offered_at: unit.now,
+            })
+            .where('id', '=', item.id)
+            .execute(),
+        );
+        const offered = readTwiml(
+          (await callback('/webhooks/twilio/voice/wait', callSid, {})).body,
+        );
+        assert.deepEqual(names(offered), ['Say', 'Pause', 'Redirect']);
+        assert.match(offered.children[0]!.text, /about to take your call/);
+        await h.ctx.writer.run((unit) =>
+          unit.db
+            .updateTable('work_items')
+            .set({ status: 'assigned', accepted_at: unit.now })
+            .where('id', '=', item.id)
+            .execute(),
+        );
+        const through = readTwiml(
+          (await callback('/webhooks/twilio/voice/wait', callSid, {})).body,
+        );
+        assert.deepEqual(names(through), ['Say', 'Dial']);
+        assert.equal(through.children[1]!.children[0]!.text, '+33612000001');
+        assert.equal((await callRow(callSid)).outcome, 'dialed');
+      });
+
       test('an advisor calls a callback back through Twilio’s Calls API; a person is put through, a machine never', async () => {
         const { callSid } = await call('+33622000010');
         await callback('/webhooks/twilio/voice/menu', callSid, { Digits: '1' });

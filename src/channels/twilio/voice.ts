@@ -430,7 +430,13 @@ export async function answerWait(options: VoiceOptions, params: Params): Promise
   }
   if (item.status === 'waiting' || item.status === 'offered' || item.status === 'assigned') {
     if (item.kind === 'callback') return goodbye(response, 'We will call you back. Goodbye.');
-    return holdMessage(response, base, item.id, item.team_id, item.channel);
+    if (item.status === 'waiting')
+      return holdMessage(response, base, item.id, item.team_id, item.channel);
+    // Offered to an advisor (or theirs, without a line to ring): no place to tell, no callback to offer.
+    response.say('An advisor is about to take your call. Please stay on the line.');
+    response.pause({ length: 10 });
+    response.redirect({ method: 'POST' }, `${base}${voicePaths.wait}`);
+    return response.toString();
   }
   return goodbye(response, 'Thank you for calling. Goodbye.');
 }
