@@ -14,6 +14,9 @@ import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
+import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
+import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
+import { callbackCallJobs } from './channels/twilio/callback-calls.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -140,6 +143,13 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
       })
     : undefined;
   const outbox = createOutbox(ctx);
+  // A Twilio account without its auth token could not check a single request: refuse to start.
+  const twilio = await checkTwilioAccounts(ctx.store.db);
+  if (twilio.idle.length > 0)
+    ctx.logger.warn(
+      { accounts: twilio.idle },
+      'demo Twilio accounts without an auth token refuse every webhook: set RAPPORT_DEMO_TWILIO_AUTH_TOKEN to try them',
+    );
   const app = await buildServer(ctx, outbox);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stopDispatcher = startDispatcher(ctx);
@@ -162,9 +172,21 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   // Each area that queues work adds its handler here (channel sends, outbound webhooks, reminders).
   const sends = sendJobs(ctx.writer, outbox);
   const webhooks = webhookJobs(ctx);
-  const handlers: Record<string, JobHandler> = { ...sends.handlers, ...webhooks.handlers };
+  const calls = callbackCallJobs({
+    db: ctx.store.db,
+    writer: ctx.writer,
+    accounts: outbox.accounts,
+    publicUrl: ctx.config.publicUrl,
+    now: () => ctx.clock.now(),
+  });
+  const handlers: Record<string, JobHandler> = {
+    ...sends.handlers,
+    ...webhooks.handlers,
+    ...calls,
+  };
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
+  const callSweeper = startCallSweeper(ctx);
   const workers = startJobWorkers({
     dialect: ctx.store.dialect,
     writer: ctx.writer,
@@ -208,6 +230,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await workers.stop();
     await sweeper.stop();
     idempotencyPurge.stop();
+    callSweeper.stop();
     await demoOutbox?.close();
     await closeContext(ctx);
     process.exit(0);

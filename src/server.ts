@@ -42,6 +42,12 @@ import { createChatHub } from './channels/chat/chat-hub.ts';
 import { registerChatRoutes } from './channels/chat/chat.routes.ts';
 import { registerChatExtrasRoutes } from './channels/chat/chat-extras.routes.ts';
 import { startWaitingUpdates, waitingFor } from './channels/chat/waiting.ts';
+import { createTwilioAdapter } from './channels/twilio/twilio-adapter.ts';
+import { registerTwilioRoutes } from './channels/twilio/twilio.routes.ts';
+import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
+import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.routes.ts';
+import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
+import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -148,6 +154,21 @@ export function createOutbox(
     gatewayAdapter(now),
     createEmailAdapter({ db: ctx.store.db, now }),
     createChatAdapter(ctx),
+    createTwilioAdapter({
+      db: ctx.store.db,
+      writer: ctx.writer,
+      now,
+      publicUrl: ctx.config.publicUrl,
+      // Twilio's 21610: the customer texted STOP to Twilio itself; their SMS consent goes off here too.
+      onUnsubscribed: async (phone) => {
+        await ctx.writer.run((unit) =>
+          setSmsConsentByPhone(unit, phone, false, ctx.config.defaultPhoneRegion, {
+            type: 'system',
+            id: null,
+          }),
+        );
+      },
+    }),
   ];
   return { adapters: new Map(adapters.map((a) => [a.provider, a])), accounts };
 }
@@ -188,6 +209,10 @@ export async function buildServer(
   registerImapRoutes(app, ctx);
   registerGatewayRoutes(app, ctx, outbox, outbox.adapters.get('webhook')!);
   registerWebhookRoutes(app, ctx);
+  registerTwilioRoutes(app, ctx, outbox, outbox.adapters.get('twilio')!);
+  registerPbxRoutes(app, ctx, outbox);
+  registerAdvisorLineRoutes(app, ctx);
+  registerCallbackCallRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   const hub = createChatHub(ctx);
   registerChatRoutes(app, ctx, { hub, outbox });

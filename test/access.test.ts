@@ -228,6 +228,24 @@ const table: Record<string, Rule> = {
   },
   // The channel gateway signs its requests: the signature is the credential, not a session.
   'POST /webhooks/gateway/:accountId': { allow: 'public', visit: '/webhooks/gateway/1' },
+  // Twilio signs its requests (X-Twilio-Signature); a PBX signs its call events like the gateway.
+  'POST /webhooks/twilio/sms': { allow: 'public' },
+  'POST /webhooks/twilio/sms/status': { allow: 'public' },
+  'POST /webhooks/twilio/voice': { allow: 'public' },
+  'POST /webhooks/twilio/voice/status': { allow: 'public' },
+  'POST /webhooks/twilio/voice/menu': { allow: 'public' },
+  'POST /webhooks/twilio/voice/wait': { allow: 'public' },
+  'POST /webhooks/twilio/voice/dialed': { allow: 'public' },
+  'POST /webhooks/twilio/voice/recording': { allow: 'public' },
+  'POST /webhooks/twilio/voice/transcription': { allow: 'public' },
+  'POST /webhooks/calls': { allow: 'public' },
+  'POST /webhooks/twilio/voice/connect': { allow: 'public' },
+  'POST /api/callbacks/:id/call': { allow: staff, record: 'workItemId' },
+  'PUT /api/advisors/:id/line': {
+    allow: staff,
+    record: 'advisorId',
+    body: () => ({ address: '+33612000099' }),
+  },
   'POST /api/interactions/inbound': {
     allow: ['integration', 'admin'],
     body: (_r, n) => ({

@@ -15,9 +15,16 @@ export function normaliseEmail(raw: string, field = 'email'): string {
   return value;
 }
 
-/** Turns a phone number into E.164, reading local numbers in the default region. */
+/**
+ * Turns a phone number into E.164, reading local numbers in the default region: "+49 30/1234-5",
+ * "0049 30 12345" and, in Germany, "030 12345" are one number. The international prefix "00" is read
+ * whatever the region (most of the world dials it; the US dials 011, where "0049…" would not parse).
+ */
 export function normalisePhone(raw: string, defaultRegion: string, field = 'phone'): string {
-  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion as CountryCode);
+  const value = raw.trim();
+  let parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
+  if ((!parsed || !parsed.isValid()) && /^00[1-9]/.test(value.replace(/[\s()./-]/g, '')))
+    parsed = parsePhoneNumberFromString(`+${value.replace(/[\s()./-]/g, '').slice(2)}`);
   if (!parsed || !parsed.isValid()) throw new Invalid(field, 'is not a valid phone number');
   return parsed.number;
 }

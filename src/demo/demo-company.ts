@@ -290,6 +290,9 @@ function phoneFor(random: () => number, region: 'FR' | 'US' | 'JP'): string | un
   return undefined;
 }
 
+/** The demo's Twilio AccountSid (not a real account: sends to api.twilio.com are refused with 401). */
+export const demoTwilioAccountSid = 'AC00000000000000000000000000000000';
+
 /** The demo company's channel accounts, each with the secrets the environment gives it (only when set). */
 function demoAccounts(
   ctx: Context,
@@ -335,7 +338,8 @@ function demoAccounts(
       displayName: 'Care line',
       address: '+14155550100',
       teamId: teams.centre,
-      settings: { baseUrl: 'https://api.twilio.com' },
+      // `demo`: without RAPPORT_DEMO_TWILIO_AUTH_TOKEN it refuses webhooks instead of stopping serve.
+      settings: { baseUrl: 'https://api.twilio.com', accountSid: demoTwilioAccountSid, demo: true },
       secrets: twilio,
     },
     sms: {
@@ -344,7 +348,8 @@ function demoAccounts(
       displayName: 'Care texts',
       address: '+14155550100',
       teamId: teams.centre,
-      settings: { baseUrl: 'https://api.twilio.com' },
+      // `demo`: without RAPPORT_DEMO_TWILIO_AUTH_TOKEN it refuses webhooks instead of stopping serve.
+      settings: { baseUrl: 'https://api.twilio.com', accountSid: demoTwilioAccountSid, demo: true },
       secrets: twilio,
     },
     chat: {

@@ -35,6 +35,12 @@ export interface Config {
    * changes and open the live socket: the address the desk is served under behind a proxy.
    */
   readonly allowedOrigins: readonly string[];
+  /**
+   * The address the world reaches this server at (RAPPORT_PUBLIC_URL, e.g. https://care.example.com):
+   * what providers sign their webhooks over and where their status callbacks point. Unset: the
+   * request's own scheme and host (X-Forwarded-Proto/Host only from `trustedProxies`).
+   */
+  readonly publicUrl: string | undefined;
   /** How long a job worker's claim holds before another worker may take the job (a dead node's work). */
   readonly jobLeaseMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
@@ -122,6 +128,21 @@ function originsSetting(env: Env, name: string): readonly string[] {
   return Object.freeze(origins.map((origin) => origin.toLowerCase()));
 }
 
+/** An http(s) base URL without query or fragment; a trailing slash is dropped. */
+function publicUrlSetting(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash)
+    throw new Invalid(name, `"${raw}" is not a base URL like https://care.example.com`);
+  return raw.replace(/\/+$/, '');
+}
+
 /**
  * `RAPPORT_SMTP_PORT=off` turns the SMTP server off. The TLS files come as a pair: one without the
  * other would silently serve mail unencrypted.
@@ -170,6 +191,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicRateLimitPerMinute: intSetting(env, 'RAPPORT_PUBLIC_RATE_LIMIT', 60),
     trustedProxies: proxiesSetting(env, 'RAPPORT_TRUSTED_PROXIES'),
     allowedOrigins: originsSetting(env, 'RAPPORT_ALLOWED_ORIGINS'),
+    publicUrl: publicUrlSetting(env, 'RAPPORT_PUBLIC_URL'),
     jobLeaseMs: leaseSetting(env),
     secretKey: env.RAPPORT_SECRET_KEY || undefined,
     demoSecrets: {

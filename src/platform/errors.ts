@@ -12,10 +12,12 @@ export const errorCatalogue = {
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   'visitor-token-invalid': { status: 401, title: 'The chat visitor token is not valid' },
   'identity-not-verified': { status: 401, title: 'The signed-in user could not be verified' },
+  'signature-invalid': { status: 401, title: 'The provider’s signature is missing or wrong' },
   forbidden: { status: 403, title: 'Forbidden' },
   'cross-site-request': { status: 403, title: 'The request comes from another site' },
   'origin-not-allowed': { status: 403, title: 'This site may not use this chat' },
   'not-found': { status: 404, title: 'Not found' },
+  'number-unknown': { status: 404, title: 'No channel account has this number' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-reused': {
     status: 409,

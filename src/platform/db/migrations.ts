@@ -17,6 +17,7 @@ import { emailMigration } from './migrations/0150-email.ts';
 import { imapMigration } from './migrations/0160-imap.ts';
 import { chatMigration } from './migrations/0170-chat.ts';
 import { chatRoutingMigration } from './migrations/0180-chat-routing.ts';
+import { callsMigration } from './migrations/0190-calls.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -36,6 +37,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0160-imap', imapMigration],
   ['0170-chat', chatMigration],
   ['0180-chat-routing', chatRoutingMigration],
+  ['0190-calls', callsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

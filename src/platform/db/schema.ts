@@ -34,6 +34,9 @@ export interface Database {
   chat_visitors: ChatVisitorsTable;
   chat_pages: ChatPagesTable;
   chat_keys: ChatKeysTable;
+  calls: CallsTable;
+  twilio_sends: TwilioSendsTable;
+  advisor_lines: AdvisorLinesTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -471,4 +474,45 @@ export interface ChatKeysTable {
   /** base64url of 32 random bytes. */
   key: string;
   created_at: number;
+}
+
+/** A phone call (Twilio or a PBX's call events) and the state it reached (0190-calls). */
+export interface CallsTable {
+  id: Generated<number>;
+  provider: string;
+  provider_call_id: string;
+  account_id: number | null;
+  direction: string;
+  from_number: string;
+  to_number: string;
+  customer_id: number | null;
+  conversation_id: number | null;
+  interaction_id: number | null;
+  work_item_id: number | null;
+  advisor_id: number | null;
+  state: string;
+  ended_by: string | null;
+  outcome: string | null;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  duration_seconds: number | null;
+  recording_url: string | null;
+  updated_at: number;
+}
+export type CallRow = Selectable<CallsTable>;
+
+/** An SMS send Twilio took (or that is on its way), by send key: a repeated job answers the sid. */
+export interface TwilioSendsTable {
+  key: string;
+  interaction_id: number;
+  sid: string | null;
+  started_at: number;
+}
+
+/** The phone number or SIP address an advisor's calls are put through to. */
+export interface AdvisorLinesTable {
+  advisor_id: number;
+  address: string;
+  updated_at: number;
 }
