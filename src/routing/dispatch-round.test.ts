@@ -379,7 +379,7 @@ for (const database of databases) {
       assert.equal((await liveItemOf(conversationId)).status, 'waiting');
     });
 
-    test('a reply or a resolve completes the item and frees the capacity for the next one', async () => {
+    test('a chat stays with its advisor after a reply; resolving completes the item and frees the capacity for the next one', async () => {
       const team = await newTeam();
       const member = await newAdvisor(team, 'available', { chat: 1 });
       const a = await inbound(team, 'complete-a@example.com');
@@ -403,6 +403,15 @@ for (const database of databases) {
         text: 'Here is your answer',
       });
       assert.equal(reply.statusCode, 201, reply.body);
+      assert.equal((await liveItemOf(a.conversationId)).status, 'assigned', 'the chat goes on');
+      await dispatch();
+      assert.equal((await liveItemOf(b.conversationId)).status, 'waiting', 'her chat slot is held');
+
+      h.clock.advance(SECOND);
+      const ended = await request('PATCH', `/api/conversations/${a.conversationId}`, {
+        status: 'resolved',
+      });
+      assert.equal(ended.statusCode, 200, ended.body);
       const done = (await itemsOf(a.conversationId))[0]!;
       assert.equal(done.status, 'done');
       assert.equal(done.completed_at, h.clock.now());

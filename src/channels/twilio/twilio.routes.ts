@@ -6,6 +6,7 @@
  * signature covers the bytes as sent; Twilio's form parameters are checked by hand in the adapter
  * (Twilio adds parameters over time: a closed schema would refuse its next release's requests).
  */
+import { refuseBadText } from '../../platform/http/text-guard.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
 import { Type, type Static } from '@sinclair/typebox';
@@ -91,6 +92,8 @@ export function registerTwilioRoutes(
         url: publicUrlOf(ctx.config.publicUrl, request),
       };
       await adapter.verify(inbound, account);
+      // Signed is not sane: a NUL or a lone surrogate in a field is refused before anything is stored.
+      refuseBadText('body', params);
       return { account, params, inbound };
     };
     const schema = (summary: string) => ({

@@ -492,6 +492,19 @@ for (const database of await testDatabases()) {
     });
 
     describe('SMS', () => {
+      test('a signed text holding a NUL is refused with 400 naming the field, and stores nothing', async () => {
+        const messageSid = sid('MM');
+        const refused = await text({ sid: messageSid, from: '+493012399', body: 'a\u0000b' });
+        assert.equal(refused.statusCode, 400, refused.body);
+        assert.match(refused.body, /Body/);
+        const stored = await h.ctx.store.db
+          .selectFrom('interactions')
+          .select('id')
+          .where('provider_id', '=', messageSid)
+          .execute();
+        assert.deepEqual(stored, []);
+      });
+
       test('a text reaches the customer known under any writing of their number, once per MessageSid, with its picture', async () => {
         const created = await h.app.inject({
           method: 'POST',
