@@ -121,7 +121,9 @@ export async function waitingPlaces(
   const byTeam = new Map<number | null, typeof waiting>();
   for (const item of waiting) {
     const team = item.team_id === null ? null : Number(item.team_id);
-    byTeam.set(team, [...(byTeam.get(team) ?? []), item]);
+    const items = byTeam.get(team);
+    if (items) items.push(item);
+    else byTeam.set(team, [item]);
   }
   for (const [team, items] of byTeam) {
     const { slotsOnShift, freeSlots } = slotsOf(advisors, channel, team);

@@ -46,29 +46,38 @@ export function waitingOf(
   };
 }
 
-/** Each case's `longWaitMs`, from the chat account its visitor wrote on. */
-async function longWaits(
-  db: Kysely<Database>,
-  conversationIds: readonly number[],
-): Promise<Map<number, number>> {
+/**
+ * Each untaken chat's `longWaitMs`, from the chat account its visitor wrote on: one read over the
+ * live chat items (never a list of every case's id), each account's settings parsed once.
+ */
+async function longWaits(db: Kysely<Database>): Promise<{
+  readonly fallback: number;
+  readonly byCase: ReadonlyMap<number, number>;
+}> {
   const fallback = (await loadPolicies(db)).chat.thresholdMs;
-  const limits = new Map<number, number>(conversationIds.map((id) => [id, fallback]));
-  if (conversationIds.length === 0) return limits;
   const rows = await db
-    .selectFrom('interactions')
+    .selectFrom('work_items')
+    .innerJoin('interactions', 'interactions.conversation_id', 'work_items.conversation_id')
     .innerJoin('channel_accounts', 'channel_accounts.id', 'interactions.account_id')
-    .select(['interactions.conversation_id', 'channel_accounts.settings'])
-    .where('interactions.conversation_id', 'in', [...conversationIds])
+    .select(['work_items.conversation_id', 'channel_accounts.id', 'channel_accounts.settings'])
+    .where('work_items.channel', '=', 'chat')
+    .where('work_items.status', 'in', ['waiting', 'offered'])
     .where('interactions.channel', '=', 'chat')
     .where('interactions.direction', '=', 'inbound')
     .orderBy('interactions.id')
     .execute();
-  for (const row of rows)
-    limits.set(
-      Number(row.conversation_id),
-      longWaitMsOf(JSON.parse(row.settings) as Record<string, unknown>, fallback),
-    );
-  return limits;
+  const ofAccount = new Map<number, number>();
+  const byCase = new Map<number, number>();
+  for (const row of rows) {
+    const accountId = Number(row.id);
+    let limit = ofAccount.get(accountId);
+    if (limit === undefined) {
+      limit = longWaitMsOf(JSON.parse(row.settings) as Record<string, unknown>, fallback);
+      ofAccount.set(accountId, limit);
+    }
+    byCase.set(Number(row.conversation_id), limit);
+  }
+  return { fallback, byCase };
 }
 
 /**
@@ -94,12 +103,15 @@ export async function chatWaitingAll(
       estimatedWaitMs: 0,
     })),
   ];
-  const limits = await longWaits(
-    db,
-    all.map((p) => p.conversationId),
-  );
+  const limits = await longWaits(db);
   return new Map(
-    all.map((p) => [p.conversationId, waitingOf(p, limits.get(p.conversationId)!)] as const),
+    all.map(
+      (p) =>
+        [
+          p.conversationId,
+          waitingOf(p, limits.byCase.get(p.conversationId) ?? limits.fallback),
+        ] as const,
+    ),
   );
 }
 
@@ -107,8 +119,16 @@ export async function chatWaitingAll(
 export function waitingFor(
   ctx: Pick<Context, 'store' | 'clock'>,
 ): (conversationId: number) => Promise<ChatWaiting | null> {
-  return async (conversationId) =>
-    (await chatWaitingAll(ctx.store.read, ctx.clock.now())).get(conversationId) ?? null;
+  // Hellos arriving together (a server restart reconnects every tab at once) share one read of
+  // the queue instead of each reading all of it.
+  let reading: Promise<Map<number, ChatWaiting>> | undefined;
+  const read = () => {
+    reading ??= chatWaitingAll(ctx.store.read, ctx.clock.now()).finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+  return async (conversationId) => (await read()).get(conversationId) ?? null;
 }
 
 /** Events after which places or estimates may have moved. */
@@ -124,44 +144,67 @@ function movesTheQueue(event: DomainEvent): boolean {
 /**
  * Pushes `waiting` frames to the visitors of every untaken chat whenever the queue changes (work
  * items queued, offered, taken, done; advisors coming and going), only where what they see changed.
- * Events arriving while a push runs are folded into one more run. Every node does this for its own
+ * Events arriving while a push runs, or within `minIntervalMs` of the last, are folded into one
+ * more run. Every node does this for its own
  * sockets (the events reach every node). Returns a stop function.
  */
 export function startWaitingUpdates(
   ctx: Pick<Context, 'store' | 'clock' | 'bus' | 'logger'>,
   hub: WaitingHub,
+  options: {
+    /**
+     * Runs start at least this far apart (ms): under a flood of queue events (thousands of chats
+     * arriving) the queue is read a few times a second, each run fresh, never once per event.
+     */
+    readonly minIntervalMs?: number;
+  } = {},
 ): () => void {
+  const minIntervalMs = options.minIntervalMs ?? 250;
   const shown = new Map<number, string>();
   let running = false;
   let again = false;
   let stopped = false;
+  let lastRun = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
   const run = async (): Promise<void> => {
     if (running) {
       again = true;
       return;
     }
+    const wait = lastRun + minIntervalMs - performance.now();
+    if (wait > 0) {
+      if (!timer) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          void run();
+        }, wait);
+        timer.unref();
+      }
+      return;
+    }
     running = true;
+    lastRun = performance.now();
+    again = false;
     try {
-      do {
-        again = false;
-        if (hub.onlineVisitors && hub.onlineVisitors().length === 0) {
-          shown.clear();
-          continue;
-        }
-        const all = await chatWaitingAll(ctx.store.read, ctx.clock.now());
-        for (const id of shown.keys()) if (!all.has(id)) shown.delete(id);
-        for (const [conversationId, waiting] of all) {
-          const text = JSON.stringify(waiting);
-          if (shown.get(conversationId) === text) continue;
-          shown.set(conversationId, text);
-          if (!stopped) hub.push(conversationId, { type: 'waiting', ...waiting });
-        }
-      } while (again && !stopped);
+      if (hub.onlineVisitors && hub.onlineVisitors().length === 0) {
+        shown.clear();
+        return;
+      }
+      const all = await chatWaitingAll(ctx.store.read, ctx.clock.now());
+      for (const id of shown.keys()) if (!all.has(id)) shown.delete(id);
+      for (const [conversationId, waiting] of all) {
+        const text = JSON.stringify(waiting);
+        if (shown.get(conversationId) === text) continue;
+        shown.set(conversationId, text);
+        if (!stopped) hub.push(conversationId, { type: 'waiting', ...waiting });
+      }
     } catch (error) {
       // A run caught by the server's shutdown has nobody left to tell.
       if (!stopped) ctx.logger.error({ err: error }, 'pushing waiting frames failed');
     } finally {
       running = false;
+      // Events that came during the run are folded into one more, at the next allowed time.
+      if (again && !stopped) void run();
     }
   };
   const unsubscribe = ctx.bus.subscribe((event) => {
@@ -169,6 +212,7 @@ export function startWaitingUpdates(
   });
   return () => {
     stopped = true;
+    if (timer) clearTimeout(timer);
     unsubscribe();
   };
 }
