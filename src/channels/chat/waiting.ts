@@ -154,12 +154,12 @@ export function startWaitingUpdates(
   options: {
     /**
      * Runs start at least this far apart (ms): under a flood of queue events (thousands of chats
-     * arriving) the queue is read a few times a second, each run fresh, never once per event.
+     * arriving) the queue is read about once a second, each run fresh, never once per event.
      */
     readonly minIntervalMs?: number;
   } = {},
 ): () => void {
-  const minIntervalMs = options.minIntervalMs ?? 250;
+  const minIntervalMs = options.minIntervalMs ?? 1000;
   const shown = new Map<number, string>();
   let running = false;
   let again = false;
@@ -192,11 +192,16 @@ export function startWaitingUpdates(
       }
       const all = await chatWaitingAll(ctx.store.read, ctx.clock.now());
       for (const id of shown.keys()) if (!all.has(id)) shown.delete(id);
+      let pushed = 0;
       for (const [conversationId, waiting] of all) {
         const text = JSON.stringify(waiting);
         if (shown.get(conversationId) === text) continue;
         shown.set(conversationId, text);
-        if (!stopped) hub.push(conversationId, { type: 'waiting', ...waiting });
+        if (stopped) break;
+        hub.push(conversationId, { type: 'waiting', ...waiting });
+        // A queue of thousands moves everyone's place: let replies and messages through between
+        // batches of frames rather than after all of them.
+        if (++pushed % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       // A run caught by the server's shutdown has nobody left to tell.
