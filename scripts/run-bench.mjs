@@ -1,5 +1,5 @@
 // Runs the benchmarks under bench/ one after another and prints their figures.
-// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen, jobs, email-smtp, email-intake, email-send, widget-size)
+// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen, jobs, email-smtp, email-intake, email-send, widget-size, chat-sockets, twilio-voice)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -14,6 +14,8 @@ const all = [
   'email-intake',
   'email-send',
   'widget-size',
+  'chat-sockets',
+  'twilio-voice',
 ];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;
