@@ -24,6 +24,7 @@ import { createSecretBox } from './platform/secrets.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
+import { hasDemoWebsite } from './demo/demo-site.routes.ts';
 
 const usage = `rapport <command>
 
@@ -209,6 +210,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
           `  with the demo password "${ctx.config.demoPassword}" (set RAPPORT_DEMO_PASSWORD to change it).`,
           `  Channel gateway API token (shown once): ${demo.integrationToken}`,
         ]
+      : []),
+    ...((await hasDemoWebsite(ctx))
+      ? [`  Chat as a customer on the demo company's website: ${base}/demo/website`]
       : []),
     ...(mail.smtp
       ? [

@@ -296,6 +296,8 @@ const table: Record<string, Rule> = {
   'GET /desk*': { allow: 'public', visit: '/desk/' },
   'GET /widget.js': { allow: 'public' },
   'GET /widget.css': { allow: 'public' },
+  'GET /demo/website': { allow: 'public' },
+  'GET /demo/website.css': { allow: 'public' },
   'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },
   'GET /api/desk/directory': { allow: staff },
   'GET /api/insights/wall': { allow: leads },

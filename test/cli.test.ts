@@ -395,6 +395,22 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
         );
       });
 
+      test('the printed demo website page carries the chat widget under a strict CSP', async () => {
+        const printed = /Chat as a customer on the demo company's website: (\S+)/.exec(output);
+        assert.ok(printed, output);
+        const page = await fetch(printed[1]!);
+        assert.equal(page.status, 200);
+        assert.match(
+          await page.text(),
+          /<script src="\/widget\.js" data-account="demo-website" defer>/,
+        );
+        const policy = page.headers.get('content-security-policy') ?? '';
+        assert.match(policy, /script-src 'self'/);
+        assert.doesNotMatch(policy, /unsafe-inline/);
+        const config = await fetch(`${base}/api/widget/demo-website/config`);
+        assert.equal(config.status, 200, 'the demo chat account answers the widget');
+      });
+
       test('a newcomer can mail the demo mailbox on the printed SMTP port and see it in the desk', async () => {
         const printed = /Mail comes in by SMTP on ([\d.]+):(\d+)/.exec(output);
         assert.ok(printed, output);

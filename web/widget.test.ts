@@ -663,6 +663,39 @@ describe('the chat widget on a company’s page', () => {
     await other.getByText('we will call you back').waitFor();
   });
 
+  test('the demo company’s website page shows the widget under its own strict CSP', async () => {
+    const admin = await login(h.people.admin.email);
+    await desk(
+      'POST',
+      '/api/channel-accounts',
+      {
+        channel: 'chat',
+        provider: 'widget',
+        displayName: 'Demo website',
+        address: 'demo-website',
+        teamId: h.teamId,
+        settings: { greeting: 'Welcome to Demo Mobile!' },
+      },
+      admin,
+    );
+    const context = await h.browser.newContext({ viewport: { width: 1100, height: 720 } });
+    contexts.push(context);
+    await context.addInitScript(watchPage);
+    const page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text()))
+        consoleProblems.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleProblems.push(error.message));
+    await page.goto(`${h.baseUrl}/demo/website`);
+    await page.getByRole('heading', { name: 'Help with your plan' }).waitFor();
+    await launcher(page).click();
+    // The chat opens, named after the demo's account (offline here: nobody is on shift any more).
+    await widget(page).getByText('Demo website').first().waitFor();
+    await h.shot(page, 'demo-website');
+  });
+
   test('no page was refused anything by its CSP, and no script error', () => {
     assert.deepEqual(consoleProblems, []);
   });
