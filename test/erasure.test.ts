@@ -9,6 +9,9 @@ import { testDatabases } from './databases.ts';
 import type { Database } from '../src/platform/db/schema.ts';
 import { startJobWorkers, type JobWorkers } from '../src/platform/jobs/workers.ts';
 import { startWebhookFanOut, webhookJobs } from '../src/integrations/delivery.ts';
+import { createChannelAccount } from '../src/channels/channel-accounts.ts';
+import { createSecretBox } from '../src/platform/secrets.ts';
+import { systemActor } from '../src/platform/events/event.ts';
 
 // Values no other row of the fixture holds: any cell that still contains one after the erasure
 // is personal data that survived it.
@@ -260,6 +263,68 @@ for (const database of await testDatabases()) {
       });
       assert.equal(callback.statusCode, 200, callback.body);
 
+      // A website chat visit and a phone call of theirs, as the widget and Twilio record them.
+      await h.ctx.writer.run(async (unit) => {
+        const account = await createChannelAccount(
+          unit,
+          createSecretBox(undefined),
+          {
+            channel: 'chat',
+            provider: 'widget',
+            displayName: 'Erasure site',
+            address: 'erasure-site',
+          },
+          systemActor,
+        );
+        const visitor = await unit.db
+          .insertInto('chat_visitors')
+          .values({
+            account_id: account.id,
+            customer_id: customerId,
+            user_id: 'zephyrine-quokka-42',
+            conversation_id: null,
+            created_at: unit.now,
+            last_seen_at: unit.now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await unit.db
+          .insertInto('chat_pages')
+          .values({
+            visitor_id: visitor.id,
+            url: 'https://shop.example/account/quokka',
+            title: 'Zéphyrine’s orders',
+            referrer: null,
+            at: unit.now,
+          })
+          .execute();
+        await unit.db
+          .insertInto('calls')
+          .values({
+            provider: 'twilio',
+            provider_call_id: 'CA-erasure-1',
+            account_id: null,
+            direction: 'inbound',
+            from_number: '+33671234589',
+            to_number: '+14155550100',
+            customer_id: customerId,
+            conversation_id: conversationId,
+            interaction_id: null,
+            work_item_id: null,
+            advisor_id: null,
+            state: 'completed',
+            ended_by: null,
+            outcome: null,
+            started_at: unit.now,
+            answered_at: null,
+            ended_at: unit.now,
+            duration_seconds: 30,
+            recording_url: 'https://api.twilio.com/recordings/quokka',
+            updated_at: unit.now,
+          })
+          .execute();
+      });
+
       // Before: the scan sees them (it can fail).
       await webhooksDone();
       const seen = await survivors(h.ctx.store.db, database.name, erased);
@@ -268,6 +333,10 @@ for (const database of await testDatabases()) {
         'interactions.text',
         'work_items.callback_number',
         'webhook_deliveries.response_excerpt',
+        'chat_visitors.user_id',
+        'chat_pages.url',
+        'calls.from_number',
+        'calls.recording_url',
       ])
         assert.ok(
           seen.some((s) => s.startsWith(where)),

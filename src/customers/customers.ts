@@ -591,6 +591,36 @@ async function eraseStoredMail(
   }
 }
 
+/**
+ * An erased customer's website chat visits (the pages they were seen on, the company's user id) and
+ * phone calls (their number and the recordings): in the erasure's own unit, so an erasure by the
+ * command line, with no server listening, leaves nothing behind either.
+ */
+async function eraseVisitsAndCalls(unit: Unit, customerIds: readonly number[]): Promise<void> {
+  const visitors = unit.db
+    .selectFrom('chat_visitors')
+    .select('id')
+    .where('customer_id', 'in', customerIds);
+  await unit.db.deleteFrom('chat_pages').where('visitor_id', 'in', visitors).execute();
+  await unit.db
+    .updateTable('chat_visitors')
+    .set({ user_id: null })
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  await unit.db
+    .updateTable('calls')
+    .set({ from_number: '[erased]', recording_url: null })
+    .where('customer_id', 'in', customerIds)
+    .where('direction', '=', 'inbound')
+    .execute();
+  await unit.db
+    .updateTable('calls')
+    .set({ to_number: '[erased]', recording_url: null })
+    .where('customer_id', 'in', customerIds)
+    .where('direction', '=', 'outbound')
+    .execute();
+}
+
 export async function eraseCustomer(
   unit: Unit,
   id: number,
@@ -649,6 +679,7 @@ export async function eraseCustomer(
 
   await unit.db.deleteFrom('identities').where('customer_id', 'in', customerIds).execute();
   await eraseStoredMail(unit, interactionIds, conversationIds);
+  await eraseVisitsAndCalls(unit, customerIds);
   await unit.db
     .updateTable('interactions')
     // Addresses are personal data too: the customer's own, and whoever they copied.

@@ -344,30 +344,11 @@ export function createChatHub(ctx: Context): ChatHub {
         const customerId = event.entity.id;
         for (const visitorId of visitorsOfCustomer.get(customerId) ?? [])
           for (const tab of byVisitor.get(visitorId) ?? []) tab.socket.close(4401, 'erased');
-        void forgetVisitors(customerId).catch((error: unknown) =>
-          ctx.logger.error({ err: error, customerId }, 'the chat pages of an erased customer stay'),
-        );
+        // Their pages and user id went in the erasure's own unit (customers/eraseCustomer).
         return;
       }
     }
   };
-  /**
-   * An erased customer's visitors: the pages they were seen on go, and so does the company's user
-   * id (their token is refused already: its customer is erased). Idempotent, as events may repeat.
-   */
-  const forgetVisitors = (customerId: number) =>
-    ctx.writer.run(async (unit) => {
-      const visitors = unit.db
-        .selectFrom('chat_visitors')
-        .select('id')
-        .where('customer_id', '=', customerId);
-      await unit.db.deleteFrom('chat_pages').where('visitor_id', 'in', visitors).execute();
-      await unit.db
-        .updateTable('chat_visitors')
-        .set({ user_id: null })
-        .where('customer_id', '=', customerId)
-        .execute();
-    });
   const unsubscribe = ctx.bus.subscribe(listener);
 
   // One timer for every socket: a tab that stopped answering pings is let go.
