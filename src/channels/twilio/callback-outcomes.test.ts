@@ -20,7 +20,8 @@ import { setCapacity, setPresence } from '../../routing/presence.ts';
 import { dispatchWork } from '../../routing/dispatch-round.ts';
 import { twilioSignature } from './twilio-signature.ts';
 import { callbackCallJobs, callJobType, startCallbackAutoCalls } from './callback-calls.ts';
-import { busyPauseMs, noAnswerBackoffMs } from './callback-outcomes.ts';
+import { busyPauseMs, noAnswerBackoffMs, settleEndedCallbackCalls } from './callback-outcomes.ts';
+import { sweepCalls } from './calls.ts';
 
 const token = 'test-auth-token-callbacks-0123456';
 const publicUrl = 'https://care.example.com';
@@ -511,6 +512,31 @@ for (const database of await testDatabases()) {
       assert.equal(JSON.parse(gaveUp!.after!).attempts, 3);
       assert.equal(Number(gaveUp!.conversation_id), Number((await item(itemId)).conversation_id));
       assert.equal((await eventsOf(itemId, 'callback.attempted')).length, 3);
+    });
+
+    // Last: the clock moves on ten minutes, and the sweeper closes every call still ringing.
+    test('a callback call that never got its hangup is closed by the sweeper and still counts as a try', async () => {
+      const itemId = await inbound('+33623000080');
+      const outbound = await callBack(itemId);
+      await status(outbound, 'ringing', '+33623000080');
+      h.clock.advance(11 * 60_000);
+      const settled = await h.ctx.writer.run(async (unit) => {
+        await sweepCalls(unit, { ringingMs: 10 * 60_000, openMs: 4 * 60 * 60_000 });
+        return settleEndedCallbackCalls(unit);
+      });
+      // This one, and the scheduled callback's call placed earlier that never heard back.
+      assert.equal(settled, 2);
+      const [tried] = await attempts(itemId);
+      assert.equal(tried!.outcome, 'no-answer');
+      assert.match(tried!.detail!, /sweeper/);
+      const waiting = await item(itemId);
+      assert.equal(waiting.status, 'waiting');
+      assert.equal(Number(waiting.due_at), h.clock.now() + noAnswerBackoffMs[0]!);
+      assert.equal(
+        await h.ctx.writer.run((unit) => settleEndedCallbackCalls(unit)),
+        0,
+        'once per call',
+      );
     });
   });
 }

@@ -296,3 +296,63 @@ export async function applyCallStatusAndOutcome(
     );
   return moved;
 }
+
+/**
+ * Callback calls that ended without their outcome recorded (the sweeper closed one whose status
+ * callback never came, or the terminal report was lost): each gets its attempt now, read from the
+ * state the call reached. Run by the call sweeper after it closes calls; answers how many.
+ */
+export async function settleEndedCallbackCalls(unit: Unit): Promise<number> {
+  const ended = await unit.db
+    .selectFrom('calls')
+    .innerJoin('work_items', 'work_items.id', 'calls.work_item_id')
+    .leftJoin('callback_attempts', 'callback_attempts.call_id', 'calls.id')
+    .selectAll('calls')
+    .where('calls.direction', '=', 'outbound')
+    .where('calls.outcome', 'in', ['callback-call', 'machine'])
+    .where('calls.ended_at', 'is not', null)
+    .where('work_items.kind', '=', 'callback')
+    .where('work_items.status', 'in', live)
+    .where('callback_attempts.id', 'is', null)
+    .limit(500)
+    .execute();
+  let settled = 0;
+  for (const call of ended) {
+    const row =
+      call.account_id === null
+        ? undefined
+        : await unit.db
+            .selectFrom('channel_accounts')
+            .select(['id', 'channel', 'provider', 'address', 'settings'])
+            .where('id', '=', call.account_id)
+            .executeTakeFirst();
+    const account: AdapterAccount | undefined = row && {
+      id: row.id,
+      channel: row.channel as AdapterAccount['channel'],
+      provider: row.provider,
+      address: row.address,
+      settings: JSON.parse(row.settings) as AdapterAccount['settings'],
+      secrets: {},
+    };
+    const actor: Actor = { type: 'system', id: null };
+    const item = await unit.db
+      .selectFrom('work_items')
+      .selectAll()
+      .where('id', '=', call.work_item_id!)
+      .executeTakeFirstOrThrow();
+    const done = await settleCallback(
+      unit,
+      item,
+      {
+        outcome: outcomeOf(call.state, call, '', ''),
+        callId: call.id,
+        advisorId: call.advisor_id,
+        detail: `${call.state}${call.ended_by === 'sweeper' ? ', closed by the sweeper' : ''}`,
+      },
+      account,
+      actor,
+    );
+    if (done) settled++;
+  }
+  return settled;
+}
