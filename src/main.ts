@@ -16,7 +16,7 @@ import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
-import { callbackCallJobs } from './channels/twilio/callback-calls.ts';
+import { callbackCallJobs, startCallbackAutoCalls } from './channels/twilio/callback-calls.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -188,6 +188,8 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
   const callSweeper = startCallSweeper(ctx);
+  // An accepted callback is called at once when its advisor has a line.
+  const callbackAutoCalls = startCallbackAutoCalls(ctx);
   const workers = startJobWorkers({
     dialect: ctx.store.dialect,
     writer: ctx.writer,
@@ -235,6 +237,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     await sweeper.stop();
     idempotencyPurge.stop();
     callSweeper.stop();
+    callbackAutoCalls.stop();
     await demoOutbox?.close();
     await closeContext(ctx);
     process.exit(0);

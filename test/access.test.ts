@@ -241,6 +241,12 @@ const table: Record<string, Rule> = {
   'POST /webhooks/calls': { allow: 'public' },
   'POST /webhooks/twilio/voice/connect': { allow: 'public' },
   'POST /api/callbacks/:id/call': { allow: staff, record: 'workItemId' },
+  'POST /api/callbacks/:id/wrong-number': { allow: staff, record: 'workItemId', body: () => ({}) },
+  'POST /api/conversations/:id/callbacks': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ at: '2099-01-01T15:00:00Z', phone: '+33612000777' }),
+  },
   'PUT /api/advisors/:id/line': {
     allow: staff,
     record: 'advisorId',

@@ -2,7 +2,10 @@
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
-import { scopeOf } from './work-items.ts';
+import { normalisePhone } from '../channels/addresses.ts';
+import { affinityUntilFor, deadlineFor } from './policy.ts';
+import { completeWork, live, scopeOf } from './work-items.ts';
+import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from './types.ts';
 
 /**
  * A caller or chatter takes a callback: the item becomes a callback on the voice channel and keeps its
@@ -34,5 +37,154 @@ export async function requestCallback(
     entity: { type: 'work_item', id: itemId },
     scope: scopeOf(item),
     after: { phone },
+  });
+}
+
+export interface ScheduledCallback {
+  readonly itemId: number;
+  readonly phone: string;
+  /** When it may be offered (epoch ms); it takes its place in the ordering from then. */
+  readonly dueAt: number;
+}
+
+/** How far ahead an advisor may place a callback. */
+const furthestAheadMs = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * An advisor places a callback on a case ("call this customer back at 15:00"): a `callback` work item
+ * on voice, not offered before `at`, that arrives in the ordering at `at` (its place is its
+ * appointment: it does not jump ahead of people who queued before then), kept for the advisor who
+ * placed it within the affinity window. The number is `phone` (E.164 on store) or the customer's
+ * phone. The advisor's own live item on the case is done (the call they were on); a callback already
+ * waiting is moved to the new time; any other live item refuses (the case waits already).
+ */
+export async function scheduleCallback(
+  unit: Unit,
+  conversationId: number,
+  request: { readonly at?: number | undefined; readonly phone?: string | undefined },
+  actor: Actor & { readonly type: 'advisor'; readonly id: number },
+  options: { readonly defaultRegion: string } & Partial<RoutingOptions>,
+): Promise<ScheduledCallback> {
+  const at = request.at ?? unit.now;
+  if (at < unit.now - 60_000) throw new Invalid('at', 'is in the past');
+  if (at > unit.now + furthestAheadMs) throw new Invalid('at', 'is more than 90 days ahead');
+  const conversation = await unit.db
+    .selectFrom('conversations')
+    .innerJoin('customers', 'customers.id', 'conversations.customer_id')
+    .select([
+      'conversations.id',
+      'conversations.customer_id',
+      'conversations.team_id',
+      'conversations.shop_id',
+      'conversations.owner_id',
+      'customers.language',
+    ])
+    .where('conversations.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!conversation) throw new NotFound('conversation');
+  let phone: string;
+  if (request.phone !== undefined) phone = normalisePhone(request.phone, options.defaultRegion);
+  else {
+    const known = await unit.db
+      .selectFrom('identities')
+      .select('value')
+      .where('customer_id', '=', conversation.customer_id)
+      .where('kind', '=', 'phone')
+      .orderBy('id')
+      .executeTakeFirst();
+    if (!known) throw new Invalid('phone', 'the customer has no phone number: give one');
+    phone = known.value;
+  }
+  const dueAt = Math.max(at, unit.now);
+  const dueColumn = dueAt > unit.now ? dueAt : null;
+  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels).voice;
+  const arrival = { createdAt: dueAt };
+  const current = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', 'in', live)
+    .executeTakeFirst();
+  if (current?.kind === 'callback' && current.status === 'waiting') {
+    await unit.db
+      .updateTable('work_items')
+      .set({
+        callback_number: phone,
+        due_at: dueColumn,
+        created_at: dueAt,
+        deadline_at: deadlineFor(arrival, policy),
+        preferred_advisor_id: actor.id,
+        affinity_until: affinityUntilFor(arrival, policy),
+        updated_at: unit.now,
+      })
+      .where('id', '=', current.id)
+      .where('status', '=', 'waiting')
+      .execute();
+    await recordScheduled(unit, current.id, conversation, phone, dueAt, actor);
+    return { itemId: current.id, phone, dueAt };
+  }
+  if (current && !(current.status === 'assigned' && current.advisor_id === actor.id))
+    throw new Conflict('the case already waits in the queue or is with another advisor');
+  if (current) await completeWork(unit, conversationId, actor);
+  const row = await unit.db
+    .insertInto('work_items')
+    .values({
+      kind: 'callback',
+      channel: 'voice',
+      conversation_id: conversation.id,
+      customer_id: conversation.customer_id,
+      team_id: conversation.team_id,
+      shop_id: conversation.shop_id,
+      skills: JSON.stringify(conversation.team_id === null ? [] : [`team:${conversation.team_id}`]),
+      language: conversation.language,
+      priority: 1,
+      hard: 0,
+      created_at: dueAt,
+      deadline_at: deadlineFor(arrival, policy),
+      preferred_advisor_id: actor.id,
+      affinity_until: affinityUntilFor(arrival, policy),
+      status: 'waiting',
+      advisor_id: null,
+      offered_at: null,
+      offer_expires_at: null,
+      accepted_at: null,
+      completed_at: null,
+      callback_number: phone,
+      due_at: dueColumn,
+      updated_at: unit.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordScheduled(unit, row.id, conversation, phone, dueAt, actor);
+  return { itemId: row.id, phone, dueAt };
+}
+
+async function recordScheduled(
+  unit: Unit,
+  itemId: number,
+  conversation: {
+    id: number;
+    customer_id: number;
+    team_id: number | null;
+    shop_id: number | null;
+    owner_id: number | null;
+  },
+  phone: string,
+  dueAt: number,
+  actor: Actor,
+): Promise<void> {
+  await unit.record({
+    // The dispatcher's trigger, as for a caller's callback.
+    type: 'work-item.callback-requested',
+    actor,
+    entity: { type: 'work_item', id: itemId },
+    scope: {
+      conversationId: conversation.id,
+      customerId: conversation.customer_id,
+      teamId: conversation.team_id,
+      shopId: conversation.shop_id,
+      ownerId: conversation.owner_id,
+    },
+    after: { phone, dueAt: new Date(dueAt).toISOString(), placedBy: actor.id },
   });
 }

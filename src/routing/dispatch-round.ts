@@ -56,6 +56,8 @@ export async function dispatchWork(
     .selectFrom('work_items')
     .selectAll()
     .where('status', '=', 'waiting')
+    // A callback placed for later, or pausing after a busy line, is not offered before it is due.
+    .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', unit.now)]))
     .orderBy('deadline_at')
     .limit(20_000)
     .execute();

@@ -1,10 +1,12 @@
 /**
  * The sweeper of calls whose hangup never came (a lost status callback, a PBX that crashed): every
  * minute in `serve`, a call still ringing after 10 minutes ends as `no-answer`, one in progress after
- * 4 hours as `completed`, each marked `ended_by: sweeper`, and its routed work ends with it.
+ * 4 hours as `completed`, each marked `ended_by: sweeper`, and its routed work ends with it (a
+ * callback call's attempt is recorded: the callback is tried again or gives up).
  */
 import type { Context } from '../../platform/context.ts';
 import { sweepCalls } from './calls.ts';
+import { settleEndedCallbackCalls } from './callback-outcomes.ts';
 
 export const callSweepDefaults = {
   intervalMs: 60_000,
@@ -19,7 +21,12 @@ export function startCallSweeper(
   const { intervalMs, ringingMs, openMs } = { ...callSweepDefaults, ...options };
   const timer = setInterval(() => {
     ctx.writer
-      .run((unit) => sweepCalls(unit, { ringingMs, openMs }))
+      .run(async (unit) => {
+        const closed = await sweepCalls(unit, { ringingMs, openMs });
+        // A callback call closed here (or whose last report was lost) still gets its outcome.
+        await settleEndedCallbackCalls(unit);
+        return closed;
+      })
       .then((closed) => {
         if (closed > 0) ctx.logger.info({ closed }, 'calls without a hangup closed');
       })

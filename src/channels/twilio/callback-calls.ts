@@ -11,18 +11,22 @@
  * lost) gives up rather than ring the customer twice, saying so.
  */
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import type { Database } from '../../platform/db/schema.ts';
 import type { Unit, Writer } from '../../platform/db/writer.ts';
 import { Conflict, Invalid, NotFound } from '../../platform/errors.ts';
 import { enqueueJob, JobFailure, type JobHandler } from '../../platform/jobs/jobs.ts';
-import type { Viewer } from '../../advisors/access.ts';
+import type { Role, Viewer } from '../../advisors/access.ts';
+import type { DomainEvent } from '../../platform/events/event.ts';
+import type { EventBus } from '../../platform/events/bus.ts';
 import { putThrough } from '../../routing/direct-calls.ts';
 import { classifyProviderError, ProviderFailure } from '../adapter.ts';
 import type { AccountLookup } from '../send-queue.ts';
 import { authTokenName, failureOfTwilioAnswer, twilioProvider } from './twilio-adapter.ts';
 import { linkCall, openCall } from './calls.ts';
 import type { VoiceOptions } from './voice.ts';
+import { isWrongNumberCode, settleCallback } from './callback-outcomes.ts';
 
 export const callJobType = 'twilio.call';
 export const connectPath = '/webhooks/twilio/voice/connect';
@@ -124,6 +128,16 @@ export async function requestCallbackCall(
   return { jobId, accountId: account.id };
 }
 
+/** Twilio's error code in a refusal's body (`{"code": 21211, …}`), when it has one. */
+function codeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'number' || typeof code === 'string' ? String(code) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isPayload(value: unknown): value is CallJobPayload {
   const p = value as Partial<CallJobPayload> | null;
   return (
@@ -199,6 +213,7 @@ export function callbackCallJobs(options: {
       form.append('StatusCallbackEvent', event);
     let failure: ProviderFailure | undefined;
     let callSid: string | undefined;
+    let wrongNumber = false;
     try {
       const answer = await fetch(
         `${rest}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Calls.json`,
@@ -224,6 +239,7 @@ export function callbackCallJobs(options: {
           answer.headers.get('retry-after'),
           options.now(),
         );
+        wrongNumber = isWrongNumberCode(codeOf(text));
       } else {
         const body = JSON.parse(text) as { sid?: unknown };
         if (typeof body.sid !== 'string')
@@ -233,6 +249,28 @@ export function callbackCallJobs(options: {
     } catch (error) {
       failure = classifyProviderError(error);
     }
+    // Twilio refused the number itself: the callback ends as failed, saying so (no retry rings it).
+    if (failure && wrongNumber)
+      await options.writer.run(async (unit) => {
+        const current = await unit.db
+          .selectFrom('work_items')
+          .selectAll()
+          .where('id', '=', itemId)
+          .executeTakeFirst();
+        if (current)
+          await settleCallback(
+            unit,
+            current,
+            {
+              outcome: 'wrong-number',
+              callId: null,
+              advisorId,
+              detail: `Twilio refused the number: ${failure!.message}`,
+            },
+            account,
+            { type: 'channel', id: account.id },
+          );
+      });
     if (failure)
       throw new JobFailure({
         retry: failure.retry ? 'later' : 'never',
@@ -330,4 +368,69 @@ export async function answerConnect(
   if (line.address.startsWith('sip:')) dial.sip(line.address);
   else dial.number(line.address);
   return response.toString();
+}
+
+/**
+ * An advisor who accepts a callback offer gets the call placed at once (the `twilio.call` job) when
+ * they have a line; without one, the callback waits for their one-click call. Listens on the bus;
+ * answers the unsubscribe. `settled` (tests) resolves after each accepted callback was handled.
+ */
+export function startCallbackAutoCalls(ctx: {
+  readonly bus: EventBus;
+  readonly writer: Writer;
+  readonly store: { readonly db: Kysely<Database> };
+  readonly logger: Logger;
+}): { stop: () => void; idle: () => Promise<void> } {
+  let pending: Promise<void> = Promise.resolve();
+  const handle = async (event: DomainEvent) => {
+    const advisorId = event.actor.id;
+    if (event.actor.type !== 'advisor' || advisorId === null) return;
+    await ctx.writer.run(async (unit) => {
+      const item = await unit.db
+        .selectFrom('work_items')
+        .select(['kind', 'status', 'advisor_id'])
+        .where('id', '=', event.entity.id)
+        .executeTakeFirst();
+      if (item?.kind !== 'callback' || item.status !== 'assigned') return;
+      if (item.advisor_id !== advisorId) return;
+      const advisor = await unit.db
+        .selectFrom('advisors')
+        .leftJoin('advisor_lines', 'advisor_lines.advisor_id', 'advisors.id')
+        .select([
+          'advisors.id',
+          'advisors.role',
+          'advisors.team_id',
+          'advisors.shop_id',
+          'advisors.name',
+          'advisor_lines.address',
+        ])
+        .where('advisors.id', '=', advisorId)
+        .executeTakeFirst();
+      if (!advisor?.address) return; // No line: the advisor calls with one click.
+      const onItsWay = await unit.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('type', '=', callJobType)
+        .where('key', 'like', `callback-call:${event.entity.id}:%`)
+        .where('state', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      if (onItsWay) return;
+      await requestCallbackCall(unit, event.entity.id, {
+        id: advisor.id,
+        role: advisor.role as Role,
+        teamId: advisor.team_id,
+        shopId: advisor.shop_id,
+        name: advisor.name,
+      });
+    });
+  };
+  const unsubscribe = ctx.bus.subscribe((event) => {
+    if (event.type !== 'work-item.accepted' || event.entity.type !== 'work_item') return;
+    pending = pending
+      .then(() => handle(event))
+      .catch((error: unknown) =>
+        ctx.logger.warn({ err: error, itemId: event.entity.id }, 'callback call not placed'),
+      );
+  });
+  return { stop: unsubscribe, idle: () => pending };
 }

@@ -199,6 +199,8 @@ export async function moveCall(
 
 async function endRoutedWork(unit: Unit, call: CallRow, actor: Actor): Promise<void> {
   if (call.work_item_id === null) return;
+  // A callback call's end is its attempt's outcome (callback-outcomes.ts): a machine is no answer.
+  if (call.outcome === 'callback-call' || call.outcome === 'machine') return;
   const item = await unit.db
     .selectFrom('work_items')
     .select(['status', 'kind', 'advisor_id'])

@@ -28,7 +28,6 @@ import {
   answerMenu,
   answerRecording,
   answerWait,
-  applyCallStatus,
   storeTranscription,
   voicePaths,
   type VoiceAnswer,
@@ -36,6 +35,7 @@ import {
 } from './voice.ts';
 import { callByProviderId } from './calls.ts';
 import { answerConnect, connectPath } from './callback-calls.ts';
+import { applyCallStatusAndOutcome } from './callback-outcomes.ts';
 
 /**
  * Twilio signs JSON webhooks through a `bodySHA256` query parameter; a callback call's connect URL
@@ -253,7 +253,7 @@ export function registerTwilioRoutes(
     voiceRoute(
       voicePaths.status,
       'Twilio: a call’s status callback (ringing … completed)',
-      applyCallStatus,
+      applyCallStatusAndOutcome,
     );
   });
 }

@@ -35,6 +35,7 @@ export interface Database {
   chat_pages: ChatPagesTable;
   chat_keys: ChatKeysTable;
   calls: CallsTable;
+  callback_attempts: CallbackAttemptsTable;
   twilio_sends: TwilioSendsTable;
   advisor_lines: AdvisorLinesTable;
 }
@@ -112,6 +113,8 @@ export interface WorkItemsTable {
   accepted_at: number | null;
   completed_at: number | null;
   callback_number: string | null;
+  /** Not offered before this (a callback placed for later, or waiting after a busy line); null: now. */
+  due_at: number | null;
   updated_at: number;
 }
 
@@ -501,6 +504,17 @@ export interface CallsTable {
   updated_at: number;
 }
 export type CallRow = Selectable<CallsTable>;
+
+export interface CallbackAttemptsTable {
+  id: Generated<number>;
+  work_item_id: number;
+  call_id: number | null;
+  advisor_id: number | null;
+  outcome: string;
+  detail: string | null;
+  retry_at: number | null;
+  created_at: number;
+}
 
 /** An SMS send Twilio took (or that is on its way), by send key: a repeated job answers the sid. */
 export interface TwilioSendsTable {
