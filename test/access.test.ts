@@ -241,6 +241,11 @@ const table: Record<string, Rule> = {
   'POST /webhooks/calls': { allow: 'public' },
   'POST /webhooks/twilio/voice/connect': { allow: 'public' },
   'POST /api/callbacks/:id/call': { allow: staff, record: 'workItemId' },
+  'POST /api/calls/:id/wrap-up': {
+    allow: staff,
+    body: () => ({ outcome: 'resolved', notes: 'Sorted on the phone', hard: false }),
+  },
+  'GET /api/callbacks': { allow: staff },
   'PUT /api/advisors/:id/line': {
     allow: staff,
     record: 'advisorId',

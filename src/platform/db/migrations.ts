@@ -18,6 +18,7 @@ import { imapMigration } from './migrations/0160-imap.ts';
 import { chatMigration } from './migrations/0170-chat.ts';
 import { chatRoutingMigration } from './migrations/0180-chat-routing.ts';
 import { callsMigration } from './migrations/0190-calls.ts';
+import { callWrapUpMigration } from './migrations/0210-call-wrap-up.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -38,6 +39,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0170-chat', chatMigration],
   ['0180-chat-routing', chatRoutingMigration],
   ['0190-calls', callsMigration],
+  ['0210-call-wrap-up', callWrapUpMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */
