@@ -48,6 +48,7 @@ import { registerTwilioRoutes } from './channels/twilio/twilio.routes.ts';
 import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
 import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.routes.ts';
 import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
+import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 
 /**
@@ -215,6 +216,7 @@ export async function buildServer(
   registerPbxRoutes(app, ctx, outbox);
   registerAdvisorLineRoutes(app, ctx);
   registerCallbackCallRoutes(app, ctx);
+  registerCallsDeskRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   const hub = createChatHub(ctx);
   registerChatRoutes(app, ctx, { hub, outbox });

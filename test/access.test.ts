@@ -247,6 +247,11 @@ const table: Record<string, Rule> = {
     record: 'conversationId',
     body: () => ({ at: '2099-01-01T15:00:00Z', phone: '+33612000777' }),
   },
+  'POST /api/calls/:id/wrap-up': {
+    allow: staff,
+    body: () => ({ outcome: 'resolved', notes: 'Sorted on the phone', hard: false }),
+  },
+  'GET /api/callbacks': { allow: staff },
   'PUT /api/advisors/:id/line': {
     allow: staff,
     record: 'advisorId',

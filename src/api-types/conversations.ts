@@ -121,6 +121,40 @@ export interface Interaction {
   readonly subject: string | null;
   /** For an email: its headers' findings and its raw source. */
   readonly email: EmailDetails | null;
+  /** For a call: its row of `calls` and the advisor's wrap-up (read by `toInteractions`). */
+  readonly call?: CallDetails | undefined;
+}
+
+/** What an advisor says a call came to, in the wrap-up. */
+export const callOutcomes = [
+  'resolved',
+  'follow-up',
+  'callback-promised',
+  'wrong-number',
+  'no-answer',
+  'other',
+] as const;
+export type CallOutcome = (typeof callOutcomes)[number];
+
+/** A call as the timeline shows it: how long, who took it, the recording, and its wrap-up. */
+export interface CallDetails {
+  readonly callId: number;
+  readonly direction: 'inbound' | 'outbound';
+  /** queued, ringing, in-progress, completed, busy, no-answer, failed, canceled. */
+  readonly state: string;
+  readonly advisorId: number | null;
+  readonly startedAt: string;
+  readonly answeredAt: string | null;
+  readonly endedAt: string | null;
+  readonly durationSeconds: number | null;
+  readonly recordingUrl: string | null;
+  readonly wrapUp: {
+    readonly outcome: CallOutcome;
+    readonly notes: string;
+    readonly hard: boolean;
+    readonly advisorId: number;
+    readonly at: string;
+  } | null;
 }
 
 export interface TimelinePage {

@@ -41,4 +41,18 @@ export interface Wall {
   readonly highestChannel: Channel | null;
   /** Mailboxes the IMAP poller cannot read now, longest first. */
   readonly disconnectedMailboxes: DisconnectedMailbox[];
+  /** Callbacks still to make (waiting or offered) and their real wait, from the caller's arrival. */
+  readonly callbacks: CallbacksWaiting;
+}
+
+/** The callbacks waiting now: how many, the longest real wait, the oldest few. */
+export interface CallbacksWaiting {
+  readonly waiting: number;
+  readonly longestWaitMs: number | null;
+  readonly oldest: readonly {
+    readonly workItemId: number;
+    readonly conversationId: number;
+    readonly customerName: string;
+    readonly waitMs: number;
+  }[];
 }

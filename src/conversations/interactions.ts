@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InteractionRow } from '../platform/db/schema.ts';
 import { emailDetailsOf, emailRowsOf, withStoredFiles } from './email-details.ts';
+import { callDetailsOf } from './call-details.ts';
 import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
@@ -108,7 +109,15 @@ export async function toInteractions(
     db,
     rows.filter((r) => r.channel === 'email').map((r) => r.id),
   );
-  return rows.map((row) => toInteraction(row, emails.get(row.id)));
+  const calls = await callDetailsOf(
+    db,
+    rows.filter((r) => r.kind === 'call').map((r) => r.id),
+  );
+  return rows.map((row) => {
+    const interaction = toInteraction(row, emails.get(row.id));
+    const call = calls.get(row.id);
+    return call ? { ...interaction, call } : interaction;
+  });
 }
 
 /** The sender's address on the channel, from the contact points the contact carried. */

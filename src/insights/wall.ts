@@ -5,7 +5,12 @@ import { activeStatuses } from '../conversations/conversations.ts';
 import { channels as customerChannels, isChannel } from '../channels/channel.ts';
 import { loadPolicies, type ServiceLevelSettings } from '../routing/service-levels.ts';
 import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
-import type { ChannelFigures, DisconnectedMailbox, Wall } from '../api-types/insights.ts';
+import type {
+  CallbacksWaiting,
+  ChannelFigures,
+  DisconnectedMailbox,
+  Wall,
+} from '../api-types/insights.ts';
 
 type Verdict = 'met' | 'missed' | 'pending';
 
@@ -27,7 +32,7 @@ export function summariseWall(input: {
   readonly now: number;
   readonly dayStart: number;
   readonly timeZone: string;
-}): Omit<Wall, 'disconnectedMailboxes'> {
+}): Omit<Wall, 'disconnectedMailboxes' | 'callbacks'> {
   const { policies, now, dayStart } = input;
   const hours = Math.max(1, Math.ceil((now - dayStart) / 3_600_000));
   const acc = new Map(
@@ -167,6 +172,35 @@ async function disconnectedMailboxes(db: Kysely<Database>): Promise<Disconnected
   }));
 }
 
+/** Callbacks not yet taken (waiting or offered), oldest first: their wait runs from the caller's arrival. */
+async function callbacksWaiting(db: Kysely<Database>, now: number): Promise<CallbacksWaiting> {
+  const rows = await db
+    .selectFrom('work_items')
+    .innerJoin('customers', 'customers.id', 'work_items.customer_id')
+    .select([
+      'work_items.id',
+      'work_items.conversation_id',
+      'work_items.created_at',
+      'customers.display_name',
+    ])
+    .where('work_items.kind', '=', 'callback')
+    .where('work_items.status', 'in', ['waiting', 'offered'])
+    .orderBy('work_items.created_at')
+    .orderBy('work_items.id')
+    .execute();
+  const waitOf = (at: number) => Math.max(0, now - Number(at));
+  return {
+    waiting: rows.length,
+    longestWaitMs: rows[0] ? waitOf(rows[0].created_at) : null,
+    oldest: rows.slice(0, 5).map((row) => ({
+      workItemId: Number(row.id),
+      conversationId: Number(row.conversation_id),
+      customerName: row.display_name,
+      waitMs: waitOf(row.created_at),
+    })),
+  };
+}
+
 /** The supervisor's wall as of `now`, with "today" starting at midnight in `timeZone`. */
 export async function computeWall(
   db: Kysely<Database>,
@@ -174,16 +208,18 @@ export async function computeWall(
   timeZone: string,
 ): Promise<Wall> {
   const dayStart = startOfDay(now, timeZone);
-  const [waits, episodes, policies, mailboxes] = await Promise.all([
+  const [waits, episodes, policies, mailboxes, callbacks] = await Promise.all([
     findWaits(db),
     todaysEpisodes(db, dayStart),
     loadPolicies(db),
     disconnectedMailboxes(db),
+    callbacksWaiting(db, now),
   ]);
   return {
     ...summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone }),
     disconnectedMailboxes: mailboxes,
+    callbacks,
   };
 }
 
-export type { ChannelFigures, DisconnectedMailbox, Wall };
+export type { CallbacksWaiting, ChannelFigures, DisconnectedMailbox, Wall };

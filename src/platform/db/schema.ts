@@ -38,6 +38,7 @@ export interface Database {
   callback_attempts: CallbackAttemptsTable;
   twilio_sends: TwilioSendsTable;
   advisor_lines: AdvisorLinesTable;
+  call_wrap_ups: CallWrapUpsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -528,5 +529,16 @@ export interface TwilioSendsTable {
 export interface AdvisorLinesTable {
   advisor_id: number;
   address: string;
+  updated_at: number;
+}
+
+/** The advisor's wrap-up of a call: notes, outcome, a hard call (0210-call-wrap-up). */
+export interface CallWrapUpsTable {
+  call_id: number;
+  advisor_id: number;
+  outcome: string;
+  notes: string;
+  hard: number;
+  created_at: number;
   updated_at: number;
 }

@@ -4,6 +4,7 @@ import { useNameOf } from '../app.tsx';
 import { followLink, href } from '../router.ts';
 import { EmailMessage } from './email-message.tsx';
 import { fileSize } from './email-fields.tsx';
+import { CallEntry } from '../calls/call-entry.tsx';
 
 /**
  * The customer's whole story across cases and channels, oldest first. Text, except an email's
@@ -82,6 +83,8 @@ export function Timeline({
               </div>
               {item.channel === 'email' ? (
                 <EmailMessage item={item} />
+              ) : item.call ? (
+                <CallEntry item={{ ...item, call: item.call }} />
               ) : (
                 <>
                   <p className="text">{item.text}</p>

@@ -9,6 +9,7 @@ import { useSession } from '../app.tsx';
 import { useNow } from './use-now.ts';
 import { QueuesPanel } from '../routing/queues-panel.tsx';
 import { MyRoutedWork } from '../routing/my-routed-work.tsx';
+import { CallbacksDue } from '../calls/callbacks-due.tsx';
 
 type View = 'waiting' | 'mine';
 interface Filters {
@@ -106,6 +107,7 @@ export function WorkList({ selectedId }: { selectedId: number | null }) {
         Work
       </h1>
       <MyRoutedWork />
+      <CallbacksDue />
       <QueuesPanel />
       <div className="views" role="group" aria-label="Which work">
         <button

@@ -1,15 +1,30 @@
 import { useState } from 'react';
 import { api, messageOf } from '../api.ts';
-import { navigate } from '../router.ts';
+import { navigate, useLocation } from '../router.ts';
 import { channelNames } from '../format.ts';
 import { routingApi } from './routing-api.ts';
 import { useRoutingMe } from './use-routing-me.ts';
+import { IncomingCallCard } from '../calls/incoming-call-card.tsx';
 
 /** An assignment offer from the routing engine pops up with accept / decline. */
 export function OfferPopup() {
   const { me, reload } = useRoutingMe();
   const [error, setError] = useState<string | null>(null);
+  const [seen, setSeen] = useState<number | null>(null);
+  const { path } = useLocation();
   const offer = me?.items.find((i) => i.status === 'offered');
+  // A call put through to my line (no offer): its card, except on its own case, until I open it.
+  const putThrough = me?.items.find(
+    (i) =>
+      i.status === 'assigned' &&
+      i.kind === 'call' &&
+      i.id !== seen &&
+      path !== `/c/${i.conversationId}`,
+  );
+  if (!offer && putThrough)
+    return (
+      <IncomingCallCard item={putThrough} error={null} onDismiss={() => setSeen(putThrough.id)} />
+    );
   if (!offer) return null;
   const answer = async (accept: boolean) => {
     setError(null);
@@ -18,12 +33,19 @@ export function OfferPopup() {
         method: 'POST',
       });
       reload();
-      if (accept) navigate(`/c/${offer.conversationId}`);
+      if (accept) {
+        setSeen(offer.id);
+        navigate(`/c/${offer.conversationId}`);
+      }
     } catch (e) {
       setError(messageOf(e));
       reload();
     }
   };
+  if (offer.kind === 'call' || offer.kind === 'callback')
+    return (
+      <IncomingCallCard item={offer} error={error} onAnswer={(accept) => void answer(accept)} />
+    );
   return (
     <aside
       className="offer"

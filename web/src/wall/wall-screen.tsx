@@ -6,6 +6,7 @@ import { channelNames, duration, percent } from '../format.ts';
 import type { ChannelFigures, Wall, WaitingCase } from '../types.ts';
 import { BarChart, ParityDial, Sparkline } from './charts.tsx';
 import { AdvisorsPanel } from './advisors-panel.tsx';
+import { CallbacksPanel } from './callbacks-panel.tsx';
 
 const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -34,6 +35,7 @@ export function WallScreen() {
     (event) =>
       event.type.startsWith('interaction.') ||
       event.type.startsWith('conversation.') ||
+      event.type.startsWith('work-item.') ||
       event.type === 'service-level.changed' ||
       event.type.startsWith('channel-account.mailbox-'),
     load,
@@ -123,6 +125,7 @@ export function WallScreen() {
         </tbody>
       </table>
       {drill && <WaitingOn channel={drill} />}
+      <CallbacksPanel callbacks={wall.callbacks} />
       <AdvisorsPanel />
     </div>
   );
