@@ -10,6 +10,7 @@ import { buildHttpApp } from './platform/http/app.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { registerWebAppRoutes } from './platform/http/web-app.routes.ts';
 import { registerWidgetAssetRoutes } from './platform/http/widget-assets.routes.ts';
+import { registerShopAssetRoutes } from './platform/http/shop-pages.ts';
 import { registerDemoSiteRoutes } from './demo/demo-site.routes.ts';
 import { registerChannelAccountRoutes } from './channels/channel-accounts.routes.ts';
 import { enforceAccess, identify } from './advisors/authenticate.ts';
@@ -192,6 +193,7 @@ export async function buildServer(
   );
   registerWebAppRoutes(app);
   registerWidgetAssetRoutes(app);
+  registerShopAssetRoutes(app);
   registerDemoSiteRoutes(app, ctx);
   registerChannelAccountRoutes(app, ctx);
   registerAdvisorRoutes(app, ctx);

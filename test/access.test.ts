@@ -307,6 +307,7 @@ const table: Record<string, Rule> = {
   'GET /desk*': { allow: 'public', visit: '/desk/' },
   'GET /widget.js': { allow: 'public' },
   'GET /widget.css': { allow: 'public' },
+  'GET /shop-assets/assets/:file': { allow: 'public', visit: '/shop-assets/assets/none.js' },
   'GET /demo/website': { allow: 'public' },
   'GET /demo/website.css': { allow: 'public' },
   'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },

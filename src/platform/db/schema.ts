@@ -39,6 +39,21 @@ export interface Database {
   twilio_sends: TwilioSendsTable;
   advisor_lines: AdvisorLinesTable;
   call_wrap_ups: CallWrapUpsTable;
+  shop_exceptions: ShopExceptionsTable;
+  shop_desks: ShopDesksTable;
+  shop_services: ShopServicesTable;
+  shop_offered_services: ShopOfferedServicesTable;
+  shop_shifts: ShopShiftsTable;
+  shop_appointments: ShopAppointmentsTable;
+  shop_reservations: ShopReservationsTable;
+  shop_claims: ShopClaimsTable;
+  shop_tickets: ShopTicketsTable;
+  shop_ticket_counters: ShopTicketCountersTable;
+  shop_board_calls: ShopBoardCallsTable;
+  shop_desk_sessions: ShopDeskSessionsTable;
+  shop_repairs: ShopRepairsTable;
+  shop_repair_photos: ShopRepairPhotosTable;
+  shop_repair_steps: ShopRepairStepsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -134,6 +149,10 @@ export interface ShopsTable {
   address: string;
   team_id: number | null;
   created_at: number;
+  /** Postal code, and where the shop is (WGS 84 degrees), for "nearest first". */
+  postcode: Generated<string>;
+  latitude: number | null;
+  longitude: number | null;
 }
 
 export interface AdvisorsTable {
@@ -345,7 +364,7 @@ export interface ServiceLevelPoliciesTable {
   updated_at: number;
 }
 
-/** One opening per weekday (ISO 1 = Monday … 7 = Sunday) in the shop's local time; no row = closed. */
+/** Openings per weekday (ISO 1 = Monday … 7 = Sunday) in the shop's local time, several a day; no row = closed. */
 export interface ShopHoursTable {
   shop_id: number;
   weekday: number;
@@ -541,4 +560,207 @@ export interface CallWrapUpsTable {
   hard: number;
   created_at: number;
   updated_at: number;
+}
+
+/** A dated exception in the shop's local calendar: no times closes the day; times replace its hours. */
+export interface ShopExceptionsTable {
+  id: Generated<number>;
+  shop_id: number;
+  /** "yyyy-MM-dd" in the shop's time zone. */
+  date: string;
+  opens: string | null;
+  closes: string | null;
+  reason: string;
+}
+
+export interface ShopDesksTable {
+  id: Generated<number>;
+  shop_id: number;
+  name: string;
+  active: Generated<number>;
+  created_at: number;
+}
+
+/** A service of the company's catalogue; `ticket_prefix` is the letter of its walk-in numbers. */
+export interface ShopServicesTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  ticket_prefix: string;
+  duration_minutes: number;
+  buffer_minutes: number;
+  /** JSON array of the skills an advisor needs to serve it. */
+  skills: string;
+  bookable: number;
+  walk_in: number;
+  active: Generated<number>;
+  created_at: number;
+}
+
+export interface ShopOfferedServicesTable {
+  shop_id: number;
+  service_id: number;
+}
+
+/** Who works where and when, shop-local: weekly on `weekday`, or once on `date` (exactly one is set). */
+export interface ShopShiftsTable {
+  id: Generated<number>;
+  shop_id: number;
+  advisor_id: number;
+  weekday: number | null;
+  date: string | null;
+  starts: string;
+  ends: string;
+  desk_id: number | null;
+}
+
+export interface ShopAppointmentsTable {
+  id: Generated<number>;
+  shop_id: number;
+  service_id: number;
+  customer_id: number;
+  conversation_id: number | null;
+  desk_id: number | null;
+  advisor_id: number | null;
+  starts_at: number;
+  ends_at: number;
+  /** booked, checked-in, serving, served, no-show, cancelled. */
+  status: string;
+  /** Grows on every reschedule; a link or reminder of an earlier version is stale. */
+  version: Generated<number>;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  notes: Generated<string>;
+  checked_in_at: number | null;
+  cancelled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Time held on a desk or advisor outside appointments (a walk-in served, a repair, staff time). */
+export interface ShopReservationsTable {
+  id: Generated<number>;
+  shop_id: number;
+  advisor_id: number | null;
+  desk_id: number | null;
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  /** 'ticket', 'repair' or 'staff'. */
+  source_type: string;
+  source_id: number | null;
+  created_at: number;
+}
+
+/** A five-minute cell of a resource ('desk:<id>', 'advisor:<id>'), held by one owner at most. */
+export interface ShopClaimsTable {
+  resource: string;
+  cell_at: number;
+  /** 'appointment' or 'reservation'. */
+  owner_type: string;
+  owner_id: number;
+}
+
+/** A walk-in ticket, numbered per shop, service and shop-local day (A-042). */
+export interface ShopTicketsTable {
+  id: Generated<number>;
+  shop_id: number;
+  service_id: number;
+  /** "yyyy-MM-dd" in the shop's time zone. */
+  day: string;
+  number: number;
+  code: string;
+  customer_id: number | null;
+  conversation_id: number | null;
+  appointment_id: number | null;
+  phone: string | null;
+  email: string | null;
+  /** waiting, called, serving, served, no-show, cancelled. */
+  status: string;
+  desk_id: number | null;
+  advisor_id: number | null;
+  waiting_since: number;
+  first_called_at: number | null;
+  last_called_at: number | null;
+  recalls: Generated<number>;
+  serving_at: number | null;
+  finished_at: number | null;
+  estimate_minutes: number | null;
+  near_notified_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ShopTicketCountersTable {
+  shop_id: number;
+  service_id: number;
+  day: string;
+  last_number: number;
+}
+
+/** A call the board shows and announces (recalls included). */
+export interface ShopBoardCallsTable {
+  id: Generated<number>;
+  shop_id: number;
+  ticket_id: number;
+  desk_id: number | null;
+  code: string;
+  desk_name: string;
+  called_at: number;
+}
+
+/** A desk open in one browser; another browser asks to take it over. */
+export interface ShopDeskSessionsTable {
+  desk_id: number;
+  advisor_id: number;
+  session_key: string;
+  opened_at: number;
+  seen_at: number;
+}
+
+export interface ShopRepairsTable {
+  id: Generated<number>;
+  shop_id: number;
+  customer_id: number;
+  conversation_id: number | null;
+  ticket_id: number | null;
+  advisor_id: number | null;
+  device: string;
+  serial_number: string;
+  fault: string;
+  condition: string;
+  /** JSON array of what was left with the device. */
+  accessories: string;
+  /** draft, received, diagnosing, waiting-for-parts, repaired, ready-for-pickup, collected. */
+  status: string;
+  estimate_cents: number | null;
+  estimate_currency: string | null;
+  estimate_note: string | null;
+  /** none, proposed, accepted, declined. */
+  estimate_state: string;
+  estimate_decided_at: number | null;
+  due_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ShopRepairPhotosTable {
+  id: Generated<number>;
+  repair_id: number;
+  blob_sha256: string;
+  name: string;
+  content_type: string;
+  created_at: number;
+}
+
+export interface ShopRepairStepsTable {
+  id: Generated<number>;
+  repair_id: number;
+  status: string;
+  advisor_id: number | null;
+  note: string;
+  /** The message that told the customer, or null for a silent step. */
+  interaction_id: number | null;
+  at: number;
 }
