@@ -1,3 +1,4 @@
+import { loadDemoShopFloor } from './demo-shop-floor.ts';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Context } from '../platform/context.ts';
 import type { Unit } from '../platform/db/writer.ts';
@@ -489,6 +490,13 @@ export async function loadDemoCompany(
         );
         advisorIds.push(advisor.id);
       }
+      await loadDemoShopFloor(
+        unit,
+        shopIds,
+        people.flatMap((p, i) =>
+          p.shop !== undefined ? [{ advisorId: advisorIds[i]!, shopIndex: p.shop }] : [],
+        ),
+      );
       const integration = await createAdvisor(
         unit,
         {
