@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AdvisorRow, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
+import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
 import { unlessDuplicate } from '../platform/db/unique.ts';
 import { normaliseEmail } from '../channels/addresses.ts';
 import type { Role, Viewer } from './access.ts';
@@ -57,6 +57,8 @@ export async function createAdvisor(
   actor: Actor,
 ): Promise<Advisor> {
   const email = normaliseEmail(input.email);
+  const name = checkName(input.name);
+  const languages = checkLanguages(input.languages ?? ['en']);
   if (input.role === 'shop_advisor' && input.shopId == null)
     throw new Invalid('shopId', 'a shop advisor needs a shop');
   await checkRefs(unit.db, input.teamId ?? null, input.shopId ?? null);
@@ -65,13 +67,13 @@ export async function createAdvisor(
     unit.db
       .insertInto('advisors')
       .values({
-        name: input.name,
+        name,
         email,
         role: input.role,
         team_id: input.teamId ?? null,
         shop_id: input.shopId ?? null,
         password_hash: input.passwordHash,
-        languages: JSON.stringify(input.languages ?? ['en']),
+        languages: JSON.stringify(languages),
         skills: JSON.stringify(input.skills ?? []),
         active: 1,
         created_at: unit.now,
@@ -108,6 +110,41 @@ async function checkRefs(
     throw new Invalid('shopId', 'no such shop');
 }
 
+/** A person's name, trimmed: blank ("   ") is no name. */
+function checkName(name: string): string {
+  const trimmed = name.trim().replace(/\s+/g, ' ');
+  if (!trimmed) throw new Invalid('name', 'must not be blank');
+  return trimmed;
+}
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/**
+ * Languages a person speaks, as language codes ("fr", "pt-BR"): each must name a language the
+ * language registry knows, so "klingon" or "123" is refused; written in canonical form, each once.
+ */
+export function checkLanguages(languages: readonly string[], field = 'languages'): string[] {
+  const seen = new Set<string>();
+  languages.forEach((language, i) => {
+    const code = language.trim();
+    let canonical: string | undefined;
+    try {
+      canonical = /^[A-Za-z]{2,3}(-[A-Za-z]{2}|-[0-9]{3})?$/.test(code)
+        ? Intl.getCanonicalLocales(code)[0]
+        : undefined;
+    } catch {
+      canonical = undefined;
+    }
+    if (!canonical || languageNames.of(canonical.split('-')[0]!) === undefined)
+      throw new Invalid(
+        `${field}[${i}]`,
+        `"${language}" is not a language code: use one such as "en", "fr" or "pt-BR"`,
+      );
+    seen.add(canonical);
+  });
+  return [...seen];
+}
+
 export interface AdvisorChanges {
   readonly name?: string | undefined;
   readonly role?: Role | undefined;
@@ -132,14 +169,29 @@ export async function updateAdvisor(
     .executeTakeFirst();
   if (!before) throw new NotFound('advisor');
   await checkRefs(unit.db, changes.teamId ?? null, changes.shopId ?? null);
+  const name = changes.name === undefined ? undefined : checkName(changes.name);
+  const languages = changes.languages === undefined ? undefined : checkLanguages(changes.languages);
+  const losesAdmin =
+    before.role === 'admin' &&
+    before.active === 1 &&
+    ((changes.role !== undefined && changes.role !== 'admin') || changes.active === false);
+  // Touching every active admin's row locks them (PostgreSQL), so two admins demoting each other at
+  // once are judged one after the other and the second finds nobody left.
+  if (losesAdmin)
+    await unit.db
+      .updateTable('advisors')
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('role', '=', 'admin')
+      .where('active', '=', 1)
+      .execute();
   const row = await unit.db
     .updateTable('advisors')
     .set({
-      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(name !== undefined ? { name } : {}),
       ...(changes.role !== undefined ? { role: changes.role } : {}),
       ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
       ...(changes.shopId !== undefined ? { shop_id: changes.shopId } : {}),
-      ...(changes.languages !== undefined ? { languages: JSON.stringify(changes.languages) } : {}),
+      ...(languages !== undefined ? { languages: JSON.stringify(languages) } : {}),
       ...(changes.skills !== undefined ? { skills: JSON.stringify(changes.skills) } : {}),
       ...(changes.active !== undefined ? { active: changes.active ? 1 : 0 } : {}),
       updated_at: unit.now,
@@ -149,6 +201,18 @@ export async function updateAdvisor(
     .executeTakeFirstOrThrow();
   if (row.role === 'shop_advisor' && row.shop_id === null)
     throw new Invalid('shopId', 'a shop advisor needs a shop');
+  if (losesAdmin) {
+    const left = await unit.db
+      .selectFrom('advisors')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin')
+      .where('active', '=', 1)
+      .executeTakeFirstOrThrow();
+    if (Number(left.n) === 0)
+      throw new Conflict(
+        'this is the last active administrator: make someone else an administrator first, or nobody could manage Rapport',
+      );
+  }
   if (changes.active === false || changes.role !== undefined)
     await unit.db.deleteFrom('sessions').where('advisor_id', '=', id).execute();
   await unit.record({

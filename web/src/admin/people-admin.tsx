@@ -62,7 +62,11 @@ export function PeopleAdmin() {
           ...(password ? { password } : {}),
         },
       });
-      setMessage(`${created.name} was added as ${created.role}.`);
+      setMessage(
+        password || created.role === 'integration'
+          ? `${created.name} was added as ${created.role}.`
+          : `${created.name} was added as ${created.role}, without a password: they cannot sign in until one is set (rapport user reset-password --email ${created.email} --password …).`,
+      );
       formElement.reset();
       load();
       refreshDirectory();
@@ -163,8 +167,17 @@ export function PeopleAdmin() {
         </label>
         <label>
           First password (10 characters or more)
-          <input name="password" type="password" minLength={10} autoComplete="new-password" />
+          <input
+            name="password"
+            type="password"
+            minLength={10}
+            autoComplete="new-password"
+            aria-describedby="password-hint"
+          />
         </label>
+        <p id="password-hint" className="hint">
+          Without a password the person cannot sign in until one is set.
+        </p>
         <button type="submit" className="primary">
           Add person
         </button>
@@ -187,7 +200,16 @@ function PersonRow({
   const [skills, setSkills] = useState(person.skills.join(', '));
   const [languages, setLanguages] = useState(person.languages.join(', '));
   const [active, setActive] = useState(person.active);
+  const { me } = useSession();
+  // Changing one's own role (or switching oneself off) takes a second, explicit click.
+  const [confirming, setConfirming] = useState(false);
+  const changesSelf = person.id === me.id && (role !== person.role || !active);
   const save = async () => {
+    if (changesSelf && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     try {
       await api(`/api/advisors/${person.id}`, {
         method: 'PATCH',
@@ -201,6 +223,9 @@ function PersonRow({
       });
       onSaved(`${person.name} saved.`);
     } catch (e) {
+      // Refused: the row shows what is stored again, not the change that did not happen.
+      setRole(person.role);
+      setActive(person.active);
       onSaved(`${person.name}: ${messageOf(e)}`);
     }
   };
@@ -262,9 +287,32 @@ function PersonRow({
         />
       </td>
       <td>
-        <button type="button" onClick={() => void save()}>
-          Save
-        </button>
+        {confirming ? (
+          <div role="alertdialog" aria-label="Change your own access?" className="confirm">
+            <p>
+              {active
+                ? `You are changing your own role to ${roleOptions.find((r) => r.role === role)?.name ?? role}: you may lose access to this screen.`
+                : 'You are switching off your own account: you will be signed out.'}
+            </p>
+            <button type="button" className="danger" onClick={() => void save()}>
+              Yes, change my own access
+            </button>{' '}
+            <button
+              type="button"
+              onClick={() => {
+                setConfirming(false);
+                setRole(person.role);
+                setActive(person.active);
+              }}
+            >
+              Keep it
+            </button>
+          </div>
+        ) : (
+          <button type="button" onClick={() => void save()}>
+            Save
+          </button>
+        )}
       </td>
     </tr>
   );
