@@ -185,6 +185,9 @@ export interface IngestResult {
   readonly conversationOpened: boolean;
 }
 
+/** How far ahead of our clock a contact's own time may be (the sender's clock runs fast). */
+const futureSkewMs = 5 * 60_000;
+
 /**
  * Takes in one inbound contact from any channel: finds or creates the customer, appends to their
  * active case (or opens one), stores the interaction and records the event. A provider id seen
@@ -210,6 +213,13 @@ export async function ingestInbound(
     if (existing)
       return { ...existing, duplicate: true, customerCreated: false, conversationOpened: false };
   }
+  // A contact cannot have happened later than now (a clock a few minutes fast is forgiven and held
+  // at now): a future time would sort it above everything and put its deadline days away.
+  if (contact.occurredAt !== undefined && contact.occurredAt > unit.now + futureSkewMs)
+    throw new Invalid(
+      'occurredAt',
+      `is in the future (${new Date(contact.occurredAt).toISOString()}): a contact has already happened`,
+    );
   // Checked whether or not a case is opened, so a wrong id is refused the same way every time.
   await checkReferences(unit.db, { teamId: contact.teamId, shopId: contact.shopId });
   // An email's inline (`cid:`) images stay, its remote ones are held back until an advisor allows them.
@@ -270,7 +280,7 @@ export async function ingestInbound(
     );
     opened = true;
   }
-  const at = contact.occurredAt ?? unit.now;
+  const at = Math.min(contact.occurredAt ?? unit.now, unit.now);
   const inserted = await unit.db
     .insertInto('interactions')
     .values({
