@@ -1,6 +1,6 @@
 /** The API's shapes: the wire types the server also uses (src/api-types/, types only: nothing of the server ships). */
 export type { Advisor, DirectoryPerson, Directory, Role } from '../../src/api-types/people.ts';
-export type { Customer, Consent } from '../../src/api-types/customers.ts';
+export type { Customer, Consent, Identity } from '../../src/api-types/customers.ts';
 export type {
   Conversation,
   Status,

@@ -2,7 +2,7 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 're
 import { api, messageOf, newKey } from '../api.ts';
 import { channelNames, deliveryNames } from '../format.ts';
 import { useSession } from '../app.tsx';
-import type { Consent, Customer, Interaction, InteractionKind, Macro } from '../types.ts';
+import type { Consent, Customer, Identity, Interaction, InteractionKind, Macro } from '../types.ts';
 import {
   EmailFields,
   draftReady,
@@ -25,6 +25,23 @@ const replyKinds: ReadonlyArray<{
   { kind: 'social_dm', label: 'Social private message', consent: 'social', channel: 'social' },
   { kind: 'call', label: 'Callback (phone)', consent: 'phone', channel: 'voice' },
 ];
+
+/** The identity a reply kind needs to reach the customer (a text needs a phone number); none for chat. */
+const identityNeeded: Partial<
+  Record<InteractionKind, { kind: Identity['kind']; missing: string }>
+> = {
+  email: { kind: 'email', missing: 'no email address' },
+  sms: { kind: 'phone', missing: 'no phone number' },
+  call: { kind: 'phone', missing: 'no phone number' },
+  social_dm: { kind: 'social', missing: 'no social account' },
+};
+
+/** Why this customer cannot be reached with a reply kind, or null when they can. */
+export function unreachableBy(customer: Customer, kind: InteractionKind): string | null {
+  const needed = identityNeeded[kind];
+  if (!needed) return null;
+  return customer.identities.some((i) => i.kind === needed.kind) ? null : needed.missing;
+}
 
 /** A reply kind's name, with the administrator's name for its channel where one was chosen. */
 function labelOf(k: (typeof replyKinds)[number]): string {
@@ -75,7 +92,18 @@ export const Composer = forwardRef<
   const freshDraft = () => replyDraftFor(answered, ourAddresses, emailOf(customer), caseSubject);
   const [draft, setDraft] = useState<EmailDraft>(freshDraft);
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
-  const [kind, setKind] = useState<InteractionKind>(defaultKind);
+  // The case's own channel, unless the customer cannot be reached on it (a visit, then an email
+  // answer needs an address): then the first kind that reaches them.
+  const reachableKind = (wanted: InteractionKind): InteractionKind =>
+    unreachableBy(customer, wanted) === null
+      ? wanted
+      : (replyKinds.find(
+          (k) =>
+            k.kind !== 'chat_message' &&
+            unreachableBy(customer, k.kind) === null &&
+            channels.find((c) => c.channel === k.channel)?.enabled !== false,
+        )?.kind ?? wanted);
+  const [kind, setKind] = useState<InteractionKind>(() => reachableKind(defaultKind));
   const [text, setText] = useState('');
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -84,7 +112,7 @@ export const Composer = forwardRef<
   const key = useRef(newKey());
   const area = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => setKind(defaultKind), [defaultKind]);
+  useEffect(() => setKind(reachableKind(defaultKind)), [defaultKind]);
   // A newer email from the customer is the one to answer: its sender, recipients and subject.
   useEffect(() => setDraft(freshDraft()), [answered?.id]);
   useImperativeHandle(ref, () => ({
@@ -177,12 +205,20 @@ export const Composer = forwardRef<
           <label>
             Reply on
             <select value={kind} onChange={(e) => setKind(e.target.value as InteractionKind)}>
-              {replyKinds.map((k) => (
-                <option key={k.kind} value={k.kind} disabled={!settingOf(k.channel)?.enabled}>
-                  {labelOf(k)}
-                  {settingOf(k.channel)?.enabled === false ? ' (switched off)' : ''}
-                </option>
-              ))}
+              {replyKinds.map((k) => {
+                const off = settingOf(k.channel)?.enabled === false;
+                const unreachable = unreachableBy(customer, k.kind);
+                return (
+                  <option
+                    key={k.kind}
+                    value={k.kind}
+                    disabled={!settingOf(k.channel)?.enabled || unreachable !== null}
+                  >
+                    {labelOf(k)}
+                    {off ? ' (switched off)' : unreachable ? ` (${unreachable})` : ''}
+                  </option>
+                );
+              })}
             </select>
           </label>
         )}
