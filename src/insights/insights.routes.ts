@@ -30,7 +30,8 @@ export function registerInsightsRoutes(app: FastifyInstance, ctx: Context): void
       config: { allow: leads },
     },
     async (request) => {
-      const timeZone = request.query.timeZone ?? 'UTC';
+      // The centre's day, the same for every supervisor; a query names another zone's day.
+      const timeZone = request.query.timeZone ?? ctx.config.timeZone;
       if (!IANAZone.isValidZone(timeZone))
         throw new Invalid('timeZone', 'is not an IANA time zone');
       return computeWall(ctx.store.read, ctx.clock.now(), timeZone);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
 import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
 import { judge, summariseWall, type Wall } from './wall.ts';
@@ -270,6 +271,30 @@ for (const database of await testDatabases()) {
       });
       assert.equal(bad.statusCode, 422);
       assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
+    });
+
+    test("the wall's today starts at midnight in the centre's time zone, whoever asks", async () => {
+      const centre = await startHarness(await database.open(), {
+        config: { timeZone: 'Asia/Tokyo' },
+      });
+      try {
+        const response = await centre.app.inject({
+          method: 'GET',
+          url: '/api/insights/wall',
+          headers: { cookie: await centre.signIn(centre.fixture.people.supervisor.email) },
+        });
+        assert.equal(response.statusCode, 200);
+        const figures = json<Wall>(response);
+        assert.equal(figures.timeZone, 'Asia/Tokyo');
+        const local = DateTime.fromMillis(Date.parse(figures.dayStart), { zone: 'Asia/Tokyo' });
+        assert.equal(local.toFormat('HH:mm'), '00:00');
+        assert.equal(
+          local.toISODate(),
+          DateTime.fromMillis(centre.clock.now(), { zone: 'Asia/Tokyo' }).toISODate(),
+        );
+      } finally {
+        await centre.close();
+      }
     });
 
     test('an admin changes a channel promise, audited; others may not', async () => {

@@ -11,6 +11,11 @@ export interface Config {
   readonly dataDir: string;
   /** Region used to read phone numbers written without a country code (ISO 3166 alpha-2). */
   readonly defaultPhoneRegion: string;
+  /**
+   * The contact centre's time zone (IANA name, `RAPPORT_TIME_ZONE`): where "today" starts on the
+   * wall, whoever looks at it. Defaults to the machine's zone.
+   */
+  readonly timeZone: string;
   /** NATS server for the event bus between nodes; in-process bus when absent. */
   readonly natsUrl: string | undefined;
   readonly cookieSecure: boolean;
@@ -167,6 +172,17 @@ function smtpSettings(env: Env): SmtpSettings | undefined {
   };
 }
 
+/** An IANA time zone name; the machine's own zone when unset. */
+function timeZoneSetting(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new Invalid(name, 'is not an IANA time zone (such as Europe/Paris)');
+  }
+}
+
 /** Reads the configuration from environment variables (see README for the list). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const region = (env.RAPPORT_PHONE_REGION ?? 'US').toUpperCase();
@@ -178,6 +194,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.RAPPORT_DATA_DIR ?? 'data'),
     defaultPhoneRegion: region,
+    timeZone: timeZoneSetting(env, 'RAPPORT_TIME_ZONE'),
     natsUrl: env.NATS_URL || undefined,
     cookieSecure: boolSetting(env, 'RAPPORT_COOKIE_SECURE', false),
     sessionTtlMs: intSetting(env, 'RAPPORT_SESSION_HOURS', 12) * 3_600_000,

@@ -8,8 +8,6 @@ import { BarChart, ParityDial, Sparkline } from './charts.tsx';
 import { AdvisorsPanel } from './advisors-panel.tsx';
 import { CallbacksPanel } from './callbacks-panel.tsx';
 
-const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
 /** The supervisor's wall: every channel measured the same way, live. */
 export function WallScreen() {
   const [wall, setWall] = useState<Wall | null>(null);
@@ -17,7 +15,8 @@ export function WallScreen() {
   const [drill, setDrill] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    api<Wall>(`/api/insights/wall${query({ timeZone })}`).then(
+    // "Today" is the centre's day (RAPPORT_TIME_ZONE), the same for every supervisor.
+    api<Wall>('/api/insights/wall').then(
       (w) => {
         setWall(w);
         setError(null);
@@ -50,7 +49,8 @@ export function WallScreen() {
       <header className="wall-head">
         <h1>Service today, every channel</h1>
         <p>
-          Since {new Date(wall.dayStart).toLocaleString()} ({wall.timeZone}) · updated{' '}
+          Since {new Date(wall.dayStart).toLocaleString(undefined, { timeZone: wall.timeZone })} (
+          {wall.timeZone}) · updated{' '}
           <time dateTime={wall.at}>{new Date(wall.at).toLocaleTimeString()}</time>
         </p>
       </header>
