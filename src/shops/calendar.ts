@@ -61,9 +61,12 @@ interface DayFrame {
   /** The date's local midnight read as if it were UTC (wall clock milliseconds). */
   readonly wallMidnight: number;
   readonly weekday: number;
-  /** When the offset is the same all day: the one offset, in ms; otherwise null (a change day). */
-  readonly offset: number | null;
-  readonly zone: IANAZone;
+  /** The offset (ms) in force before the day's change, or all day when there is none. */
+  readonly before: number;
+  /** The offset after the change (equal to `before` on an ordinary day). */
+  readonly after: number;
+  /** The instant the clocks change on this day, or null on an ordinary day. */
+  readonly change: number | null;
 }
 
 const frames = new Map<string, DayFrame>();
@@ -89,17 +92,24 @@ function frameOf(date: string, timeZone: string): DayFrame {
   if (!match) throw new RangeError(`not a date yyyy-MM-dd: ${date}`);
   const wallMidnight = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
   const zone = zoneOf(timeZone);
-  // The offsets around the day's edges (a day from 14 h before to 14 h after covers any zone).
-  const before = offsetMs(zone, wallMidnight - 14 * hour);
-  const after = offsetMs(zone, wallMidnight + day + 14 * hour);
-  const middle = offsetMs(zone, wallMidnight + 12 * hour - before);
+  // The offsets around the day's edges: from 14 h before its midnight to 14 h after its end
+  // covers the day in any zone. At most one change is assumed in that span.
+  let low = wallMidnight - 14 * hour;
+  let high = wallMidnight + day + 14 * hour;
+  const before = offsetMs(zone, low);
+  const after = offsetMs(zone, high);
+  let change: number | null = null;
+  if (before !== after) {
+    // Find the change to the minute (every zone's changes fall on whole minutes).
+    while (high - low > minute) {
+      const mid = low + Math.floor((high - low) / 2 / minute) * minute;
+      if (offsetMs(zone, mid) === before) low = mid;
+      else high = mid;
+    }
+    change = high;
+  }
   const weekday = ((new Date(wallMidnight).getUTCDay() + 6) % 7) + 1;
-  const frame: DayFrame = {
-    wallMidnight,
-    weekday,
-    offset: before === after && before === middle ? before : null,
-    zone,
-  };
+  const frame: DayFrame = { wallMidnight, weekday, before, after, change };
   if (frames.size > 50_000) frames.clear();
   frames.set(cacheKey, frame);
   return frame;
@@ -113,37 +123,45 @@ export function weekdayOf(date: string): number {
   return ((d.getUTCDay() + 6) % 7) + 1;
 }
 
+function instantIn(frame: DayFrame, wall: number): number {
+  const wallMs = frame.wallMidnight + wall * minute;
+  if (frame.change === null) return wallMs - frame.before;
+  // The earliest instant that really shows this wall time wins (a repeated hour's first).
+  const early = wallMs - Math.max(frame.before, frame.after);
+  const late = wallMs - Math.min(frame.before, frame.after);
+  const shows = (instant: number) =>
+    instant + (instant < frame.change! ? frame.before : frame.after) === wallMs;
+  if (shows(early)) return early;
+  if (shows(late)) return late;
+  // Skipped by the clocks: the first instant after the gap.
+  return frame.change;
+}
+
 /**
- * The instant a shop-local wall time of `date` names. On a change day the offset is looked up:
- * of the offsets in force that day, the earliest instant that really shows this wall time wins
- * (the first occurrence of a repeated hour); a skipped wall time gives the end of the gap.
+ * The instant a shop-local wall time (minutes after midnight) of `date` names. A repeated wall time
+ * gives its first occurrence; a skipped one the end of the gap.
  */
 export function instantOf(date: string, wall: number, timeZone: string): number {
-  const frame = frameOf(date, timeZone);
-  const wallMs = frame.wallMidnight + wall * minute;
-  if (frame.offset !== null) return wallMs - frame.offset;
-  const offsets = [
-    ...new Set([
-      offsetMs(frame.zone, frame.wallMidnight - 14 * hour),
-      offsetMs(frame.zone, frame.wallMidnight + day + 14 * hour),
-    ]),
-  ];
-  // A larger offset gives an earlier instant: try those first, so a repeated hour's first wins.
-  const candidates = offsets
-    .map((o) => wallMs - o)
-    .sort((a, b) => a - b)
-    .filter((instant) => instant + offsetMs(frame.zone, instant) === wallMs);
-  if (candidates.length > 0) return candidates[0]!;
-  // In the gap: the instant the clocks jumped lies between the two readings; find it to the minute.
-  let low = Math.min(...offsets.map((o) => wallMs - o));
-  let high = Math.max(...offsets.map((o) => wallMs - o));
-  const lowOffset = offsetMs(frame.zone, low);
-  while (high - low > minute) {
-    const mid = low + Math.floor((high - low) / 2 / minute) * minute;
-    if (offsetMs(frame.zone, mid) === lowOffset) low = mid;
-    else high = mid;
+  return instantIn(frameOf(date, timeZone), wall);
+}
+
+const parsedTimes = new Map<string, number | null>();
+const minutesOf = (time: string) => {
+  let m = parsedTimes.get(time);
+  if (m === undefined) {
+    m = wallMinutes(time);
+    if (parsedTimes.size < 10_000) parsedTimes.set(time, m);
   }
-  return high;
+  return m;
+};
+
+function periodIn(frame: DayFrame, from: string, to: string): Interval | null {
+  const a = minutesOf(from);
+  const b = minutesOf(to);
+  if (a === null || b === null || b <= a) return null;
+  const start = instantIn(frame, a);
+  const end = instantIn(frame, b);
+  return end > start ? { start, end } : null;
 }
 
 /** A local period of a date as instants; null when it is empty (or emptied by a skipped hour). */
@@ -153,12 +171,7 @@ export function periodOf(
   to: string,
   timeZone: string,
 ): Interval | null {
-  const a = wallMinutes(from);
-  const b = wallMinutes(to);
-  if (a === null || b === null || b <= a) return null;
-  const start = instantOf(date, a, timeZone);
-  const end = b === 24 * 60 ? instantOf(nextDate(date), 0, timeZone) : instantOf(date, b, timeZone);
-  return end > start ? { start, end } : null;
+  return periodIn(frameOf(date, timeZone), from, to);
 }
 
 /** The local date after `date`. */
@@ -203,18 +216,19 @@ export function openingsOn(
   week: readonly WeeklyPeriod[],
   exceptions: readonly DayException[],
 ): Interval[] {
+  const frame = frameOf(date, timeZone);
   const today = exceptions.filter((e) => e.date === date);
   let periods: ReadonlyArray<{ opens: string; closes: string }>;
   if (today.length > 0) {
     if (today.some((e) => e.opens === null || e.closes === null)) return [];
     periods = today as ReadonlyArray<{ opens: string; closes: string }>;
   } else {
-    const weekday = frameOf(date, timeZone).weekday;
+    const weekday = frame.weekday;
     periods = week.filter((p) => p.weekday === weekday);
   }
   return mergeIntervals(
     periods.flatMap((p) => {
-      const interval = periodOf(date, p.opens, p.closes, timeZone);
+      const interval = periodIn(frame, p.opens, p.closes);
       return interval ? [interval] : [];
     }),
   );
@@ -226,22 +240,24 @@ export function openingsOn(
  * overlapping shifts at one desk are merged.
  */
 export function shiftsOn(date: string, timeZone: string, shifts: readonly Shift[]): ShiftInterval[] {
-  const weekday = frameOf(date, timeZone).weekday;
-  const byWorker = new Map<string, { advisorId: number; deskId: number | null; spans: Interval[] }>();
+  const frame = frameOf(date, timeZone);
+  const weekday = frame.weekday;
+  const worked: ShiftInterval[] = [];
   for (const s of shifts) {
-    const applies = s.date !== null ? s.date === date : s.weekday === weekday;
-    if (!applies) continue;
-    const interval = periodOf(date, s.starts, s.ends, timeZone);
-    if (!interval) continue;
-    const key = `${s.advisorId}:${s.deskId ?? ''}`;
-    const entry = byWorker.get(key) ?? { advisorId: s.advisorId, deskId: s.deskId, spans: [] };
-    entry.spans.push(interval);
-    byWorker.set(key, entry);
+    if (s.date !== null ? s.date !== date : s.weekday !== weekday) continue;
+    const interval = periodIn(frame, s.starts, s.ends);
+    if (interval)
+      worked.push({ start: interval.start, end: interval.end, advisorId: s.advisorId, deskId: s.deskId });
   }
+  worked.sort((a, b) => a.advisorId - b.advisorId || (a.deskId ?? 0) - (b.deskId ?? 0) || a.start - b.start);
+  // One advisor's overlapping or touching shifts at one desk become one.
   const result: ShiftInterval[] = [];
-  for (const w of byWorker.values())
-    for (const span of mergeIntervals(w.spans))
-      result.push({ ...span, advisorId: w.advisorId, deskId: w.deskId });
+  for (const w of worked) {
+    const last = result[result.length - 1];
+    if (last && last.advisorId === w.advisorId && last.deskId === w.deskId && w.start <= last.end)
+      result[result.length - 1] = { ...last, end: Math.max(last.end, w.end) };
+    else result.push(w);
+  }
   return result.sort((a, b) => a.start - b.start || a.advisorId - b.advisorId);
 }
 
