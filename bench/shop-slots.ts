@@ -7,12 +7,25 @@
  * Run: npx tsx bench/shop-slots.ts
  */
 import { performance } from 'node:perf_hooks';
-import { busyFrom, cellMs, openSlots, planDays, type ShopCalendar, type SlotService } from '../src/shops/slots.ts';
+import {
+  busyFrom,
+  cellMs,
+  openSlots,
+  planDays,
+  type ShopCalendar,
+  type SlotService,
+} from '../src/shops/slots.ts';
 import { datesBetween, openingsOn } from '../src/shops/calendar.ts';
 
 const SHOPS = 120;
 const DAYS = 30;
-const zones = ['Europe/Madrid', 'America/New_York', 'Asia/Tokyo', 'Europe/Paris', 'Australia/Sydney'];
+const zones = [
+  'Europe/Madrid',
+  'America/New_York',
+  'Asia/Tokyo',
+  'Europe/Paris',
+  'Australia/Sydney',
+];
 // 30 days spanning the autumn change in Europe and New York.
 const dates = datesBetween('2026-10-15', '2026-11-13');
 if (dates.length !== DAYS) throw new Error('expected 30 dates');
@@ -25,7 +38,7 @@ const services: SlotService[] = [
 ];
 
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
 
 function makeShop(i: number): ShopCalendar {
   const timeZone = zones[i % zones.length]!;
@@ -77,7 +90,12 @@ function makeShop(i: number): ShopCalendar {
   const start = Date.parse('2026-10-15T00:00:00Z');
   const reservations = Array.from({ length: 20 }, () => {
     const at = start + Math.floor(random() * DAYS * 24) * 3_600_000;
-    return { advisorId: advisors[Math.floor(random() * 6)]!, deskId: null, start: at, end: at + 45 * 60_000 };
+    return {
+      advisorId: advisors[Math.floor(random() * 6)]!,
+      deskId: null,
+      start: at,
+      end: at + 45 * 60_000,
+    };
   });
   return { ...calendar, busy: busyFrom(cells, reservations) };
 }
@@ -102,6 +120,10 @@ const median = runs[5]!;
 console.log(
   `free slots, ${SHOPS} shops × ${DAYS} days × ${services.length} services: ${median.slots} slots`,
 );
-console.log(`  first (cold) run ${first.ms.toFixed(1)} ms; median of 11 warm runs ${median.ms.toFixed(1)} ms (best ${runs[0]!.ms.toFixed(1)}, worst ${runs[10]!.ms.toFixed(1)})`);
+console.log(
+  `  first (cold) run ${first.ms.toFixed(1)} ms; median of 11 warm runs ${median.ms.toFixed(1)} ms (best ${runs[0]!.ms.toFixed(1)}, worst ${runs[10]!.ms.toFixed(1)})`,
+);
 const target = 200;
-console.log(`  target: the warm median under ${target} ms: ${median.ms < target ? 'met' : 'NOT met'}`);
+console.log(
+  `  target: the warm median under ${target} ms: ${median.ms < target ? 'met' : 'NOT met'}`,
+);

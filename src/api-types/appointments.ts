@@ -39,12 +39,7 @@ export interface SlotList {
 }
 
 export type AppointmentStatus =
-  | 'booked'
-  | 'checked-in'
-  | 'serving'
-  | 'served'
-  | 'no-show'
-  | 'cancelled';
+  'booked' | 'checked-in' | 'serving' | 'served' | 'no-show' | 'cancelled';
 
 /** An appointment as its customer sees it behind the signed link. */
 export interface AppointmentView {

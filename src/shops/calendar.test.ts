@@ -53,7 +53,14 @@ describe('a shop calendar across daylight-saving changes', () => {
   });
 
   test('a night shift over the skipped hour lasts an hour less, over the repeated hour one more', () => {
-    const shift = { advisorId: 7, weekday: 7, date: null, starts: '00:00', ends: '06:00', deskId: 1 };
+    const shift = {
+      advisorId: 7,
+      weekday: 7,
+      date: null,
+      starts: '00:00',
+      ends: '06:00',
+      deskId: 1,
+    };
     const [spring] = shiftsOn('2026-03-29', madrid, [shift]);
     assert.equal(spring!.end - spring!.start, 5 * 3_600_000);
     const [autumn] = shiftsOn('2026-11-01', newYork, [shift]);
@@ -83,9 +90,7 @@ describe('a shop calendar across daylight-saving changes', () => {
     ];
     assert.equal(openingsOn('2026-12-07', madrid, week, []).length, 2);
     assert.deepEqual(
-      openingsOn('2026-12-07', madrid, week, [
-        { date: '2026-12-07', opens: null, closes: null },
-      ]),
+      openingsOn('2026-12-07', madrid, week, [{ date: '2026-12-07', opens: null, closes: null }]),
       [],
     );
     const replaced = openingsOn('2026-12-07', madrid, week, [
@@ -108,8 +113,22 @@ describe('a shop calendar across daylight-saving changes', () => {
   test('dated shifts add to the weekly ones; overlapping ones merge', () => {
     const shifts = [
       { advisorId: 1, weekday: 1, date: null, starts: '09:00', ends: '13:00', deskId: null },
-      { advisorId: 1, weekday: null, date: '2026-12-07', starts: '12:00', ends: '15:00', deskId: null },
-      { advisorId: 2, weekday: null, date: '2026-12-08', starts: '09:00', ends: '10:00', deskId: null },
+      {
+        advisorId: 1,
+        weekday: null,
+        date: '2026-12-07',
+        starts: '12:00',
+        ends: '15:00',
+        deskId: null,
+      },
+      {
+        advisorId: 2,
+        weekday: null,
+        date: '2026-12-08',
+        starts: '09:00',
+        ends: '10:00',
+        deskId: null,
+      },
     ];
     const monday = shiftsOn('2026-12-07', madrid, shifts);
     assert.deepEqual(

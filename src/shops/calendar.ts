@@ -239,7 +239,11 @@ export function openingsOn(
  * dated shifts of that date together (a dated shift adds a day or hours); one advisor's
  * overlapping shifts at one desk are merged.
  */
-export function shiftsOn(date: string, timeZone: string, shifts: readonly Shift[]): ShiftInterval[] {
+export function shiftsOn(
+  date: string,
+  timeZone: string,
+  shifts: readonly Shift[],
+): ShiftInterval[] {
   const frame = frameOf(date, timeZone);
   const weekday = frame.weekday;
   const worked: ShiftInterval[] = [];
@@ -247,9 +251,16 @@ export function shiftsOn(date: string, timeZone: string, shifts: readonly Shift[
     if (s.date !== null ? s.date !== date : s.weekday !== weekday) continue;
     const interval = periodIn(frame, s.starts, s.ends);
     if (interval)
-      worked.push({ start: interval.start, end: interval.end, advisorId: s.advisorId, deskId: s.deskId });
+      worked.push({
+        start: interval.start,
+        end: interval.end,
+        advisorId: s.advisorId,
+        deskId: s.deskId,
+      });
   }
-  worked.sort((a, b) => a.advisorId - b.advisorId || (a.deskId ?? 0) - (b.deskId ?? 0) || a.start - b.start);
+  worked.sort(
+    (a, b) => a.advisorId - b.advisorId || (a.deskId ?? 0) - (b.deskId ?? 0) || a.start - b.start,
+  );
   // One advisor's overlapping or touching shifts at one desk become one.
   const result: ShiftInterval[] = [];
   for (const w of worked) {

@@ -34,7 +34,12 @@ export async function claimCells(
 ): Promise<number> {
   const cells = cellsOf(start, end);
   const rows = resources.flatMap((resource) =>
-    cells.map((cellAt) => ({ resource, cell_at: cellAt, owner_type: owner.type, owner_id: owner.id })),
+    cells.map((cellAt) => ({
+      resource,
+      cell_at: cellAt,
+      owner_type: owner.type,
+      owner_id: owner.id,
+    })),
   );
   if (rows.length === 0) return 0;
   try {
@@ -56,4 +61,3 @@ export async function releaseClaims(unit: Unit, owner: ClaimOwner): Promise<numb
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
-

@@ -179,7 +179,13 @@ export function openSlots(
           break;
         }
         if (advisorId === 0) continue;
-        slots.push({ startsAt: start, endsAt: start + duration, heldUntil: end, advisorId, deskId });
+        slots.push({
+          startsAt: start,
+          endsAt: start + duration,
+          heldUntil: end,
+          advisorId,
+          deskId,
+        });
         if (options.limitPerDay && ++found >= options.limitPerDay) break;
       }
     }
@@ -228,7 +234,9 @@ const parseSkills = (json: string): string[] => {
 export async function loadSlotService(
   db: Kysely<Database>,
   serviceId: number,
-): Promise<SlotService & { readonly name: string; readonly bookable: boolean; readonly active: boolean }> {
+): Promise<
+  SlotService & { readonly name: string; readonly bookable: boolean; readonly active: boolean }
+> {
   const row = await db
     .selectFrom('shop_services')
     .selectAll()
@@ -338,9 +346,7 @@ export async function loadShopCalendar(
       cells
         .filter(
           (c) =>
-            !except ||
-            c.owner_type !== except.ownerType ||
-            Number(c.owner_id) !== except.ownerId,
+            !except || c.owner_type !== except.ownerType || Number(c.owner_id) !== except.ownerId,
         )
         .map((c) => ({ resource: c.resource, cellAt: Number(c.cell_at) })),
       reservations.map((r) => ({

@@ -12,7 +12,6 @@ const databases = await testDatabases();
 
 // The harness clock starts on Wednesday 25 November 2026, 09:00 UTC; Lyon is on Paris time (CET).
 const monday10 = '2026-11-30T09:00:00.000Z';
-const monday1030 = '2026-11-30T09:30:00.000Z';
 
 interface Setup {
   readonly serviceId: number;
@@ -23,7 +22,11 @@ interface Setup {
 async function floorOf(h: Harness): Promise<Setup> {
   return h.ctx.writer.run(async (unit) => {
     const shopId = h.fixture.shopId;
-    await unit.db.updateTable('shops').set({ postcode: '69003' }).where('id', '=', shopId).execute();
+    await unit.db
+      .updateTable('shops')
+      .set({ postcode: '69003' })
+      .where('id', '=', shopId)
+      .execute();
     await unit.db
       .insertInto('shop_hours')
       .values(
@@ -35,7 +38,13 @@ async function floorOf(h: Harness): Promise<Setup> {
       .execute();
     await unit.db
       .insertInto('shop_exceptions')
-      .values({ shop_id: shopId, date: '2026-12-25', opens: null, closes: null, reason: 'Christmas' })
+      .values({
+        shop_id: shopId,
+        date: '2026-12-25',
+        opens: null,
+        closes: null,
+        reason: 'Christmas',
+      })
       .execute();
     const desks = [];
     for (const name of ['Desk 1', 'Desk 2'])
@@ -116,7 +125,11 @@ for (const db of databases) {
     });
     after(async () => h.close());
 
-    const book = (startsAt: string, who: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+    const book = (
+      startsAt: string,
+      who: Record<string, string> = {},
+      headers: Record<string, string> = {},
+    ) =>
       h.app.inject({
         method: 'POST',
         url: '/api/book/appointments',
@@ -200,7 +213,10 @@ for (const db of databases) {
         .where('conversation_id', '=', Number(row.conversation_id))
         .orderBy('id')
         .execute();
-      assert.deepEqual(messages.map((m) => m.channel), ['email', 'sms']);
+      assert.deepEqual(
+        messages.map((m) => m.channel),
+        ['email', 'sms'],
+      );
       assert.match(messages[1]!.text, /Mon 30 Nov 2026, 10:00 \(Europe\/Paris, CET\)/);
       assert.match(messages[1]!.text, /\/appointment\/a\d+\.[A-Za-z0-9_-]{32}\?v=1/);
       assert.equal(messages[0]!.automated, 1);
@@ -260,7 +276,12 @@ for (const db of databases) {
       const nobody = await h.app.inject({
         method: 'POST',
         url: '/api/book/appointments',
-        payload: { shopId: h.fixture.shopId, serviceId: floor.serviceId, startsAt: '2026-12-01T09:00:00Z', name: 'Cy' },
+        payload: {
+          shopId: h.fixture.shopId,
+          serviceId: floor.serviceId,
+          startsAt: '2026-12-01T09:00:00Z',
+          name: 'Cy',
+        },
       });
       assert.equal(nobody.statusCode, 422);
       assert.equal(problemOf(nobody).errors![0]!.field, 'email');
@@ -271,7 +292,10 @@ for (const db of databases) {
     test('ten parallel bookings of one slot: one success and nine clear refusals', async () => {
       const responses = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          book('2026-12-01T13:00:00Z', { email: `racer${i}@example.com`, phone: `+3361000000${i}` }),
+          book('2026-12-01T13:00:00Z', {
+            email: `racer${i}@example.com`,
+            phone: `+3361000000${i}`,
+          }),
         ),
       );
       const codes = responses.map((r) => r.statusCode).sort();
@@ -288,7 +312,12 @@ for (const db of databases) {
 
     test(
       'ten nodes booking one slot at once: the claims key keeps one',
-      { skip: db.name === 'sqlite' ? 'one SQLite writer per process: the HTTP race above covers it' : false },
+      {
+        skip:
+          db.name === 'sqlite'
+            ? 'one SQLite writer per process: the HTTP race above covers it'
+            : false,
+      },
       async () => {
         const nodes = Array.from({ length: 10 }, () => db.reopen(store)!);
         try {
@@ -308,7 +337,8 @@ for (const db of databases) {
           );
           assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
           for (const o of outcomes)
-            if (o.status === 'rejected') assert.equal((o.reason as { code?: string }).code, 'slot-taken');
+            if (o.status === 'rejected')
+              assert.equal((o.reason as { code?: string }).code, 'slot-taken');
         } finally {
           await Promise.all(nodes.map((n) => n.close()));
         }
@@ -317,12 +347,23 @@ for (const db of databases) {
 
     test('an Idempotency-Key replays the booking instead of booking twice', async () => {
       const headers = { 'idempotency-key': 'book-once-1' };
-      const first = await book('2026-12-03T10:00:00Z', { email: 'key@example.com', phone: '+33622222222' }, headers);
-      const again = await book('2026-12-03T10:00:00Z', { email: 'key@example.com', phone: '+33622222222' }, headers);
+      const first = await book(
+        '2026-12-03T10:00:00Z',
+        { email: 'key@example.com', phone: '+33622222222' },
+        headers,
+      );
+      const again = await book(
+        '2026-12-03T10:00:00Z',
+        { email: 'key@example.com', phone: '+33622222222' },
+        headers,
+      );
       assert.equal(first.statusCode, 201);
       assert.equal(again.statusCode, 201);
       assert.equal(again.headers['idempotent-replayed'], 'true');
-      assert.equal(json<BookingResult>(again).appointment.id, json<BookingResult>(first).appointment.id);
+      assert.equal(
+        json<BookingResult>(again).appointment.id,
+        json<BookingResult>(first).appointment.id,
+      );
     });
 
     test('moving grows the version, moves the claims, and the old reminder is never sent', async () => {
@@ -345,7 +386,10 @@ for (const db of databases) {
       assert.equal(view.version, 2);
       assert.equal(view.when, 'Fri 4 Dec 2026, 15:00 (Europe/Paris, CET)');
       const day = await slots('2026-12-04', '2026-12-04');
-      assert.ok(day.items.some((s) => s.startsAt === '2026-12-04T10:00:00.000Z'), 'the old slot is free again');
+      assert.ok(
+        day.items.some((s) => s.startsAt === '2026-12-04T10:00:00.000Z'),
+        'the old slot is free again',
+      );
       assert.ok(!day.items.some((s) => s.startsAt === '2026-12-04T14:00:00.000Z'));
       const deps = { ctx: h.ctx, outbox: undefined };
       await readyLinks(h.ctx);
@@ -358,16 +402,22 @@ for (const db of databases) {
       assert.equal(jobs.length, 2);
       // The reminder for version 1 finds a moved appointment: nothing is sent.
       assert.equal(
-        await h.ctx.writer.run((unit) => sendReminder(deps, unit, { appointmentId: view.id, version: 1 })),
+        await h.ctx.writer.run((unit) =>
+          sendReminder(deps, unit, { appointmentId: view.id, version: 1 }),
+        ),
         false,
       );
       // Version 2's reminder goes once; a rerun of its job sends nothing more.
       assert.equal(
-        await h.ctx.writer.run((unit) => sendReminder(deps, unit, { appointmentId: view.id, version: 2 })),
+        await h.ctx.writer.run((unit) =>
+          sendReminder(deps, unit, { appointmentId: view.id, version: 2 }),
+        ),
         true,
       );
       assert.equal(
-        await h.ctx.writer.run((unit) => sendReminder(deps, unit, { appointmentId: view.id, version: 2 })),
+        await h.ctx.writer.run((unit) =>
+          sendReminder(deps, unit, { appointmentId: view.id, version: 2 }),
+        ),
         false,
       );
       const reminders = await store.db
@@ -381,7 +431,10 @@ for (const db of databases) {
 
     test('cancelling frees the slot; the old link shows it cancelled and points to the live booking', async () => {
       const first = json<BookingResult>(
-        await book('2026-12-05T10:00:00Z', { email: 'canceller@example.com', phone: '+33644444444' }),
+        await book('2026-12-05T10:00:00Z', {
+          email: 'canceller@example.com',
+          phone: '+33644444444',
+        }),
       ).appointment;
       const cancelled = await h.app.inject({
         method: 'POST',
@@ -392,7 +445,9 @@ for (const db of databases) {
       assert.equal(json<BookingResult>(cancelled).appointment.status, 'cancelled');
       const deps = { ctx: h.ctx, outbox: undefined };
       assert.equal(
-        await h.ctx.writer.run((unit) => sendReminder(deps, unit, { appointmentId: first.id, version: 1 })),
+        await h.ctx.writer.run((unit) =>
+          sendReminder(deps, unit, { appointmentId: first.id, version: 1 }),
+        ),
         false,
       );
       const claims = await store.db
@@ -409,7 +464,10 @@ for (const db of databases) {
       });
       assert.equal(problemOf(again).type, 'https://rapport.dev/problems/appointment-closed');
       const second = json<BookingResult>(
-        await book('2026-12-05T10:00:00Z', { email: 'canceller@example.com', phone: '+33644444444' }),
+        await book('2026-12-05T10:00:00Z', {
+          email: 'canceller@example.com',
+          phone: '+33644444444',
+        }),
       ).appointment;
       const old = json<AppointmentView>(
         await h.app.inject({ method: 'GET', url: `/api/book/appointments/${first.token}` }),
@@ -455,10 +513,19 @@ for (const db of databases) {
         json<{ items: Array<{ name: string; distanceKm: number | null }> }>(
           await h.app.inject({ method: 'GET', url: `/api/book/shops${query}` }),
         ).items;
-      assert.deepEqual((await names('?postcode=69007')).map((s) => s.name), ['Lyon', 'Paris']);
-      assert.deepEqual((await names('?postcode=75002')).map((s) => s.name), ['Paris', 'Lyon']);
+      assert.deepEqual(
+        (await names('?postcode=69007')).map((s) => s.name),
+        ['Lyon', 'Paris'],
+      );
+      assert.deepEqual(
+        (await names('?postcode=75002')).map((s) => s.name),
+        ['Paris', 'Lyon'],
+      );
       const fromParis = await names('?latitude=48.85&longitude=2.35');
-      assert.deepEqual(fromParis.map((s) => s.name), ['Paris', 'Lyon']);
+      assert.deepEqual(
+        fromParis.map((s) => s.name),
+        ['Paris', 'Lyon'],
+      );
       assert.ok(fromParis[1]!.distanceKm! > 380 && fromParis[1]!.distanceKm! < 400);
       const half = await h.app.inject({ method: 'GET', url: '/api/book/shops?latitude=48.85' });
       assert.equal(half.statusCode, 422);

@@ -6,7 +6,14 @@ import type { Actor } from '../../platform/events/event.ts';
 import { Conflict, Invalid, NotFound } from '../../platform/errors.ts';
 import { enqueueJob, type JobHandler } from '../../platform/jobs/jobs.ts';
 import { describeLocal, localDateOf } from '../../shops/calendar.ts';
-import { loadShopCalendar, loadSlotService, planDays, slotAt, type FreeSlot, type SlotService } from '../../shops/slots.ts';
+import {
+  loadShopCalendar,
+  loadSlotService,
+  planDays,
+  slotAt,
+  type FreeSlot,
+  type SlotService,
+} from '../../shops/slots.ts';
 import { advisorResource, claimCells, deskResource, releaseClaims } from '../../shops/claims.ts';
 import { resolveCustomer } from '../../customers/customers.ts';
 import { openConversation } from '../../conversations/conversations.ts';
@@ -193,7 +200,10 @@ export async function appointmentView(
       .limit(1)
       .executeTakeFirst();
     if (later) {
-      const tz = later.shop_id === row.shop_id ? shop.timeZone : (await shopInfo(db, later.shop_id)).timeZone;
+      const tz =
+        later.shop_id === row.shop_id
+          ? shop.timeZone
+          : (await shopInfo(db, later.shop_id)).timeZone;
       live = {
         token: await signLink(ctx, { kind: 'appointment', id: Number(later.id) }),
         when: describeLocal(Number(later.starts_at), tz),
@@ -227,11 +237,12 @@ async function appointmentRow(db: Kysely<Database>, id: number): Promise<Appoint
 }
 
 /** The appointment a signed link opens, in its current state. */
-export async function appointmentOfLink(
-  ctx: Context,
-  token: string,
-): Promise<AppointmentView> {
-  return appointmentView(ctx, ctx.store.read, await appointmentRow(ctx.store.read, await linkedId(ctx, token)));
+export async function appointmentOfLink(ctx: Context, token: string): Promise<AppointmentView> {
+  return appointmentView(
+    ctx,
+    ctx.store.read,
+    await appointmentRow(ctx.store.read, await linkedId(ctx, token)),
+  );
 }
 
 /** The appointment id a token names; a forged or garbled one is not found. */
@@ -402,7 +413,10 @@ export async function bookAppointment(
   });
   const told = await tellCustomer(deps, unit, row, 'booked', actor);
   await scheduleReminder(unit, row);
-  return { appointment: await appointmentView(deps.ctx, unit.db, row), confirmations: summaryOf(told) };
+  return {
+    appointment: await appointmentView(deps.ctx, unit.db, row),
+    confirmations: summaryOf(told),
+  };
 }
 
 async function changeableRow(unit: Unit, id: number, version: number | undefined) {
@@ -448,19 +462,33 @@ export async function rescheduleAppointment(
     .where('version', '=', row.version)
     .returningAll()
     .executeTakeFirst();
-  if (!moved) throw new Conflict('the appointment changed meanwhile: read it again', 'appointment-changed');
+  if (!moved)
+    throw new Conflict('the appointment changed meanwhile: read it again', 'appointment-changed');
   const actor: Actor = { type: 'customer', id: Number(row.customer_id) };
   await unit.record({
     type: 'shop.appointment-rescheduled',
     actor,
     entity: { type: 'shop_appointment', id: owner.id },
-    scope: { shopId: shop.id, customerId: Number(row.customer_id), conversationId: row.conversation_id },
+    scope: {
+      shopId: shop.id,
+      customerId: Number(row.customer_id),
+      conversationId: row.conversation_id,
+    },
     before: { startsAt: Number(row.starts_at), version: row.version },
-    after: { startsAt: slot.startsAt, endsAt: slot.endsAt, deskId: slot.deskId, advisorId: slot.advisorId, version: moved.version },
+    after: {
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      deskId: slot.deskId,
+      advisorId: slot.advisorId,
+      version: moved.version,
+    },
   });
   const told = await tellCustomer(deps, unit, moved, 'moved', actor);
   await scheduleReminder(unit, moved);
-  return { appointment: await appointmentView(deps.ctx, unit.db, moved), confirmations: summaryOf(told) };
+  return {
+    appointment: await appointmentView(deps.ctx, unit.db, moved),
+    confirmations: summaryOf(told),
+  };
 }
 
 /** Cancels a booked appointment: its cells are released, its reminder goes stale (version + 1). */
@@ -474,23 +502,36 @@ export async function cancelAppointment(
   await releaseClaims(unit, { type: 'appointment', id: Number(row.id) });
   const cancelled = await unit.db
     .updateTable('shop_appointments')
-    .set({ status: 'cancelled', cancelled_at: unit.now, version: row.version + 1, updated_at: unit.now })
+    .set({
+      status: 'cancelled',
+      cancelled_at: unit.now,
+      version: row.version + 1,
+      updated_at: unit.now,
+    })
     .where('id', '=', row.id)
     .where('version', '=', row.version)
     .returningAll()
     .executeTakeFirst();
-  if (!cancelled) throw new Conflict('the appointment changed meanwhile: read it again', 'appointment-changed');
+  if (!cancelled)
+    throw new Conflict('the appointment changed meanwhile: read it again', 'appointment-changed');
   const actor: Actor = { type: 'customer', id: Number(row.customer_id) };
   await unit.record({
     type: 'shop.appointment-cancelled',
     actor,
     entity: { type: 'shop_appointment', id: Number(row.id) },
-    scope: { shopId: Number(row.shop_id), customerId: Number(row.customer_id), conversationId: row.conversation_id },
+    scope: {
+      shopId: Number(row.shop_id),
+      customerId: Number(row.customer_id),
+      conversationId: row.conversation_id,
+    },
     before: { status: row.status, version: row.version },
     after: { status: 'cancelled', version: cancelled.version },
   });
   const told = await tellCustomer(deps, unit, cancelled, 'cancelled', actor);
-  return { appointment: await appointmentView(deps.ctx, unit.db, cancelled), confirmations: summaryOf(told) };
+  return {
+    appointment: await appointmentView(deps.ctx, unit.db, cancelled),
+    confirmations: summaryOf(told),
+  };
 }
 
 /**
@@ -517,7 +558,11 @@ export async function sendReminder(
     .where('entity_type', '=', 'shop_appointment')
     .where('entity_id', '=', Number(row.id))
     .execute();
-  if (already.some((e) => (JSON.parse(e.after ?? '{}') as { version?: number }).version === row.version))
+  if (
+    already.some(
+      (e) => (JSON.parse(e.after ?? '{}') as { version?: number }).version === row.version,
+    )
+  )
     return false;
   const actor: Actor = { type: 'system', id: null };
   const told = await tellCustomer(deps, unit, row, 'reminder', actor);
@@ -525,7 +570,11 @@ export async function sendReminder(
     type: 'shop.appointment-reminded',
     actor,
     entity: { type: 'shop_appointment', id: Number(row.id) },
-    scope: { shopId: Number(row.shop_id), customerId: Number(row.customer_id), conversationId: row.conversation_id },
+    scope: {
+      shopId: Number(row.shop_id),
+      customerId: Number(row.customer_id),
+      conversationId: row.conversation_id,
+    },
     after: { version: row.version, sent: told.sent.map((s) => s.channel) },
   });
   return true;

@@ -10,9 +10,7 @@ import type { BookableShop } from '../../api-types/appointments.ts';
 
 /** Where the customer is, as they told the page. */
 export type Whereabouts =
-  | { readonly latitude: number; readonly longitude: number }
-  | { readonly postcode: string }
-  | null;
+  { readonly latitude: number; readonly longitude: number } | { readonly postcode: string } | null;
 
 export interface ShopPlace {
   readonly id: number;
@@ -60,8 +58,7 @@ export function rankShops<S extends ShopPlace>(
             : null,
       }))
       .sort(
-        (a, b) =>
-          (a.distanceKm ?? Infinity) - (b.distanceKm ?? Infinity) || byName(a.shop, b.shop),
+        (a, b) => (a.distanceKm ?? Infinity) - (b.distanceKm ?? Infinity) || byName(a.shop, b.shop),
       );
   }
   if (from && plain(from.postcode)) {

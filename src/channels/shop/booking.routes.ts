@@ -29,7 +29,9 @@ const Instant = Type.String({
 });
 const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 });
 const ShopsQuery = Strict({
-  postcode: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[0-9A-Za-z -]+$' })),
+  postcode: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 16, pattern: '^[0-9A-Za-z -]+$' }),
+  ),
   latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
 });
@@ -102,7 +104,10 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
     async (request) => {
       const { postcode, latitude, longitude } = request.query;
       if ((latitude === undefined) !== (longitude === undefined))
-        throw new Invalid(latitude === undefined ? 'latitude' : 'longitude', 'is needed with the other coordinate');
+        throw new Invalid(
+          latitude === undefined ? 'latitude' : 'longitude',
+          'is needed with the other coordinate',
+        );
       const from =
         latitude !== undefined && longitude !== undefined
           ? { latitude, longitude }
@@ -137,7 +142,8 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
         DateTime.fromISO(from, { zone: calendarZone }).plus({ days: 13 }).toISODate()!;
       if (to < from) throw new Invalid('to', 'must not be before from');
       const dates = datesBetween(from, to);
-      if (dates.length > maxSlotDays) throw new Invalid('to', `may be at most ${maxSlotDays} days after from`);
+      if (dates.length > maxSlotDays)
+        throw new Invalid('to', `may be at most ${maxSlotDays} days after from`);
       const start = DateTime.fromISO(from, { zone: calendarZone }).toMillis();
       const end = DateTime.fromISO(to, { zone: calendarZone }).plus({ days: 1 }).toMillis();
       const calendar = await loadShopCalendar(ctx.store.read, shopId, start, end);
@@ -207,7 +213,8 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
     {
       schema: {
         tags: ['booking'],
-        summary: 'Move an appointment to another free slot (its version grows; the old reminder goes stale)',
+        summary:
+          'Move an appointment to another free slot (its version grows; the old reminder goes stale)',
         params: TokenParams,
         body: RescheduleBody,
       },

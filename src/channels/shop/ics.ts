@@ -53,7 +53,8 @@ export function fold(line: string): string {
 
 const local = (ms: number, zone: string) =>
   DateTime.fromMillis(ms, { zone }).toFormat("yyyyMMdd'T'HHmmss");
-const utc = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' }).toFormat("yyyyMMdd'T'HHmmss'Z'");
+const utc = (ms: number) =>
+  DateTime.fromMillis(ms, { zone: 'utc' }).toFormat("yyyyMMdd'T'HHmmss'Z'");
 
 function offset(minutes: number): string {
   const sign = minutes < 0 ? '-' : '+';
