@@ -165,18 +165,22 @@ export function openSlots(
         const end = start + held;
         let advisorId = 0;
         let deskId = 0;
-        for (const t of takers) {
+        // Plain index loops: this is the hot path (no closures or iterators per candidate start).
+        for (let i = 0; i < takers.length && advisorId === 0; i++) {
+          const t = takers[i]!;
           if (t.start > start || t.end < end || !isFree(t.advisorBusy, start, end)) continue;
           if (t.deskId !== null) {
             if (!isFree(t.deskBusy, start, end)) continue;
             deskId = t.deskId;
-          } else {
-            const desk = desks.find((d) => isFree(d.deskBusy, start, end));
-            if (!desk) continue;
-            deskId = desk.deskId!;
+            advisorId = t.advisorId;
+            continue;
           }
-          advisorId = t.advisorId;
-          break;
+          for (let d = 0; d < desks.length; d++)
+            if (isFree(desks[d]!.deskBusy, start, end)) {
+              deskId = desks[d]!.deskId!;
+              advisorId = t.advisorId;
+              break;
+            }
         }
         if (advisorId === 0) continue;
         slots.push({
