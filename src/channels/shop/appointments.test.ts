@@ -6,7 +6,14 @@ import { testDatabases } from '../../../test/databases.ts';
 import { createWriter } from '../../platform/db/writer.ts';
 import type { Store } from '../../platform/db/connect.ts';
 import type { AppointmentView, BookingResult, SlotList } from '../../api-types/appointments.ts';
-import { bookAppointment, readyLinks, reminderJobType, sendReminder } from './appointments.ts';
+import {
+  appointmentJobs,
+  bookAppointment,
+  readyLinks,
+  reminderJobType,
+  sendReminder,
+} from './appointments.ts';
+import { startJobWorkers } from '../../platform/jobs/workers.ts';
 
 const databases = await testDatabases();
 
@@ -480,6 +487,46 @@ for (const db of databases) {
         url: `/api/book/appointments/a${first.id}.${'x'.repeat(32)}`,
       });
       assert.equal(forged.statusCode, 404);
+    });
+
+    test('the job queue runs the reminder the day before, in shop time', async () => {
+      const booked = json<BookingResult>(
+        await book('2026-12-07T13:00:00Z', { email: 'remind@example.com', phone: '+33655555555' }),
+      ).appointment;
+      const workers = startJobWorkers({
+        dialect: store.dialect,
+        writer: h.ctx.writer,
+        logger: h.ctx.logger,
+        handlers: appointmentJobs({ ctx: h.ctx, outbox: undefined }),
+        pollMs: 20,
+      });
+      try {
+        const key = `shop-reminder:${booked.id}:v1`;
+        const state = async () =>
+          (
+            await store.db
+              .selectFrom('jobs')
+              .select('state')
+              .where('key', '=', key)
+              .executeTakeFirstOrThrow()
+          ).state;
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await state(), 'queued', 'not run before its time');
+        h.clock.advance(Date.parse('2026-12-06T13:00:00Z') - h.clock.now());
+        for (let i = 0; i < 200 && (await state()) !== 'done'; i++)
+          await new Promise((r) => setTimeout(r, 25));
+        assert.equal(await state(), 'done');
+        const texts = await store.db
+          .selectFrom('interactions')
+          .select(['channel', 'text'])
+          .where('to_address', '=', '+33655555555')
+          .where('text', 'like', '%a reminder%')
+          .execute();
+        assert.equal(texts.length, 1);
+        assert.match(texts[0]!.text, /Mon 7 Dec 2026, 14:00 \(Europe\/Paris, CET\)/);
+      } finally {
+        await workers.stop();
+      }
     });
 
     test('shops are listed nearest first from a postcode or a location', async () => {
