@@ -143,5 +143,13 @@ describe('a shop calendar across daylight-saving changes', () => {
       describeLocal(utc('2026-03-30T07:00'), madrid),
       'Mon 30 Mar 2026, 09:00 (Europe/Madrid, CEST)',
     );
+    assert.equal(
+      describeLocal(utc('2026-11-02T14:00'), 'America/New_York'),
+      'Mon 2 Nov 2026, 09:00 (America/New_York, EST)',
+    );
+    assert.match(
+      describeLocal(utc('2026-11-02T14:00'), 'Asia/Tokyo'),
+      /\(Asia\/Tokyo, (GMT\+9|JST)\)$/,
+    );
   });
 });

@@ -272,8 +272,18 @@ export function shiftsOn(
   return result.sort((a, b) => a.start - b.start || a.advisorId - b.advisorId);
 }
 
+/**
+ * The zone's short name at an instant: CET, EST… (English names, British or American, whichever
+ * has one; "GMT+9" where neither does).
+ */
+export function zoneAbbreviation(instant: number, timeZone: string): string {
+  const at = DateTime.fromMillis(instant, { zone: timeZone });
+  const names = ['en-GB', 'en-US'].map((locale) => at.setLocale(locale).offsetNameShort ?? '');
+  return names.find((n) => n && !/^(GMT|UTC)[+-]/.test(n)) ?? names[0] ?? at.toFormat('ZZ');
+}
+
 /** An instant shown in the shop's time, naming the zone: "Tue 1 Dec 2026, 09:00 (Europe/Paris, CET)". */
 export function describeLocal(instant: number, timeZone: string, locale = 'en-GB'): string {
   const local = DateTime.fromMillis(instant, { zone: timeZone }).setLocale(locale);
-  return `${local.toFormat('ccc d LLL yyyy, HH:mm')} (${timeZone}, ${local.toFormat('ZZZZ')})`;
+  return `${local.toFormat('ccc d LLL yyyy, HH:mm')} (${timeZone}, ${zoneAbbreviation(instant, timeZone)})`;
 }

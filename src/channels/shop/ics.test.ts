@@ -53,6 +53,7 @@ describe('an appointment as an iCalendar file', () => {
     assert.equal(zone[spring - 1], 'BEGIN:DAYLIGHT');
     assert.equal(zone[spring + 1], 'TZOFFSETFROM:+0100');
     assert.equal(zone[spring + 2], 'TZOFFSETTO:+0200');
+    assert.equal(zone[spring + 3], 'TZNAME:CEST');
     // The autumn change: at 03:00 local (+02:00) back to +01:00.
     const autumn = zone.indexOf('DTSTART:20261025T030000');
     assert.equal(zone[autumn - 1], 'BEGIN:STANDARD');

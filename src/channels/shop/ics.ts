@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { zoneAbbreviation } from '../../shops/calendar.ts';
 
 /**
  * An appointment as an iCalendar file (RFC 5545): one VEVENT whose DTSTART/DTEND carry the shop's
@@ -88,7 +89,7 @@ export function timeZoneLines(timeZone: string, around: number): string[] {
   const year = 366 * 86_400_000;
   const changes = transitionsOf(timeZone, around - year, around + year);
   const lines = ['BEGIN:VTIMEZONE', `TZID:${timeZone}`];
-  const name = (at: number) => DateTime.fromMillis(at, { zone: timeZone }).toFormat('ZZZZ');
+  const name = (at: number) => zoneAbbreviation(at, timeZone);
   if (changes.length === 0) {
     const o = zone.offset(around);
     lines.push(
