@@ -179,18 +179,25 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
     async (request, reply) => {
       await readyLinks(ctx);
       const body = request.body;
-      return createOnce(ctx.writer, request, reply, 'public:booking', async (unit) => ({
-        status: 201,
-        body: await bookAppointment(deps, unit, {
-          shopId: body.shopId,
-          serviceId: body.serviceId,
-          startsAt: instant(body.startsAt, 'startsAt'),
-          name: body.name,
-          email: body.email,
-          phone: body.phone,
-          notes: body.notes,
+      // Keys are scoped by client address: a key guessed elsewhere replays nobody else's booking.
+      return createOnce(
+        ctx.writer,
+        request,
+        reply,
+        `public:booking:${request.ip}`,
+        async (unit) => ({
+          status: 201,
+          body: await bookAppointment(deps, unit, {
+            shopId: body.shopId,
+            serviceId: body.serviceId,
+            startsAt: instant(body.startsAt, 'startsAt'),
+            name: body.name,
+            email: body.email,
+            phone: body.phone,
+            notes: body.notes,
+          }),
         }),
-      }));
+      );
     },
   );
 
