@@ -176,6 +176,51 @@ for (const db of databases) {
       assert.deepEqual(christmas.items, []);
     });
 
+    test('across the spring change a special Sunday opens at 09:00 local, and is booked so', async () => {
+      // Sunday 28 March 2027, the clocks go forward in Paris (and Madrid) at 02:00: opened that day
+      // only, by an exception with times and a dated shift.
+      await h.ctx.writer.run(async (unit) => {
+        await unit.db
+          .insertInto('shop_exceptions')
+          .values({
+            shop_id: h.fixture.shopId,
+            date: '2027-03-28',
+            opens: '09:00',
+            closes: '12:00',
+            reason: 'Spring fair',
+          })
+          .execute();
+        await unit.db
+          .insertInto('shop_shifts')
+          .values({
+            shop_id: h.fixture.shopId,
+            advisor_id: floor.advisorId,
+            weekday: null,
+            date: '2027-03-28',
+            starts: '09:00',
+            ends: '12:00',
+            desk_id: null,
+          })
+          .execute();
+      });
+      const list = await slots('2027-03-27', '2027-03-29');
+      const first = (date: string) => list.items.find((s) => s.date === date)!;
+      assert.equal(first('2027-03-27').startsAt, '2027-03-27T09:00:00.000Z'); // Saturday 10:00 CET
+      assert.equal(first('2027-03-28').startsAt, '2027-03-28T07:00:00.000Z'); // Sunday 09:00 CEST
+      assert.equal(first('2027-03-28').time, '09:00');
+      assert.equal(list.items.filter((s) => s.date === '2027-03-28').at(-1)!.time, '11:15');
+      assert.equal(first('2027-03-29').startsAt, '2027-03-29T08:00:00.000Z'); // Monday 10:00 CEST
+      const booked = await book('2027-03-28T07:00:00Z', {
+        email: 'spring@example.com',
+        phone: '+33666666666',
+      });
+      assert.equal(booked.statusCode, 201, booked.body);
+      assert.equal(
+        json<BookingResult>(booked).appointment.when,
+        'Sun 28 Mar 2027, 09:00 (Europe/Paris, CEST)',
+      );
+    });
+
     test('booking finds or creates the customer, opens a shop case, claims the cells and tells them with an .ics', async () => {
       const response = await book(monday10);
       assert.equal(response.statusCode, 201, response.body);
@@ -243,6 +288,7 @@ for (const db of databases) {
         .selectFrom('jobs')
         .selectAll()
         .where('type', '=', reminderJobType)
+        .where('key', '=', `shop-reminder:${row.id}:v1`)
         .executeTakeFirstOrThrow();
       assert.equal(Number(reminder.run_at), Date.parse(monday10) - 86_400_000);
       assert.deepEqual(JSON.parse(reminder.payload), { appointmentId: Number(row.id), version: 1 });
