@@ -1,5 +1,5 @@
 import type { Unit } from '../platform/db/writer.ts';
-import { Conflict } from '../platform/errors.ts';
+import { Conflict, RetryableConflict } from '../platform/errors.ts';
 import { isUniqueViolation } from '../platform/db/unique.ts';
 import { cellsOf } from './slots.ts';
 
@@ -23,7 +23,9 @@ export const advisorResource = (advisorId: number) => `advisor:${advisorId}`;
 /**
  * Claims every cell of [start, end) on each resource for `owner`, in the unit's transaction. A
  * cell held by anyone else refuses the whole claim with `slot-taken` (409); the unit is rolled
- * back by the writer, so no half claim stays.
+ * back by the writer, so no half claim stays. With `retry`, the refusal asks the writer to run the
+ * unit again instead: a booking that lost a race on another node then reads the winner's claims
+ * and takes another free desk or advisor, or answers `slot-taken` itself.
  */
 export async function claimCells(
   unit: Unit,
@@ -31,6 +33,7 @@ export async function claimCells(
   resources: readonly string[],
   start: number,
   end: number,
+  options: { readonly retry?: boolean } = {},
 ): Promise<number> {
   const cells = cellsOf(start, end);
   const rows = resources.flatMap((resource) =>
@@ -45,6 +48,8 @@ export async function claimCells(
   try {
     await unit.db.insertInto('shop_claims').values(rows).execute();
   } catch (error) {
+    if (isUniqueViolation(error) && options.retry)
+      throw new RetryableConflict('a claimed cell was taken concurrently');
     if (isUniqueViolation(error))
       throw new Conflict('this slot was just taken by another booking: pick another', 'slot-taken');
     throw error;

@@ -363,38 +363,93 @@ for (const db of databases) {
       assert.equal(held.length, 1);
     });
 
-    test(
-      'ten nodes booking one slot at once: the claims key keeps one',
-      {
-        skip:
-          db.name === 'sqlite'
-            ? 'one SQLite writer per process: the HTTP race above covers it'
-            : false,
-      },
-      async () => {
-        const nodes = Array.from({ length: 10 }, () => db.reopen(store)!);
-        try {
-          await readyLinks(h.ctx);
-          const outcomes = await Promise.allSettled(
-            nodes.map((node, i) =>
-              createWriter(node.db, h.ctx.bus, h.ctx.clock).run((unit) =>
-                bookAppointment({ ctx: h.ctx, outbox: undefined }, unit, {
+    /** Ten nodes (each its own pool and writer) booking one start at once. */
+    async function raceOnNodes(startsAt: string, tag: string) {
+      const nodes = Array.from({ length: 10 }, () => db.reopen(store)!);
+      try {
+        await readyLinks(h.ctx);
+        return await Promise.allSettled(
+          nodes.map((node, i) => {
+            let attempt = 0;
+            return createWriter(node.db, h.ctx.bus, h.ctx.clock).run((unit) =>
+              bookAppointment(
+                { ctx: h.ctx, outbox: undefined },
+                unit,
+                {
                   shopId: h.fixture.shopId,
                   serviceId: floor.serviceId,
-                  startsAt: Date.parse('2026-12-02T15:00:00Z'),
+                  startsAt: Date.parse(startsAt),
                   name: `Node ${i}`,
-                  email: `node${i}@example.com`,
-                }),
+                  email: `${tag}${i}@example.com`,
+                },
+                { mayRetry: ++attempt < 3 },
               ),
-            ),
-          );
-          assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
-          for (const o of outcomes)
-            if (o.status === 'rejected')
-              assert.equal((o.reason as { code?: string }).code, 'slot-taken');
-        } finally {
-          await Promise.all(nodes.map((n) => n.close()));
-        }
+            );
+          }),
+        );
+      } finally {
+        await Promise.all(nodes.map((n) => n.close()));
+      }
+    }
+    const onlyPostgres = {
+      skip:
+        db.name === 'sqlite'
+          ? 'one SQLite writer per process: the HTTP race above covers it'
+          : false,
+    };
+
+    test('ten nodes booking one slot at once: the claims key keeps one', onlyPostgres, async () => {
+      const outcomes = await raceOnNodes('2026-12-02T15:00:00Z', 'node');
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+      for (const o of outcomes)
+        if (o.status === 'rejected')
+          assert.equal((o.reason as { code?: string }).code, 'slot-taken', String(o.reason));
+    });
+
+    test(
+      'with two advisors on shift, ten nodes get two bookings: a lost race takes the other advisor',
+      onlyPostgres,
+      async () => {
+        const second = h.fixture.people.techAdvisor.id;
+        await h.ctx.writer.run(async (unit) => {
+          await unit.db
+            .updateTable('advisors')
+            .set({ skills: JSON.stringify(['repairs']) })
+            .where('id', '=', second)
+            .execute();
+          await unit.db
+            .insertInto('shop_shifts')
+            .values({
+              shop_id: h.fixture.shopId,
+              advisor_id: second,
+              weekday: null,
+              date: '2026-12-09',
+              starts: '10:00',
+              ends: '19:00',
+              desk_id: null,
+            })
+            .execute();
+        });
+        const outcomes = await raceOnNodes('2026-12-09T13:00:00Z', 'pair');
+        const won = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+        assert.equal(
+          won.length,
+          2,
+          JSON.stringify(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))),
+        );
+        const rows = await store.db
+          .selectFrom('shop_appointments')
+          .select(['advisor_id', 'desk_id'])
+          .where('starts_at', '=', Date.parse('2026-12-09T13:00:00Z'))
+          .execute();
+        assert.deepEqual(
+          new Set(rows.map((r) => Number(r.advisor_id))),
+          new Set([floor.advisorId, second]),
+        );
+        assert.equal(new Set(rows.map((r) => Number(r.desk_id))).size, 2);
+        for (const o of outcomes)
+          if (o.status === 'rejected')
+            assert.equal((o.reason as { code?: string }).code, 'slot-taken');
       },
     );
 

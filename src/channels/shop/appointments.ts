@@ -151,14 +151,30 @@ async function freeSlotAt(
   );
 }
 
-async function claimSlot(unit: Unit, appointmentId: number, slot: FreeSlot): Promise<void> {
+async function claimSlot(
+  unit: Unit,
+  appointmentId: number,
+  slot: FreeSlot,
+  race: RaceOptions,
+): Promise<void> {
   await claimCells(
     unit,
     { type: 'appointment', id: appointmentId },
     [deskResource(slot.deskId), advisorResource(slot.advisorId)],
     slot.startsAt,
     slot.heldUntil,
+    { retry: race.mayRetry ?? false },
   );
+}
+
+/**
+ * How a lost race for a cell is answered: `mayRetry` (true on the caller's first attempts; the
+ * writer runs a unit at most three times) has the writer run the unit again, which reads the
+ * winner's claims and takes another free desk or advisor or answers `slot-taken`; otherwise it is
+ * `slot-taken` at once.
+ */
+export interface RaceOptions {
+  readonly mayRetry?: boolean;
 }
 
 async function serviceName(db: Kysely<Database>, serviceId: number): Promise<string> {
@@ -345,6 +361,7 @@ export async function bookAppointment(
   deps: BookingDeps,
   unit: Unit,
   input: NewBooking,
+  race: RaceOptions = {},
 ): Promise<BookingResult> {
   const region = deps.ctx.config.defaultPhoneRegion;
   const email = input.email?.trim() ? normaliseEmail(input.email, 'email') : null;
@@ -396,7 +413,7 @@ export async function bookAppointment(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await claimSlot(unit, Number(row.id), slot);
+  await claimSlot(unit, Number(row.id), slot, race);
   await unit.record({
     type: 'shop.appointment-booked',
     actor,
@@ -440,6 +457,7 @@ export async function rescheduleAppointment(
   unit: Unit,
   id: number,
   input: { readonly startsAt: number; readonly version?: number | undefined },
+  race: RaceOptions = {},
 ): Promise<BookingResult> {
   const row = await changeableRow(unit, id, input.version);
   const shop = await shopInfo(unit.db, row.shop_id);
@@ -447,7 +465,7 @@ export async function rescheduleAppointment(
   const owner = { type: 'appointment' as const, id: Number(row.id) };
   await releaseClaims(unit, owner);
   const slot = await freeSlotAt(unit, shop, service, input.startsAt);
-  await claimSlot(unit, owner.id, slot);
+  await claimSlot(unit, owner.id, slot, race);
   const moved = await unit.db
     .updateTable('shop_appointments')
     .set({

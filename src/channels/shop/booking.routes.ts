@@ -180,6 +180,8 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
       await readyLinks(ctx);
       const body = request.body;
       // Keys are scoped by client address: a key guessed elsewhere replays nobody else's booking.
+      // The writer runs a unit up to three times: the first two may retry a race lost to another node.
+      let attempt = 0;
       return createOnce(
         ctx.writer,
         request,
@@ -187,15 +189,20 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
         `public:booking:${request.ip}`,
         async (unit) => ({
           status: 201,
-          body: await bookAppointment(deps, unit, {
-            shopId: body.shopId,
-            serviceId: body.serviceId,
-            startsAt: instant(body.startsAt, 'startsAt'),
-            name: body.name,
-            email: body.email,
-            phone: body.phone,
-            notes: body.notes,
-          }),
+          body: await bookAppointment(
+            deps,
+            unit,
+            {
+              shopId: body.shopId,
+              serviceId: body.serviceId,
+              startsAt: instant(body.startsAt, 'startsAt'),
+              name: body.name,
+              email: body.email,
+              phone: body.phone,
+              notes: body.notes,
+            },
+            { mayRetry: ++attempt < 3 },
+          ),
         }),
       );
     },
@@ -231,8 +238,15 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: Context, outbox
       await readyLinks(ctx);
       const id = await linkedId(ctx, request.params.token);
       const startsAt = instant(request.body.startsAt, 'startsAt');
+      let attempt = 0;
       return ctx.writer.run((unit) =>
-        rescheduleAppointment(deps, unit, id, { startsAt, version: request.body.version }),
+        rescheduleAppointment(
+          deps,
+          unit,
+          id,
+          { startsAt, version: request.body.version },
+          { mayRetry: ++attempt < 3 },
+        ),
       );
     },
   );
