@@ -13,6 +13,7 @@ import { DomainError } from './platform/errors.ts';
 import { startDispatcher } from './routing/dispatcher.ts';
 import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startIdempotencyPurge } from './platform/http/idempotency.ts';
+import { appointmentJobs } from './channels/shop/appointments.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
@@ -184,6 +185,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...sends.handlers,
     ...webhooks.handlers,
     ...calls,
+    ...appointmentJobs({ ctx, outbox }),
   };
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);

@@ -310,6 +310,27 @@ const table: Record<string, Rule> = {
   'GET /shop-assets/assets/:file': { allow: 'public', visit: '/shop-assets/assets/none.js' },
   'GET /demo/website': { allow: 'public' },
   'GET /demo/website.css': { allow: 'public' },
+  // The public booking page and its API (rate-limited; a signed link is the appointment's credential).
+  'GET /book': { allow: 'public' },
+  'GET /appointment/:token': { allow: 'public', visit: `/appointment/a1.${'x'.repeat(32)}` },
+  'GET /api/book/shops': { allow: 'public' },
+  'GET /api/book/shops/:id/slots': {
+    allow: 'public',
+    visit: '/api/book/shops/1/slots?serviceId=1',
+  },
+  'POST /api/book/appointments': { allow: 'public' },
+  'GET /api/book/appointments/:token': {
+    allow: 'public',
+    visit: `/api/book/appointments/a1.${'x'.repeat(32)}`,
+  },
+  'POST /api/book/appointments/:token/reschedule': {
+    allow: 'public',
+    visit: `/api/book/appointments/a1.${'x'.repeat(32)}/reschedule`,
+  },
+  'POST /api/book/appointments/:token/cancel': {
+    allow: 'public',
+    visit: `/api/book/appointments/a1.${'x'.repeat(32)}/cancel`,
+  },
   'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },
   'GET /api/desk/directory': { allow: staff },
   'GET /api/insights/wall': { allow: leads },

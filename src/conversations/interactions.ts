@@ -499,6 +499,8 @@ export async function addAutomaticMessage(
     readonly kind: Exclude<InteractionKind, 'note'>;
     readonly text: string;
     readonly subject?: string | undefined;
+    /** Stored files it carries (an appointment's .ics), kept in `blobs` by their SHA-256 as `id`. */
+    readonly attachments?: readonly Attachment[] | undefined;
   },
   addressing: ReplyAddressing,
   actor: Actor,
@@ -520,7 +522,7 @@ export async function addAutomaticMessage(
       author_id: null,
       text: message.text,
       html: null,
-      attachments: '[]',
+      attachments: JSON.stringify(message.attachments ?? []),
       provider: null,
       provider_id: null,
       is_private: 0,

@@ -1,6 +1,7 @@
 import type { Actor } from '../../platform/events/event.ts';
 import type { Unit } from '../../platform/db/writer.ts';
 import type { InteractionRow } from '../../platform/db/schema.ts';
+import type { Attachment } from '../../api-types/conversations.ts';
 import type { Outbox } from '../send-queue.ts';
 import { defaultAccountFor } from '../channel-accounts.ts';
 import { customerAddressFor } from '../reply-route.ts';
@@ -15,6 +16,8 @@ export type NoticeChannel = 'email' | 'sms';
 export interface ShopNotice {
   readonly subject: string;
   readonly text: string;
+  /** Stored files the email carries (an appointment's .ics in `blobs`); an SMS carries none. */
+  readonly attachments?: readonly Attachment[] | undefined;
 }
 
 /** Why a channel was passed over; the notice went out on the others. */
@@ -93,7 +96,12 @@ export async function notifyCustomer(
       unit,
       conversation.id,
       channel === 'email'
-        ? { kind: 'email', subject: input.notice.subject, text: input.notice.text }
+        ? {
+            kind: 'email',
+            subject: input.notice.subject,
+            text: input.notice.text,
+            attachments: input.notice.attachments,
+          }
         : { kind: 'sms', text: input.notice.text },
       { accountId: account.id, from: account.address, to },
       input.actor,
