@@ -23,6 +23,7 @@ import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts'
 import { createSecretBox } from './platform/secrets.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
+import { startTurnNearing, turnNearingJobs } from './channels/shop/tickets.ts';
 import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
 import { hasDemoWebsite } from './demo/demo-site.routes.ts';
 
@@ -184,9 +185,12 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...sends.handlers,
     ...webhooks.handlers,
     ...calls,
+    ...turnNearingJobs(ctx, outbox),
   };
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
+  // A call moves the walk-in queue: the tickets now near the front are told their turn nears.
+  const stopTurnNearing = startTurnNearing(ctx);
   const callSweeper = startCallSweeper(ctx);
   // An accepted callback is called at once when its advisor has a line.
   const callbackAutoCalls = startCallbackAutoCalls(ctx);
@@ -230,6 +234,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const stop = async () => {
     await stopDispatcher();
     stopWebhookFanOut();
+    stopTurnNearing();
     await app.close();
     await mail.smtp?.close();
     await mail.imap.stop();

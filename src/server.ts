@@ -51,6 +51,8 @@ import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.route
 import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
 import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
+import { registerKioskRoutes } from './channels/shop/kiosk.routes.ts';
+import { registerBoardRoutes } from './channels/shop/board.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -227,6 +229,8 @@ export async function buildServer(
   const stopWaiting = startWaitingUpdates(ctx, hub);
   app.addHook('onClose', async () => stopWaiting());
   registerChatExtrasRoutes(app, ctx, { outbox });
+  registerKioskRoutes(app, ctx);
+  registerBoardRoutes(app, ctx);
   return app;
 }
 

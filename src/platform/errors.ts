@@ -36,6 +36,7 @@ export const errorCatalogue = {
     status: 409,
     title: 'Enough automatic messages went to this customer this hour',
   },
+  'shop-closed': { status: 409, title: 'The shop is closed now' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   'not-ready': { status: 503, title: 'Not ready' },
