@@ -137,7 +137,7 @@ export function estimateWait(queue: QueueAhead): number | null {
     for (let i = 1; i < free.length; i++) if (free[i]! < free[soonest]!) soonest = i;
     free[soonest] = free[soonest]! + minutes;
   }
-  return Math.ceil(Math.min(...free) - 1e-9);
+  return Math.max(0, Math.ceil(Math.min(...free) - 1e-9));
 }
 
 /** "Your turn nears": at most this many people ahead, or an estimate of at most this many minutes. */
