@@ -7,7 +7,12 @@ import { createOutbox } from '../../server.ts';
 import { systemActor } from '../../platform/events/event.ts';
 import { recordBoardCall } from '../../shops/board-calls.ts';
 import { signLink } from './links.ts';
-import type { KioskInfo, TakeTicketResult, CheckedInView } from '../../api-types/tickets.ts';
+import type {
+  KioskInfo,
+  TakeTicketResult,
+  CheckedInView,
+  TicketView,
+} from '../../api-types/tickets.ts';
 import {
   notifyTurnNearing,
   readQueue,
@@ -579,7 +584,7 @@ for (const database of databases) {
           '+33611111104',
           '+33611111105',
         ];
-        const tickets = [];
+        const tickets: TicketView[] = [];
         for (const phone of phones) tickets.push(await take(h, floor.general, now, { phone }));
         assert.ok(tickets.every((t) => t.notify));
         const anonymous = await take(h, floor.general, now);
