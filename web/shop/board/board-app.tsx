@@ -34,16 +34,13 @@ export function BoardApp({ shop, holdMs = defaultHoldMs }: { shop: number; holdM
   const [state, setState] = useState<BoardState | null>(null);
   const [connected, setConnected] = useState(false);
   const [announcing, setAnnouncing] = useState<BoardCallView | null>(null);
-  const [soundOn, setSoundOn] = useState(false);
   const [announced, setAnnounced] = useState<string[]>([]);
   const queue = useRef<BoardCallView[]>([]);
   const running = useRef(false);
-  const chime = useRef<Chime | null>(null);
-
-  useEffect(() => {
-    chime.current = createChime();
-    setSoundOn(chime.current?.enabled() ?? false);
-  }, []);
+  // Created once; where autoplay is allowed it runs at once and no prompt is shown.
+  const [chime] = useState<Chime | null>(() => createChime());
+  const [soundOn, setSoundOn] = useState(() => chime?.enabled() ?? false);
+  useEffect(() => chime?.onChange(setSoundOn), [chime]);
 
   /** Announces the queued calls one after the other, each holding the headline for `holdMs`. */
   const drain = async () => {
@@ -53,8 +50,8 @@ export function BoardApp({ shop, holdMs = defaultHoldMs }: { shop: number; holdM
       for (let call = queue.current.shift(); call; call = queue.current.shift()) {
         setAnnouncing(call);
         setAnnounced((list) => [...list, call!.code]);
-        if (chime.current?.enabled()) {
-          await chime.current.play();
+        if (chime?.enabled()) {
+          await chime.play();
           speak(call);
         }
         await new Promise((resolve) => setTimeout(resolve, holdMs));
@@ -117,11 +114,11 @@ export function BoardApp({ shop, holdMs = defaultHoldMs }: { shop: number; holdM
         <span className={connected ? 'link ok' : 'link lost'} role="status">
           {connected ? 'Live' : 'Reconnecting…'}
         </span>
-        {chime.current && !soundOn && (
+        {chime && !soundOn && (
           <button
             type="button"
             className="enable-sound"
-            onClick={async () => setSoundOn((await chime.current?.enable()) ?? false)}
+            onClick={async () => setSoundOn(await chime.enable())}
           >
             🔔 Enable sound
           </button>

@@ -10,6 +10,8 @@ export interface Chime {
   enable(): Promise<boolean>;
   /** Plays the chime if sound is enabled; resolves when it has finished. */
   play(): Promise<void>;
+  /** Calls back whenever the browser suspends or resumes the sound; answers the unsubscribe. */
+  onChange(listener: (enabled: boolean) => void): () => void;
 }
 
 type AudioContextClass = typeof AudioContext;
@@ -46,6 +48,11 @@ export function createChime(): Chime | null {
         // still blocked
       }
       return context.state === 'running';
+    },
+    onChange(listener) {
+      const changed = () => listener(context.state === 'running');
+      context.addEventListener('statechange', changed);
+      return () => context.removeEventListener('statechange', changed);
     },
     async play() {
       if (context.state !== 'running') return;
