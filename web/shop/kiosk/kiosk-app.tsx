@@ -92,7 +92,9 @@ export function KioskApp({ shop }: { readonly shop: number }) {
     } catch (e) {
       if (e instanceof Offline) {
         setOffline(true);
-        setError('No connection to the server: nothing was sent. Try again in a moment.');
+        setError(
+          'No connection to the server. Tap again once it is back: you will get one ticket, never two.',
+        );
       } else if (e instanceof Refused) setError(e.detail);
       else setError('Something went wrong. Please ask at the desk.');
     } finally {
@@ -155,7 +157,9 @@ export function KioskApp({ shop }: { readonly shop: number }) {
           }
         />
       )}
-      {screen.name === 'ticket' && <Ticket ticket={screen.ticket} onDone={home} />}
+      {screen.name === 'ticket' && (
+        <Ticket ticket={screen.ticket} closesAt={info?.shop.closesAt ?? null} onDone={home} />
+      )}
       {screen.name === 'appointment' && (
         <Appointment
           busy={busy}
@@ -280,7 +284,21 @@ function Contact(props: {
   );
 }
 
-function Ticket({ ticket, onDone }: { readonly ticket: TicketView; readonly onDone: () => void }) {
+function Ticket({
+  ticket,
+  closesAt,
+  onDone,
+}: {
+  readonly ticket: TicketView;
+  readonly closesAt: string | null;
+  readonly onDone: () => void;
+}) {
+  // Honest about closing time: a wait that runs past it is said plainly.
+  const minutes = ticket.estimate.minutes;
+  const pastClosing =
+    closesAt !== null &&
+    minutes !== null &&
+    Date.parse(ticket.takenAt) + minutes * 60_000 > Date.parse(closesAt);
   return (
     <section className="result" aria-live="polite">
       <p className="lead">Your ticket for {ticket.serviceName}</p>
@@ -296,6 +314,11 @@ function Ticket({ ticket, onDone }: { readonly ticket: TicketView; readonly onDo
           ? 'We will send you a message when your turn nears.'
           : 'Watch the screen: your number will be called.'}
       </p>
+      {pastClosing && (
+        <p className="error">
+          This wait runs past closing time: we may not reach you today. Please ask at the desk.
+        </p>
+      )}
       <button type="button" className="primary" onClick={onDone}>
         Done
       </button>
