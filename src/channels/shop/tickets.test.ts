@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { testDatabases } from '../../../test/databases.ts';
 import { json, startHarness, type Harness } from '../../../test/harness.ts';
 import { createOutbox } from '../../server.ts';
+import { createWriter } from '../../platform/db/writer.ts';
 import { systemActor } from '../../platform/events/event.ts';
 import { recordBoardCall } from '../../shops/board-calls.ts';
 import { signLink } from './links.ts';
@@ -242,6 +243,44 @@ for (const database of databases) {
           payload: { serviceId: floor.general, phone: 'not a phone' },
         });
         assert.equal(badPhone.statusCode, 422);
+      });
+    });
+
+    describe('kiosks taking tickets at once', () => {
+      let h: Harness;
+      let floor: Floor;
+      before(async () => {
+        h = await startHarness(await database.open(), { config: { publicRateLimitPerMinute: 0 } });
+        floor = await setUpFloor(h, { opens: '00:00', closes: '24:00' });
+      });
+      after(() => h.close());
+
+      test('twenty tickets taken together, through two nodes where there are two, get twenty numbers', async () => {
+        // PostgreSQL: a second node's own pool and writer on the same database; SQLite: one writer.
+        const second = database.reopen(h.ctx.store);
+        const writers = [
+          h.ctx.writer,
+          second ? createWriter(second.db, h.ctx.bus, h.clock) : h.ctx.writer,
+        ];
+        try {
+          const taken = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              writers[i % 2]!.run((unit) =>
+                takeTicket(unit, deps(h), h.fixture.shopId, { serviceId: floor.repair }),
+              ),
+            ),
+          );
+          const codes = taken.map((t) => (t.kind === 'ticket' ? t.ticket.code : '')).sort();
+          assert.deepEqual(
+            codes,
+            Array.from({ length: 20 }, (_, i) => `R-${String(i + 1).padStart(3, '0')}`),
+          );
+        } finally {
+          if (second) {
+            await writers[1]!.drain();
+            await second.close();
+          }
+        }
       });
     });
 

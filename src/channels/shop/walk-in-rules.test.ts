@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
+import fc from 'fast-check';
 import {
   estimateWait,
   isNearFront,
@@ -72,5 +73,29 @@ describe('walk-in rules', () => {
     assert.equal(isNearFront({ ahead: 6, minutes: 5 }), true);
     assert.equal(isNearFront({ ahead: 3, minutes: 6 }), false);
     assert.equal(isNearFront({ ahead: 0, minutes: null }), false);
+  });
+
+  test('the estimate never falls when someone joins ahead, and never rises with another advisor', () => {
+    const minutes = fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 30 });
+    const free = fc.array(fc.integer({ min: 0, max: 45 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(
+        minutes,
+        free,
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(45),
+        (ahead, advisors, more, extra) => {
+          const base = estimateWait({ ahead, advisorsFreeIn: advisors })!;
+          assert.ok(base >= 0);
+          assert.ok(estimateWait({ ahead: [...ahead, more], advisorsFreeIn: advisors })! >= base);
+          assert.ok(estimateWait({ ahead, advisorsFreeIn: [...advisors, extra] })! <= base);
+          // One advisor free now: the wait is the sum of the visits ahead.
+          assert.equal(
+            estimateWait({ ahead, advisorsFreeIn: [0] }),
+            ahead.reduce((a, b) => a + b, 0),
+          );
+        },
+      ),
+    );
   });
 });
