@@ -220,6 +220,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...((await hasDemoWebsite(ctx))
       ? [`  Chat as a customer on the demo company's website: ${base}/demo/website`]
       : []),
+    ...(await walkInPages(ctx, base)),
     ...(mail.smtp
       ? [
           `  Mail comes in by SMTP on ${ctx.config.smtp!.host}:${mail.smtp.port}${demo ? ' (try care@demo.rapport.test)' : ''}.`,
@@ -250,6 +251,22 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   return new Promise<number>(() => {});
+}
+
+/** A shop's kiosk and board addresses for the banner (the first shop, when there is one). */
+async function walkInPages(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  base: string,
+): Promise<string[]> {
+  const shop = await ctx.store.db
+    .selectFrom('shops')
+    .select(['id', 'name'])
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return shop
+    ? [`  ${shop.name}'s kiosk: ${base}/kiosk/${shop.id}  display board: ${base}/board/${shop.id}`]
+    : [];
 }
 
 async function userCommand(
