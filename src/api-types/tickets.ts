@@ -36,6 +36,9 @@ export interface KioskInfo {
     readonly localTime: string;
     /** When the current opening ends (ISO 8601), null when closed. */
     readonly closesAt: string | null;
+    /** When closed: when it next opens (ISO 8601), and that time as the shop reads it ("on Monday at 10:00"). */
+    readonly opensAt: string | null;
+    readonly opensText: string | null;
   };
   readonly services: readonly KioskService[];
 }

@@ -318,6 +318,16 @@ for (const database of databases) {
         });
         assert.equal(closed.statusCode, 409);
         assert.equal(json(closed).type, 'https://rapport.dev/problems/shop-closed');
+        assert.equal(
+          json(closed).detail,
+          'the shop is closed now; it opens on Thursday at 09:00 (Europe/Paris)',
+        );
+        const shut = json<KioskInfo>(
+          await h.app.inject({ method: 'GET', url: `/api/kiosk/${h.fixture.shopId}` }),
+        );
+        assert.equal(shut.shop.open, false);
+        assert.equal(shut.shop.opensAt, new Date(inParis('2026-11-26T09:00')).toISOString());
+        assert.equal(shut.shop.opensText, 'on Thursday at 09:00');
       });
     });
 

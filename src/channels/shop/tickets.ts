@@ -36,6 +36,7 @@ import {
   serviceMinutes,
   shiftCovers,
   shopDay,
+  nextOpening,
   ticketCode,
 } from './walk-in-rules.ts';
 
@@ -73,7 +74,10 @@ async function shopOf(db: Db, shopId: number): Promise<ShopRow> {
   return shop;
 }
 
-/** Whether the shop is open now, from its weekly openings and that day's exceptions. */
+/**
+ * Whether the shop is open now, from its weekly openings and that day's exceptions, when the
+ * current opening ends, and when it next opens.
+ */
 async function openingNow(db: Db, shop: ShopRow, now: number) {
   const day = shopDay(shop.time_zone, now);
   const [week, exceptions] = await Promise.all([
@@ -86,10 +90,22 @@ async function openingNow(db: Db, shop: ShopRow, now: number) {
       .selectFrom('shop_exceptions')
       .select(['date', 'opens', 'closes'])
       .where('shop_id', '=', shop.id)
-      .where('date', '=', day)
+      .where('date', '>=', day)
+      .where('date', '<=', shopDay(shop.time_zone, now + 15 * 86_400_000))
       .execute(),
   ]);
-  return openAt(shop.time_zone, week, exceptions, now);
+  return {
+    ...openAt(shop.time_zone, week, exceptions, now),
+    opensAt: nextOpening(shop.time_zone, week, exceptions, now),
+  };
+}
+
+/** "at 14:00" today, "on Monday at 10:00" within the week, "on 24 December at 10:00" beyond, shop-local. */
+function whenText(timeZone: string, at: number, now: number): string {
+  const local = DateTime.fromMillis(at, { zone: timeZone });
+  if (shopDay(timeZone, at) === shopDay(timeZone, now)) return local.toFormat("'at' HH:mm");
+  if (at - now < 6 * 86_400_000) return local.toFormat("'on' cccc 'at' HH:mm");
+  return local.toFormat("'on' d LLLL 'at' HH:mm");
 }
 
 /** The services this shop offers, active ones only. */
@@ -294,6 +310,12 @@ export async function kioskInfo(db: Db, shopId: number, now: number): Promise<Ki
       open: opening.open,
       localTime: DateTime.fromMillis(now, { zone: queue.shop.time_zone }).toFormat('HH:mm'),
       closesAt: opening.closesAt === null ? null : new Date(opening.closesAt).toISOString(),
+      opensAt:
+        opening.open || opening.opensAt === null ? null : new Date(opening.opensAt).toISOString(),
+      opensText:
+        opening.open || opening.opensAt === null
+          ? null
+          : whenText(queue.shop.time_zone, opening.opensAt, now),
     },
     services: [...queue.services.values()]
       .filter((s) => s.walkIn)
@@ -556,7 +578,13 @@ export async function takeTicket(
   if (!service || !service.walkIn)
     throw new Invalid('serviceId', 'is not a walk-in service of this shop');
   const opening = await openingNow(unit.db, shop, unit.now);
-  if (!opening.open) throw new Conflict('the shop is closed now', 'shop-closed');
+  if (!opening.open)
+    throw new Conflict(
+      opening.opensAt === null
+        ? 'the shop is closed now'
+        : `the shop is closed now; it opens ${whenText(shop.time_zone, opening.opensAt, unit.now)} (${shop.time_zone})`,
+      'shop-closed',
+    );
   const contact = contactOf(input, deps.defaultRegion);
 
   if (contact.phone || contact.email) {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   estimateWait,
   isNearFront,
+  nextOpening,
   openAt,
   serviceMinutes,
   shopDay,
@@ -51,6 +52,34 @@ describe('walk-in rules', () => {
     // 29 March 2027 is a Monday after the spring change: 10:00 is still 10:00.
     assert.equal(openAt(zone, week, [], at('2027-03-29T10:00', zone)).open, true);
     assert.equal(openAt(zone, week, [], at('2027-03-29T09:59', zone)).open, false);
+  });
+
+  test('the next opening: after lunch today, or the next day that opens, skipping a closed one', () => {
+    const zone = 'Europe/Paris';
+    const week = [1, 2, 3, 4, 5].flatMap((weekday) => [
+      { weekday, opens: '10:00', closes: '13:00' },
+      { weekday, opens: '14:00', closes: '19:00' },
+    ]);
+    const closedMonday = [{ date: '2026-12-28', opens: null, closes: null }];
+    assert.equal(
+      nextOpening(zone, week, [], at('2026-12-14T13:30', zone)),
+      at('2026-12-14T14:00', zone),
+    );
+    // Friday evening: Monday at 10:00 — or Tuesday when Monday is a holiday.
+    assert.equal(
+      nextOpening(zone, week, [], at('2026-12-25T19:30', zone)),
+      at('2026-12-28T10:00', zone),
+    );
+    assert.equal(
+      nextOpening(zone, week, closedMonday, at('2026-12-25T19:30', zone)),
+      at('2026-12-29T10:00', zone),
+    );
+    // The night the clocks go back (25 October 2026), 10:00 on Monday is still 10:00.
+    assert.equal(
+      nextOpening(zone, week, [], at('2026-10-24T20:00', zone)),
+      at('2026-10-26T10:00', zone),
+    );
+    assert.equal(nextOpening(zone, [], [], at('2026-10-24T20:00', zone)), null);
   });
 
   test('service minutes: catalogue without history, history padded until three samples', () => {

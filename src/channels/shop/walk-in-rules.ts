@@ -82,6 +82,28 @@ export function openAt(
   return { open: true, closesAt: end.toMillis() };
 }
 
+/**
+ * When the shop next opens after `at` (UTC ms), looking up to two weeks ahead on its wall clock;
+ * null when nothing opens within them. `exceptions` must cover those days.
+ */
+export function nextOpening(
+  timeZone: string,
+  week: readonly WeeklyOpening[],
+  exceptions: readonly DatedException[],
+  at: number,
+): number | null {
+  const start = DateTime.fromMillis(at, { zone: timeZone }).startOf('day');
+  for (let d = 0; d <= 14; d++) {
+    const day = start.plus({ days: d });
+    for (const o of openingsOn(day.toISODate()!, day.weekday, week, exceptions)) {
+      const opens = minutesOf(o.opens);
+      const when = day.set({ hour: Math.floor(opens / 60), minute: opens % 60 }).toMillis();
+      if (when > at) return when;
+    }
+  }
+  return null;
+}
+
 /** Whether a shift ("HH:MM"–"HH:MM", shop-local) covers the wall-clock minute of `at`. */
 export function shiftCovers(timeZone: string, starts: string, ends: string, at: number): boolean {
   const local = DateTime.fromMillis(at, { zone: timeZone });

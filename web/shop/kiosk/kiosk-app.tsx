@@ -191,7 +191,11 @@ function Services(props: {
     return (
       <section className="closed">
         <h1>The shop is closed now</h1>
-        <p className="lead">Tickets can be taken during opening hours.</p>
+        <p className="lead">
+          {info.shop.opensText
+            ? `We open again ${info.shop.opensText} (${info.shop.timeZone}).`
+            : 'Tickets can be taken during opening hours.'}
+        </p>
       </section>
     );
   return (
