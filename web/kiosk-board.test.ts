@@ -257,6 +257,37 @@ describe('the kiosk and the display board in Chromium', () => {
     await context.close();
   });
 
+  test('a closed shop’s kiosk says so and when it opens again, and takes no ticket', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+    await h.ctx.writer.run((unit) =>
+      unit.db
+        .insertInto('shop_exceptions')
+        .values({
+          shop_id: floor.shopId,
+          date: today,
+          opens: null,
+          closes: null,
+          reason: 'Stocktake',
+        })
+        .execute(),
+    );
+    try {
+      const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${h.baseUrl}/kiosk/${floor.shopId}`);
+      await page.getByRole('heading', { name: 'The shop is closed now' }).waitFor();
+      await page.getByText(/We open again on \w+ at 00:00 \(Europe\/Paris\)\./).waitFor();
+      assert.equal(await page.getByRole('button', { name: /Device repair/ }).count(), 0);
+      await h.shot(page, 'kiosk-closed');
+      await context.close();
+    } finally {
+      await h.ctx.writer.run((unit) =>
+        unit.db.deleteFrom('shop_exceptions').where('shop_id', '=', floor.shopId).execute(),
+      );
+    }
+  });
+
   test('the board shows two calls made within a second, announcing them one after the other', async () => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     // Headless Chromium lets audio start without a tap whatever its autoplay policy; a screen's
