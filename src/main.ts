@@ -24,6 +24,7 @@ import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts'
 import { createSecretBox } from './platform/secrets.ts';
 import type { DeadJobHook, JobHandler } from './platform/jobs/jobs.ts';
 import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
+import { startTurnNearing, turnNearingJobs } from './channels/shop/tickets.ts';
 import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
 import { hasDemoWebsite } from './demo/demo-site.routes.ts';
 
@@ -186,9 +187,12 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...webhooks.handlers,
     ...calls,
     ...appointmentJobs({ ctx, outbox }),
+    ...turnNearingJobs(ctx, outbox),
   };
   const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
+  // A call moves the walk-in queue: the tickets now near the front are told their turn nears.
+  const stopTurnNearing = startTurnNearing(ctx);
   const callSweeper = startCallSweeper(ctx);
   // An accepted callback is called at once when its advisor has a line.
   const callbackAutoCalls = startCallbackAutoCalls(ctx);
@@ -218,6 +222,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...((await hasDemoWebsite(ctx))
       ? [`  Chat as a customer on the demo company's website: ${base}/demo/website`]
       : []),
+    ...(await walkInPages(ctx, base)),
     ...(mail.smtp
       ? [
           `  Mail comes in by SMTP on ${ctx.config.smtp!.host}:${mail.smtp.port}${demo ? ' (try care@demo.rapport.test)' : ''}.`,
@@ -232,6 +237,7 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   const stop = async () => {
     await stopDispatcher();
     stopWebhookFanOut();
+    stopTurnNearing();
     await app.close();
     await mail.smtp?.close();
     await mail.imap.stop();
@@ -247,6 +253,22 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   return new Promise<number>(() => {});
+}
+
+/** A shop's kiosk and board addresses for the banner (the first shop, when there is one). */
+async function walkInPages(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  base: string,
+): Promise<string[]> {
+  const shop = await ctx.store.db
+    .selectFrom('shops')
+    .select(['id', 'name'])
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return shop
+    ? [`  ${shop.name}'s kiosk: ${base}/kiosk/${shop.id}  display board: ${base}/board/${shop.id}`]
+    : [];
 }
 
 async function userCommand(

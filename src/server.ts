@@ -52,6 +52,8 @@ import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.rou
 import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 import { registerBookingRoutes } from './channels/shop/booking.routes.ts';
+import { registerKioskRoutes } from './channels/shop/kiosk.routes.ts';
+import { registerBoardRoutes } from './channels/shop/board.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -229,6 +231,8 @@ export async function buildServer(
   app.addHook('onClose', async () => stopWaiting());
   registerChatExtrasRoutes(app, ctx, { outbox });
   registerBookingRoutes(app, ctx, outbox);
+  registerKioskRoutes(app, ctx);
+  registerBoardRoutes(app, ctx);
   return app;
 }
 

@@ -308,6 +308,15 @@ const table: Record<string, Rule> = {
   'GET /widget.js': { allow: 'public' },
   'GET /widget.css': { allow: 'public' },
   'GET /shop-assets/assets/:file': { allow: 'public', visit: '/shop-assets/assets/none.js' },
+  // A shop's kiosk and display board: public, rate limited, one shop each (walk-in queue).
+  'GET /kiosk/:shop': { allow: 'public', visit: '/kiosk/1' },
+  'GET /api/kiosk/:shop': { allow: 'public', visit: '/api/kiosk/987654' },
+  'POST /api/kiosk/:shop/tickets': { allow: 'public', visit: '/api/kiosk/987654/tickets' },
+  'POST /api/kiosk/:shop/check-in': { allow: 'public', visit: '/api/kiosk/987654/check-in' },
+  'GET /board/:shop': { allow: 'public', visit: '/board/1' },
+  'GET /api/board/:shop': { allow: 'public', visit: '/api/board/987654' },
+  // The board's socket is public and read-only; a plain GET of it is a 404.
+  'GET /api/board/:shop/socket': { allow: 'public', visit: '/api/board/987654/socket' },
   'GET /demo/website': { allow: 'public' },
   'GET /demo/website.css': { allow: 'public' },
   // The public booking page and its API (rate-limited; a signed link is the appointment's credential).

@@ -41,6 +41,7 @@ export const errorCatalogue = {
   'slot-unavailable': { status: 422, title: 'The shop takes no appointment at this time' },
   'appointment-changed': { status: 409, title: 'The appointment changed since it was read' },
   'appointment-closed': { status: 409, title: 'The appointment can no longer be changed' },
+  'shop-closed': { status: 409, title: 'The shop is closed now' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   'not-ready': { status: 503, title: 'Not ready' },
