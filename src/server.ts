@@ -51,6 +51,7 @@ import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.route
 import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
 import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
+import { registerShopDeskRoutes } from './channels/shop/shop-desk.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -219,6 +220,7 @@ export async function buildServer(
   registerAdvisorLineRoutes(app, ctx);
   registerCallbackCallRoutes(app, ctx);
   registerCallsDeskRoutes(app, ctx);
+  registerShopDeskRoutes(app, ctx, outbox);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   const hub = createChatHub(ctx);
   registerChatRoutes(app, ctx, { hub, outbox });

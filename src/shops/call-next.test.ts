@@ -112,10 +112,14 @@ describe('call next', () => {
           if (v.kind === 'ticket') {
             if (v.ticket.deskId !== null) assert.equal(v.ticket.deskId, d.deskId);
             // Service 4 is in no catalogue: nobody calls it unless it was sent to the desk.
-            else assert.ok((skills.get(v.ticket.serviceId) ?? ['?']).every((s) => d.skills.includes(s)));
+            else
+              assert.ok(
+                (skills.get(v.ticket.serviceId) ?? ['?']).every((s) => d.skills.includes(s)),
+              );
           } else {
             if (v.appointment.deskId !== null) assert.equal(v.appointment.deskId, d.deskId);
-            if (v.appointment.advisorId !== null) assert.equal(v.appointment.advisorId, d.advisorId);
+            if (v.appointment.advisorId !== null)
+              assert.equal(v.appointment.advisorId, d.advisorId);
           }
         }
         // No visit twice.
