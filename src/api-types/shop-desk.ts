@@ -1,4 +1,5 @@
 import type { Conversation, Interaction } from './conversations.ts';
+import type { Customer } from './customers.ts';
 
 /** Why a visit stands where it does in a desk's queue (see src/shops/call-next.ts). */
 export type QueueReason = 'aged-walk-in' | 'due-appointment' | 'walk-in' | 'early-appointment';
@@ -98,6 +99,7 @@ export interface ShopFloorView {
 export interface CounterCustomer {
   readonly customerId: number;
   readonly name: string;
+  readonly customer: Customer;
   readonly openCases: Conversation[];
   readonly timeline: Interaction[];
 }

@@ -33,6 +33,7 @@ import { recordBoardCall } from '../../shops/board-calls.ts';
 import { ingestInbound, customerTimeline } from '../../conversations/interactions.ts';
 import { activeStatuses, listConversations } from '../../conversations/conversations.ts';
 import { changeCase, sendReply } from '../../contacts/contacts.ts';
+import { getCustomer } from '../../customers/customers.ts';
 import type { StorageDialect } from '../../platform/db/dialects/storage-dialect.ts';
 import type {
   CounterCustomer,
@@ -1034,6 +1035,7 @@ export async function counterCustomer(
   return {
     customerId,
     name: customer.display_name,
+    customer: await getCustomer(db, customerId),
     openCases: cases.filter((c) => activeStatuses.includes(c.status)),
     timeline: timeline.items,
   };
