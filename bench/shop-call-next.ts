@@ -8,6 +8,7 @@
  * Run: npx tsx bench/shop-call-next.ts
  */
 import fs from 'node:fs';
+import { DateTime } from 'luxon';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -155,7 +156,7 @@ function report(label: string, samples: number[]) {
           .values({
             shop_id: shop.id,
             service_id: serviceId,
-            day: '2026-12-01',
+            day: DateTime.fromMillis(unit.now, { zone: 'Europe/Paris' }).toISODate()!,
             number: i + 1,
             code: `X-${i + 1}`,
             status: 'waiting',

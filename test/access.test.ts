@@ -248,6 +248,7 @@ const table: Record<string, Rule> = {
   'GET /api/shop-desk/shops/:id': { allow: shopDesk, record: 'shopId' },
   'POST /api/shop-desk/desks/:id/session': { allow: shopDesk, body: () => deskTab },
   'POST /api/shop-desk/desks/:id/next': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/desks/:id/leave': { allow: shopDesk, body: () => deskTab },
   'POST /api/shop-desk/tickets/:id/recall': { allow: shopDesk, body: () => deskTab },
   'POST /api/shop-desk/tickets/:id/no-show': { allow: shopDesk, body: () => deskTab },
   'POST /api/shop-desk/tickets/:id/finish': { allow: shopDesk, body: () => deskTab },

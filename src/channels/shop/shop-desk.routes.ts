@@ -16,6 +16,7 @@ import {
   checkInAtDesk,
   counterCustomer,
   finishTicket,
+  leaveDesk,
   markNoShow,
   openDesk,
   recall,
@@ -113,6 +114,23 @@ export function registerShopDeskRoutes(
           sessionKey: request.body.sessionKey,
           takeOver: request.body.takeOver ?? false,
         }),
+      ),
+  );
+
+  app.post<{ Params: IdParams; Body: Static<typeof SessionBody> }>(
+    '/api/shop-desk/desks/:id/leave',
+    {
+      schema: {
+        tags,
+        summary: 'This browser tab leaves the desk: anyone may open it at once',
+        params: IdParams,
+        body: SessionBody,
+      },
+      config,
+    },
+    async (request) =>
+      ctx.writer.run((unit) =>
+        leaveDesk(unit, request.params.id, viewer(request), request.body.sessionKey),
       ),
   );
 

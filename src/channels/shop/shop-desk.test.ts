@@ -362,6 +362,17 @@ for (const db of databases) {
         .orderBy('id', 'desc')
         .executeTakeFirstOrThrow();
       assert.equal(event.type, 'shop.desk-taken-over');
+      // The tab that holds it leaves (another desk chosen): free at once, no question asked.
+      const left = await post(h.app, otherCookie, `/api/shop-desk/desks/${desk}/leave`, {
+        sessionKey: second,
+      });
+      assert.deepEqual(json(left), { left: true });
+      const free = newKey();
+      const reopened = await post(h.app, cookie, `/api/shop-desk/desks/${desk}/session`, {
+        sessionKey: free,
+      });
+      assert.equal(reopened.statusCode, 200, reopened.body);
+      assert.equal(json<{ tookOver: boolean }>(reopened).tookOver, false);
       // A tab gone quiet for two minutes (closed) is taken without asking.
       h.clock.advance(3 * minute);
       const third = await post(h.app, cookie, `/api/shop-desk/desks/${desk}/session`, {

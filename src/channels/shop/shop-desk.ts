@@ -158,6 +158,32 @@ export async function openDesk(
   return { deskId, openedAt: unit.now, tookOver: otherTab };
 }
 
+/** This tab leaves the desk (another desk chosen, the tab closed): free for anyone at once. */
+export async function leaveDesk(
+  unit: Unit,
+  deskId: number,
+  viewer: Viewer,
+  sessionKey: string,
+): Promise<{ left: boolean }> {
+  const desk = await deskFor(unit.db, deskId, viewer);
+  const result = await unit.db
+    .deleteFrom('shop_desk_sessions')
+    .where('desk_id', '=', deskId)
+    .where('session_key', '=', sessionKey)
+    .where('advisor_id', '=', viewer.id)
+    .executeTakeFirst();
+  const left = Number(result.numDeletedRows) === 1;
+  if (left)
+    await unit.record({
+      type: 'shop.desk-left',
+      actor: advisorActor(viewer),
+      entity: { type: 'shop_desk', id: deskId },
+      scope: { shopId: desk.shop_id },
+      after: { deskId, advisorId: viewer.id },
+    });
+  return { left };
+}
+
 async function touch(unit: Unit, deskId: number) {
   await unit.db
     .updateTable('shop_desk_sessions')
@@ -227,6 +253,8 @@ async function callableQueue(db: Db, shopId: number, zone: string, now: number) 
     .select(['id', 'service_id', 'waiting_since', 'desk_id'])
     .where('shop_id', '=', shopId)
     .where('status', '=', 'waiting')
+    // Today's tickets: one left waiting last night is not called this morning.
+    .where('day', '=', today.day)
     .execute();
   const appointments = await db
     .selectFrom('shop_appointments')
@@ -899,6 +927,7 @@ export async function shopFloor(
     .selectAll()
     .where('shop_id', '=', shopId)
     .where('status', 'in', ['waiting', 'called', 'serving'])
+    .where('day', '=', today.day)
     .orderBy('waiting_since')
     .orderBy('id')
     .execute();

@@ -152,6 +152,17 @@ function Floor({ shopId }: { shopId: number }) {
     const timer = window.setInterval(() => void sit(false), 30_000);
     return () => window.clearInterval(timer);
   }, [hold.kind, sit]);
+  // A closed tab lets go of its desk at once (a crashed one after two minutes unseen).
+  useEffect(() => {
+    if (hold.kind !== 'held' || deskId === null) return;
+    const leave = () =>
+      navigator.sendBeacon(
+        `/api/shop-desk/desks/${deskId}/leave`,
+        new Blob([JSON.stringify({ sessionKey })], { type: 'application/json' }),
+      );
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, [hold.kind, deskId, sessionKey]);
   // Waits grow while nobody presses anything.
   useEffect(() => {
     const timer = window.setInterval(() => void load(), 30_000);
@@ -199,6 +210,12 @@ function Floor({ shopId }: { shopId: number }) {
             onChange={(e) => {
               const id = Number(e.target.value) || null;
               if (id) localStorage.setItem(deskStore, String(id));
+              // Another desk chosen: the one this tab held is free for a colleague now.
+              if (deskId !== null && hold.kind === 'held')
+                void api(`/api/shop-desk/desks/${deskId}/leave`, {
+                  method: 'POST',
+                  body: { sessionKey },
+                }).catch(() => undefined);
               setHold({ kind: 'none' });
               setDeskId(id);
             }}
