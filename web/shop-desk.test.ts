@@ -200,6 +200,19 @@ describe('the shop desk in Chromium', { timeout: 90_000 }, () => {
     assert.deepEqual([...codes].sort(), [first.code, second.code].sort());
     await h.shot(chloe, 'desk-2-called');
     await h.shot(marcus, 'desk-3-called');
+    // A walk-in who left no contact at the kiosk says who they are; the visit joins their story.
+    await chloe.getByLabel('Name').fill('Paul Martin');
+    await chloe.getByLabel('Phone').fill('06 12 00 44 55');
+    await chloe.getByRole('button', { name: 'Serve', exact: true }).click();
+    await chloe.getByRole('heading', { name: /Paul Martin: open cases/ }).waitFor();
+    const ticket = await h.ctx.store.db
+      .selectFrom('shop_tickets')
+      .innerJoin('identities', 'identities.customer_id', 'shop_tickets.customer_id')
+      .select(['identities.value', 'shop_tickets.status'])
+      .where('shop_tickets.code', '=', codes[0]!)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(ticket, { value: '+33612004455', status: 'serving' });
+    await h.shot(chloe, 'walk-in-named-and-served');
     await clearFloor();
   });
 

@@ -360,7 +360,12 @@ function CurrentVisit({
   act: (path: string, body?: object) => Promise<void>;
 }) {
   const [to, setTo] = useState('');
+  const [who, setWho] = useState({ name: '', email: '', phone: '' });
   const base = `/api/shop-desk/tickets/${ticket.id}`;
+  // A walk-in who left no contact can say who they are; their visit then joins their own story.
+  const customer = Object.fromEntries(
+    Object.entries(who).flatMap(([k, v]) => (v.trim() ? [[k, v.trim()]] : [])),
+  );
   return (
     <div className={`visit v-${ticket.status}`} aria-label="Visitor at the desk">
       <p className="code">{ticket.code}</p>
@@ -373,6 +378,21 @@ function CurrentVisit({
         {ticket.status === 'called' ? 'Called' : 'Serving'} · waited {ticket.waitedMinutes} min
         {ticket.recalls > 0 ? ` · recalled ${ticket.recalls}×` : ''}
       </p>
+      {ticket.status === 'called' && ticket.customerId === null && (
+        <fieldset className="who">
+          <legend>Who is it? (optional)</legend>
+          {(['name', 'email', 'phone'] as const).map((field) => (
+            <label key={field}>
+              {field === 'name' ? 'Name' : field === 'email' ? 'Email' : 'Phone'}{' '}
+              <input
+                type={field === 'email' ? 'email' : field === 'phone' ? 'tel' : 'text'}
+                value={who[field]}
+                onChange={(e) => setWho({ ...who, [field]: e.target.value })}
+              />
+            </label>
+          ))}
+        </fieldset>
+      )}
       <div className="actions">
         {ticket.status === 'called' && (
           <>
@@ -380,7 +400,9 @@ function CurrentVisit({
               type="button"
               className="primary"
               disabled={busy}
-              onClick={() => void act(`${base}/serve`)}
+              onClick={() =>
+                void act(`${base}/serve`, Object.keys(customer).length > 0 ? { customer } : {})
+              }
             >
               Serve
             </button>
