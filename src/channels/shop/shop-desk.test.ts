@@ -266,6 +266,48 @@ for (const db of databases) {
       await clearQueue();
     });
 
+    test('an anonymous walk-in is still a customer’s story; transferred while served, the desk’s held time ends', async () => {
+      await clearQueue();
+      const desk = floor.desks[6]!;
+      const sessionKey = await open(desk);
+      const nobody = await insertTicket(h.ctx.store.db, floor, {
+        serviceId: floor.services.repair,
+        waitingSince: h.clock.now() - 2 * minute,
+      });
+      assert.equal((await next(desk, sessionKey))?.id, nobody.id);
+      const serving = await act(nobody.id, 'serve', { sessionKey });
+      assert.equal(serving.customerName, `Walk-in ${nobody.code}`);
+      const identity = await h.ctx.store.db
+        .selectFrom('identities')
+        .select(['kind', 'network', 'value'])
+        .where('customer_id', '=', serving.customerId!)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(identity, {
+        kind: 'external',
+        network: 'shop-ticket',
+        value: String(nobody.id),
+      });
+      h.clock.advance(4 * minute);
+      const moved = await act(nobody.id, 'transfer', {
+        sessionKey,
+        serviceId: floor.services.question,
+      });
+      assert.equal(moved.status, 'waiting');
+      assert.equal(moved.servingAt, null);
+      const held = await h.ctx.store.db
+        .selectFrom('shop_reservations')
+        .select(['starts_at', 'ends_at'])
+        .where('source_id', '=', nobody.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(held.ends_at) - Number(held.starts_at), 4 * minute);
+      // A ticket no longer at the desk is not this desk's to finish.
+      const refused = await post(h.app, cookie, `/api/shop-desk/tickets/${nobody.id}/finish`, {
+        sessionKey,
+      });
+      assert.equal(refused.statusCode, 409);
+      await clearQueue();
+    });
+
     test('a due appointment is called before walk-ins, with a ticket of its own, and goes checked-in → serving → served', async () => {
       const now = h.clock.now();
       const desk = floor.desks[3]!;
