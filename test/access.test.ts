@@ -258,6 +258,7 @@ const table: Record<string, Rule> = {
   },
   'POST /api/shop-desk/tickets/:id/serve': { allow: shopDesk, body: () => deskTab },
   'POST /api/shop-desk/appointments/:id/check-in': { allow: shopDesk },
+  'POST /api/shop-desk/appointments/:id/no-show': { allow: shopDesk },
   'GET /api/shop-desk/tickets/:id/customer': { allow: shopDesk },
   'POST /api/shop-desk/tickets/:id/settle': {
     allow: shopDesk,

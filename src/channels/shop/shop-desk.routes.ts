@@ -17,6 +17,7 @@ import {
   counterCustomer,
   finishTicket,
   leaveDesk,
+  markAppointmentNoShow,
   markNoShow,
   openDesk,
   recall,
@@ -228,6 +229,20 @@ export function registerShopDeskRoutes(
     },
     async (request) =>
       ctx.writer.run((unit) => checkInAtDesk(unit, request.params.id, viewer(request))),
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/shop-desk/appointments/:id/no-show',
+    {
+      schema: {
+        tags,
+        summary: 'The appointment’s customer never came (its time has begun, nobody called it)',
+        params: IdParams,
+      },
+      config,
+    },
+    async (request) =>
+      ctx.writer.run((unit) => markAppointmentNoShow(unit, request.params.id, viewer(request))),
   );
 
   app.get<{ Params: IdParams }>(

@@ -369,6 +369,32 @@ for (const db of databases) {
       );
       h.clock.advance(24 * minute);
       assert.equal((await next(desk, sessionKey))?.id, walkIn.id);
+      // Someone booked who never came is marked a no-show from the day's list once their time began.
+      const absent = await h.ctx.writer.run((unit) =>
+        insertAppointment(unit, floor, {
+          serviceId: floor.services.repair,
+          startsAt: h.clock.now() + 10 * minute,
+          name: 'Léon Garnier',
+          email: 'leon.garnier@example.com',
+          checkedIn: false,
+        }),
+      );
+      const tooEarly = await post(
+        h.app,
+        cookie,
+        `/api/shop-desk/appointments/${absent.id}/no-show`,
+        {},
+      );
+      assert.equal(tooEarly.statusCode, 422, tooEarly.body);
+      h.clock.advance(15 * minute);
+      const marked = await post(
+        h.app,
+        cookie,
+        `/api/shop-desk/appointments/${absent.id}/no-show`,
+        {},
+      );
+      assert.equal(marked.statusCode, 200, marked.body);
+      assert.equal(json<{ status: string }>(marked).status, 'no-show');
       await clearQueue();
     });
 

@@ -800,6 +800,60 @@ export async function checkInAtDesk(
   );
 }
 
+/**
+ * An appointment whose customer never came (booked or checked in, not called, its time begun) is
+ * a no-show. One called to a desk is marked through its ticket instead.
+ */
+export async function markAppointmentNoShow(
+  unit: Unit,
+  appointmentId: number,
+  viewer: Viewer,
+): Promise<DeskAppointment> {
+  const appointment = await unit.db
+    .selectFrom('shop_appointments')
+    .selectAll()
+    .where('id', '=', appointmentId)
+    .executeTakeFirst();
+  if (!appointment) throw new NotFound('appointment');
+  const shop = await shopFor(unit.db, appointment.shop_id, viewer).catch(() => {
+    throw new NotFound('appointment');
+  });
+  if (appointment.status !== 'booked' && appointment.status !== 'checked-in')
+    throw new Conflict(`the appointment is ${appointment.status}`);
+  if (appointment.starts_at > unit.now)
+    throw new Invalid('appointmentId', 'the appointment has not begun yet');
+  const called = await unit.db
+    .selectFrom('shop_tickets')
+    .select('code')
+    .where('appointment_id', '=', appointmentId)
+    .executeTakeFirst();
+  if (called) throw new Conflict(`the appointment was called as ${called.code}: mark that ticket`);
+  const result = await unit.db
+    .updateTable('shop_appointments')
+    .set({ status: 'no-show', updated_at: unit.now })
+    .where('id', '=', appointmentId)
+    .where('status', '=', appointment.status)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new RetryableConflict('appointment moved');
+  await unit.record({
+    type: 'shop.appointment-no-show',
+    actor: advisorActor(viewer),
+    entity: { type: 'shop_appointment', id: appointmentId },
+    scope: {
+      shopId: appointment.shop_id,
+      customerId: appointment.customer_id,
+      conversationId: appointment.conversation_id,
+    },
+    before: { status: appointment.status },
+    after: { status: 'no-show' },
+  });
+  return toDeskAppointment(
+    { ...appointment, status: 'no-show' },
+    await serviceCatalogue(unit.db),
+    shop.time_zone,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading the floor
 

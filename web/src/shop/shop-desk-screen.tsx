@@ -338,6 +338,15 @@ function Floor({ shopId }: { shopId: number }) {
                     Check in
                   </button>
                 )}
+                {(a.status === 'booked' || a.status === 'checked-in') &&
+                  Date.parse(a.startsAt) <= Date.now() && (
+                    <button
+                      type="button"
+                      onClick={() => void act(`/api/shop-desk/appointments/${a.id}/no-show`)}
+                    >
+                      No-show
+                    </button>
+                  )}
               </li>
             ))}
           </ul>
