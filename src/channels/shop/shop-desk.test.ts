@@ -593,6 +593,38 @@ for (const db of databases) {
           .where('ticket_id', 'in', called)
           .execute();
         assert.equal(boardCalls.length, 5, 'each called once on the board');
+
+        // Again with an appointment due among two walk-ins: it gets one ticket, at one desk.
+        await clearQueue();
+        const booked = await h.ctx.writer.run((unit) =>
+          insertAppointment(unit, floor, {
+            serviceId: floor.services.question,
+            startsAt: h.clock.now(),
+            name: 'Race Winner',
+            email: 'race.winner@example.com',
+            checkedIn: true,
+          }),
+        );
+        for (let i = 0; i < 2; i++)
+          await insertTicket(h.ctx.store.db, floor, {
+            serviceId: floor.services.question,
+            waitingSince: h.clock.now() - (5 - i) * minute,
+          });
+        const again = await Promise.all(
+          desks.map((desk, i) =>
+            next(desk, keys[i]!, i % 2 ? otherCookie : cookie, i % 4 < 2 ? h.app : appB),
+          ),
+        );
+        const second = again.flatMap((r) => (r ? [r] : []));
+        assert.equal(second.length, 3, JSON.stringify(second.map((t) => t.code)));
+        assert.equal(new Set(second.map((t) => t.id)).size, 3);
+        assert.equal(second.filter((t) => t.appointmentId === booked.id).length, 1);
+        const appointmentTickets = await h.ctx.store.db
+          .selectFrom('shop_tickets')
+          .select('id')
+          .where('appointment_id', '=', booked.id)
+          .execute();
+        assert.equal(appointmentTickets.length, 1, 'one ticket for the appointment');
       } finally {
         if (ctxB) {
           await appB.close();
