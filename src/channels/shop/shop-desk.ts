@@ -310,6 +310,7 @@ export async function callNext(
     .select('code')
     .where('desk_id', '=', deskId)
     .where('status', 'in', ['called', 'serving'])
+    .where('day', '=', localDay(desk.shop.time_zone, unit.now).day)
     .executeTakeFirst();
   if (busy)
     throw new Conflict(`${busy.code} is still at this desk: finish or mark a no-show first`);
