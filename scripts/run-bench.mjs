@@ -1,5 +1,5 @@
 // Runs the benchmarks under bench/ one after another and prints their figures.
-// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen, jobs, email-smtp, email-intake, email-send, widget-size, chat-sockets, twilio-voice, shop-slots)
+// Usage: npm run bench [-- name ...]   (names: ingest, storage-scale, routing-assign, routing-simulate, desk-first-screen, jobs, email-smtp, email-intake, email-send, widget-size, chat-sockets, twilio-voice, shop-slots, shop-call-next)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -17,6 +17,7 @@ const all = [
   'chat-sockets',
   'twilio-voice',
   'shop-slots',
+  'shop-call-next',
 ];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;

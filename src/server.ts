@@ -54,6 +54,7 @@ import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 import { registerBookingRoutes } from './channels/shop/booking.routes.ts';
 import { registerKioskRoutes } from './channels/shop/kiosk.routes.ts';
 import { registerBoardRoutes } from './channels/shop/board.routes.ts';
+import { registerShopDeskRoutes } from './channels/shop/shop-desk.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -222,6 +223,7 @@ export async function buildServer(
   registerAdvisorLineRoutes(app, ctx);
   registerCallbackCallRoutes(app, ctx);
   registerCallsDeskRoutes(app, ctx);
+  registerShopDeskRoutes(app, ctx, outbox);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   const hub = createChatHub(ctx);
   registerChatRoutes(app, ctx, { hub, outbox });

@@ -22,6 +22,8 @@ const callers: readonly Caller[] = [
 const staff: readonly Role[] = ['advisor', 'shop_advisor', 'supervisor', 'admin'];
 const leads: readonly Role[] = ['supervisor', 'admin'];
 const admins: readonly Role[] = ['admin'];
+const shopDesk: readonly Role[] = ['shop_advisor', 'supervisor', 'admin'];
+const deskTab = { sessionKey: 'access-walk-tab-0123456789' };
 const missingId = 987_654;
 
 /** Records the walk points `:id` at, so a refusal can be compared for an existing and a missing one. */
@@ -242,6 +244,26 @@ const table: Record<string, Rule> = {
   'POST /webhooks/twilio/voice/connect': { allow: 'public' },
   'POST /api/callbacks/:id/call': { allow: staff, record: 'workItemId' },
   'POST /api/callbacks/:id/wrong-number': { allow: staff, record: 'workItemId', body: () => ({}) },
+  // The shop desk: a shop's floor, a desk opened in a tab, and what the desk does to a ticket.
+  'GET /api/shop-desk/shops/:id': { allow: shopDesk, record: 'shopId' },
+  'POST /api/shop-desk/desks/:id/session': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/desks/:id/next': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/desks/:id/leave': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/tickets/:id/recall': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/tickets/:id/no-show': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/tickets/:id/finish': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/tickets/:id/transfer': {
+    allow: shopDesk,
+    body: () => ({ ...deskTab, deskId: 1 }),
+  },
+  'POST /api/shop-desk/tickets/:id/serve': { allow: shopDesk, body: () => deskTab },
+  'POST /api/shop-desk/appointments/:id/check-in': { allow: shopDesk },
+  'POST /api/shop-desk/appointments/:id/no-show': { allow: shopDesk },
+  'GET /api/shop-desk/tickets/:id/customer': { allow: shopDesk },
+  'POST /api/shop-desk/tickets/:id/settle': {
+    allow: shopDesk,
+    body: (r) => ({ conversationId: r.conversationId, resolve: true }),
+  },
   'POST /api/conversations/:id/callbacks': {
     allow: staff,
     record: 'conversationId',

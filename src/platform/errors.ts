@@ -32,6 +32,8 @@ export const errorCatalogue = {
   },
   'no-email-address': { status: 422, title: 'The customer has no email address' },
   'chat-not-waiting': { status: 409, title: 'The chat is no longer waiting' },
+  'desk-in-use': { status: 409, title: 'This shop desk is open in another browser' },
+  'desk-not-held': { status: 409, title: 'This browser no longer holds the shop desk' },
   'automatic-message-limit': {
     status: 409,
     title: 'Enough automatic messages went to this customer this hour',

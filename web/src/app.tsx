@@ -13,6 +13,7 @@ import { WallScreen } from './wall/wall-screen.tsx';
 import { AdminScreen } from './admin/admin-screen.tsx';
 import { PresenceSwitch } from './routing/presence-switch.tsx';
 import { OfferPopup } from './routing/offer-popup.tsx';
+import { ShopDeskScreen, shopDeskRoles } from './shop/shop-desk-screen.tsx';
 
 /** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
@@ -198,6 +199,10 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
   const liveState = useLiveState();
   useShortcut('?', () => setHelp(true));
   useShortcut('/', () => document.getElementById('global-search')?.focus());
+  // A shop advisor starts at their counter; the desk's work list stays one click away.
+  useEffect(() => {
+    if (me.role === 'shop_advisor' && path === '/') navigate('/shop', { replace: true });
+  }, []);
 
   const isLead = leads.includes(me.role);
   const conversation = /^\/c\/(\d+)$/.exec(path);
@@ -207,6 +212,12 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
     screen = <DeskScreen conversationId={conversation ? Number(conversation[1]) : null} />;
   else if (customer) screen = <CustomerScreen customerId={Number(customer[1])} />;
   else if (path === '/search') screen = <SearchScreen q={params.get('q') ?? ''} />;
+  else if (path === '/shop')
+    screen = shopDeskRoles.includes(me.role) ? (
+      <ShopDeskScreen />
+    ) : (
+      <Refused what="the shop desk" />
+    );
   else if (path === '/wall')
     screen = isLead ? <WallScreen /> : <Refused what="the supervisor's wall" />;
   else if (path.startsWith('/admin'))
@@ -229,6 +240,11 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
           <NavLink to="/" current={path === '/' || !!conversation}>
             Desk
           </NavLink>
+          {shopDeskRoles.includes(me.role) && (
+            <NavLink to="/shop" current={path === '/shop'}>
+              Shop desk
+            </NavLink>
+          )}
           {isLead && (
             <NavLink to="/wall" current={path === '/wall'}>
               Wall
