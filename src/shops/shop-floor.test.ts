@@ -338,7 +338,7 @@ for (const database of await testDatabases()) {
           ends: '12:00',
         }),
         'advisorId',
-        /not a shop advisor of this shop/,
+        /neither works at this shop nor belongs to its team/,
       );
       await refused(
         await add({ advisorId: me, weekday: 2, starts: '12:00', ends: '09:00' }),

@@ -81,13 +81,13 @@ const whenOf = (s: Pick<ShiftFields, 'weekday' | 'date' | 'starts' | 'ends'>) =>
 
 /**
  * Checks a shift as it will be: weekly XOR dated (a real date, not past in the shop's time), times
- * on five-minute steps within one day and at most twelve hours; the person works at this shop (or
- * is a shop advisor without a shop, who may be sent anywhere) and is active; the desk is this
+ * on five-minute steps within one day and at most twelve hours; the person is active and works at
+ * this shop, or has no shop and belongs to the shop's team (a supervisor covering); the desk is this
  * shop's and in service; neither the person nor the desk is on two shifts at once.
  */
 async function checkShift(
   db: Kysely<Database>,
-  shop: { id: number; time_zone: string },
+  shop: { id: number; time_zone: string; team_id: number | null },
   shift: ShiftFields,
   now: number,
   except: number | null,
@@ -109,7 +109,7 @@ async function checkShift(
     throw new Invalid('shift.ends', 'a shift lasts at most twelve hours');
   const advisor = await db
     .selectFrom('advisors')
-    .select(['id', 'name', 'role', 'shop_id', 'active'])
+    .select(['id', 'name', 'role', 'shop_id', 'team_id', 'active'])
     .where('id', '=', shift.advisorId)
     .executeTakeFirst();
   if (!advisor) throw new Invalid('advisorId', 'no such advisor');
@@ -126,8 +126,16 @@ async function checkShift(
         .executeTakeFirst();
       throw new Invalid('advisorId', `${advisor.name} works at ${other?.name ?? 'another shop'}`);
     }
-    if (advisor.role !== 'shop_advisor')
-      throw new Invalid('advisorId', `${advisor.name} is not a shop advisor of this shop`);
+    // Without a shop of their own, a member of the shop's team (its supervisor, say) may cover.
+    if (
+      shop.team_id === null ||
+      advisor.team_id === null ||
+      Number(advisor.team_id) !== shop.team_id
+    )
+      throw new Invalid(
+        'advisorId',
+        `${advisor.name} neither works at this shop nor belongs to its team`,
+      );
   }
   if (shift.deskId !== null) {
     const desk = await db
@@ -178,7 +186,11 @@ async function shopRow(db: Kysely<Database>, shopId: number) {
     .where('id', '=', shopId)
     .executeTakeFirst();
   if (!shop) throw new NotFound('shop');
-  return { id: Number(shop.id), time_zone: shop.time_zone, team_id: shop.team_id };
+  return {
+    id: Number(shop.id),
+    time_zone: shop.time_zone,
+    team_id: shop.team_id === null ? null : Number(shop.team_id),
+  };
 }
 
 async function shiftOf(db: Kysely<Database>, id: number): Promise<ShopShift> {

@@ -56,16 +56,19 @@ function DeskRow({
   onSaved: (message: string) => void;
 }) {
   const [name, setName] = useState(desk.name);
+  const [active, setActive] = useState(desk.active);
   const change = async (body: { name?: string; active?: boolean }, done: string) => {
     try {
       await api(`/api/shop-desks/${desk.id}`, { method: 'PATCH', body });
       onSaved(`${shop.name}: ${done}`);
     } catch (e) {
+      // Refused: the box shows what the server holds again.
+      setActive(desk.active);
       onSaved(`${shop.name}: ${messageOf(e)}`);
     }
   };
   return (
-    <li data-desk={desk.id} className={desk.active ? undefined : 'muted'}>
+    <li data-desk={desk.id} className={active ? undefined : 'muted'}>
       <input
         aria-label={`Name of desk ${desk.name}`}
         value={name}
@@ -81,13 +84,15 @@ function DeskRow({
       <label className="inline">
         <input
           type="checkbox"
-          checked={desk.active}
-          onChange={(e) =>
+          checked={active}
+          onChange={(e) => {
+            const on = e.target.checked;
+            setActive(on);
             void change(
-              { active: e.target.checked },
-              `${desk.name} ${e.target.checked ? 'back in service' : 'out of service'}.`,
-            )
-          }
+              { active: on },
+              `${desk.name} ${on ? 'back in service' : 'out of service'}.`,
+            );
+          }}
         />
         {desk.name} in service
       </label>

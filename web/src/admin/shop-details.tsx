@@ -97,7 +97,11 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
       />
       <label>
         Team of {shop.name}
-        <select value={draft.teamId} onChange={(e) => set({ teamId: e.target.value })}>
+        <select
+          aria-label={`Team of ${shop.name}`}
+          value={draft.teamId}
+          onChange={(e) => set({ teamId: e.target.value })}
+        >
           <option value="">No team</option>
           {directory.teams.map((t) => (
             <option key={t.id} value={t.id}>

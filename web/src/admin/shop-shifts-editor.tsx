@@ -7,7 +7,7 @@ import { weekdays } from './shop-hours-editor.tsx';
 
 /**
  * Who works at the shop and when: weekly shifts and one-off dated ones, at a desk or not. Only the
- * shop's own people, or shop advisors without a shop, can be put on its rota.
+ * shop's own people, or people of its team without a shop (a supervisor covering), go on its rota.
  */
 export function ShopShiftsEditor({
   shop,
@@ -27,7 +27,11 @@ export function ShopShiftsEditor({
   }, [shop.id, onSaved]);
   useEffect(load, [load]);
   const people = directory.advisors.filter(
-    (a) => a.active && (a.shopId === shop.id || (a.role === 'shop_advisor' && a.shopId === null)),
+    (a) =>
+      a.active &&
+      a.role !== 'integration' &&
+      (a.shopId === shop.id ||
+        (a.shopId === null && shop.teamId !== null && a.teamId === shop.teamId)),
   );
   const deskName = (id: number | null) =>
     id === null ? '—' : (shop.desks.find((d) => d.id === id)?.name ?? `desk #${id}`);
@@ -111,7 +115,7 @@ export function ShopShiftsEditor({
       >
         <label>
           Advisor
-          <select name="advisorId" required defaultValue="">
+          <select aria-label="Advisor" name="advisorId" required defaultValue="">
             <option value="" disabled>
               Choose someone
             </option>
@@ -133,7 +137,7 @@ export function ShopShiftsEditor({
         {weekly ? (
           <label>
             Weekday
-            <select name="weekday" defaultValue="1">
+            <select aria-label="Weekday" name="weekday" defaultValue="1">
               {weekdays.map((d, i) => (
                 <option key={d} value={i + 1}>
                   {d}
@@ -157,7 +161,7 @@ export function ShopShiftsEditor({
         </label>
         <label>
           At desk
-          <select name="deskId" defaultValue="">
+          <select aria-label="At desk" name="deskId" defaultValue="">
             <option value="">No fixed desk</option>
             {shop.desks
               .filter((d) => d.active)

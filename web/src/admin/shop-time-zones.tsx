@@ -47,6 +47,7 @@ export function TimeZoneSelect({
     <label>
       {label}
       <select
+        aria-label={label}
         name={name}
         required
         {...(value !== undefined ? { value } : { defaultValue: current })}
