@@ -11,6 +11,8 @@ import { ShopDesksEditor } from './shop-desks-editor.tsx';
 import { ShopOfferedEditor, ShopServicesAdmin } from './shop-services-admin.tsx';
 import { ShopShiftsEditor } from './shop-shifts-editor.tsx';
 
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /**
  * Shops: where each is, its zone (from the IANA list), weekly hours with several openings a day,
  * holidays and special days, desks, the services it offers and who works when; the service
@@ -127,7 +129,8 @@ export function ShopsAdmin() {
                   )}
                 </td>
                 <td>
-                  {s.desks.filter((d) => d.active).length} desks · {s.serviceIds.length} services
+                  {count(s.desks.filter((d) => d.active).length, 'desk')} ·{' '}
+                  {count(s.serviceIds.length, 'service')}
                 </td>
               </tr>
             ))}

@@ -146,7 +146,7 @@ function ShopDrill({ shop }: { shop: ShopFigures }) {
       {shop.hours.length > 0 && (
         <figure>
           <figcaption>
-            {shop.name} by hour ({shop.timeZone}): served, no-shows and waiting
+            {shop.name} by hour ({shop.timeZone}): served · no-shows (red) · waiting
           </figcaption>
           <BarChart
             title={`${shop.name} by hour`}
@@ -155,7 +155,7 @@ function ShopDrill({ shop }: { shop: ShopFigures }) {
               label: `${String(h.hour).padStart(2, '0')}:00`,
               value: h.served + h.noShows + h.waiting,
               part: h.noShows,
-              text: `${h.served} served · ${h.noShows} no-show · ${h.waiting} waiting`,
+              text: `${h.served} · ${h.noShows} · ${h.waiting}`,
             }))}
           />
         </figure>
