@@ -353,7 +353,7 @@ for (const database of await testDatabases()) {
       await refused(
         await add({ advisorId: me, weekday: 2, starts: '09:03', ends: '12:00' }),
         'shift.starts',
-        /five-minute/,
+        /5-minute step/,
       );
       await refused(
         await add({ advisorId: me, date: '2026-11-20', starts: '09:00', ends: '12:00' }),

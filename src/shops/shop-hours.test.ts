@@ -77,8 +77,8 @@ describe('shop hours', () => {
       /hours\[1\]\.opens: overlaps another opening of Tuesday/,
     );
     assert.throws(
-      () => checkWeeklyHours([{ weekday: 2, opens: '09:07', closes: '12:00' }]),
-      /hours\[0\]\.opens: must be on a five-minute step/,
+      () => checkWeeklyHours([{ weekday: 2, opens: '09:07', closes: '12:00' }], 'hours', 5),
+      /hours\[0\]\.opens: must be on a 5-minute step/,
     );
     assert.throws(
       () => checkWeeklyHours([{ weekday: 8 as 1, opens: '09:00', closes: '12:00' }]),

@@ -37,15 +37,19 @@ export function timeZoneNames(): string[] {
   return [...names].filter((z) => IANAZone.isValidZone(z)).sort();
 }
 
+/** Shop times go in five-minute steps: capacity (desks, advisors) is counted in five-minute cells. */
+export const shopStepMinutes = 5;
+
 /**
- * Checks one opening: real "HH:MM" times on five-minute steps (capacity is counted in five-minute
- * cells), opening before closing. Returns it as minutes.
+ * Checks one opening: real "HH:MM" times, opening before closing, both on `stepMinutes` steps
+ * (shops use five: capacity is counted in five-minute cells). Returns it as minutes.
  */
 export function checkPeriod(
   opens: string,
   closes: string,
   field: string,
   words: { opens: string; closes: string } = { opens: 'opens', closes: 'closes' },
+  stepMinutes = 1,
 ): LocalPeriod {
   const start = minutesOf(opens);
   const end = minutesOf(closes);
@@ -53,16 +57,9 @@ export function checkPeriod(
     throw new Invalid(`${field}.${words.opens}`, 'must be a time HH:MM from 00:00 to 23:59');
   if (end === null)
     throw new Invalid(`${field}.${words.closes}`, 'must be a time HH:MM (24:00 ends the day)');
-  if (start % 5 !== 0)
-    throw new Invalid(
-      `${field}.${words.opens}`,
-      'must be on a five-minute step (09:05, not 09:07)',
-    );
-  if (end % 5 !== 0)
-    throw new Invalid(
-      `${field}.${words.closes}`,
-      'must be on a five-minute step (18:05, not 18:07)',
-    );
+  const step = `must be on a ${stepMinutes}-minute step`;
+  if (start % stepMinutes !== 0) throw new Invalid(`${field}.${words.opens}`, step);
+  if (end % stepMinutes !== 0) throw new Invalid(`${field}.${words.closes}`, step);
   if (end <= start) throw new Invalid(`${field}.${words.closes}`, 'must be after the opening');
   return { opens: start, closes: end };
 }
@@ -81,15 +78,15 @@ function checkNoOverlap(
 const weekdayNames = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 /**
- * Checks a week of hours: valid times, opening before closing, several openings a day allowed but
- * never overlapping; sorted by weekday, then opening.
+ * Checks a week of hours: valid times (on `stepMinutes` steps), opening before closing, several
+ * openings a day allowed but never overlapping; sorted by weekday, then opening.
  */
-export function checkWeeklyHours(hours: WeeklyHours, field = 'hours'): DayHours[] {
+export function checkWeeklyHours(hours: WeeklyHours, field = 'hours', stepMinutes = 1): DayHours[] {
   const byDay = new Map<number, Array<LocalPeriod & { field: string }>>();
   hours.forEach((day, i) => {
     if (!Number.isInteger(day.weekday) || day.weekday < 1 || day.weekday > 7)
       throw new Invalid(`${field}[${i}].weekday`, 'must be 1 (Monday) to 7 (Sunday)');
-    const period = checkPeriod(day.opens, day.closes, `${field}[${i}]`);
+    const period = checkPeriod(day.opens, day.closes, `${field}[${i}]`, undefined, stepMinutes);
     const list = byDay.get(day.weekday) ?? [];
     list.push({ ...period, field: `${field}[${i}]` });
     byDay.set(day.weekday, list);
@@ -107,7 +104,7 @@ export function checkDate(date: string, field = 'date'): string {
 
 /**
  * Checks a new exception against the others of its date: a day is either closed (no times, once)
- * or has special openings that never overlap.
+ * or has special openings (on five-minute steps) that never overlap.
  */
 export function checkException(
   exception: DayException,
@@ -133,7 +130,7 @@ export function checkException(
   }
   if (closedAlready)
     throw new Invalid(`${field}.date`, 'the shop is closed all that day: remove the closure first');
-  const period = checkPeriod(exception.opens, exception.closes!, field);
+  const period = checkPeriod(exception.opens, exception.closes!, field, undefined, shopStepMinutes);
   for (const other of sameDay) {
     const o = { opens: minutesOf(other.opens!) ?? 0, closes: minutesOf(other.closes!) ?? 0 };
     if (period.opens < o.closes && o.opens < period.closes)

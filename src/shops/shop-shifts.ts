@@ -6,7 +6,7 @@ import type { Actor } from '../platform/events/event.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import type { ShopShift } from '../api-types/shop-floor.ts';
 import type { Weekday } from '../api-types/shops.ts';
-import { checkDate, checkPeriod, localDateAt, minutesOf } from './shop-hours.ts';
+import { checkDate, checkPeriod, localDateAt, minutesOf, shopStepMinutes } from './shop-hours.ts';
 
 /** The longest shift a person may be put on in one go. */
 export const longestShiftMinutes = 12 * 60;
@@ -101,10 +101,13 @@ async function checkShift(
     if (shift.date < localDateAt(shop.time_zone, now))
       throw new Invalid('date', `is in the past in the shop's time (${shop.time_zone})`);
   }
-  const period = checkPeriod(shift.starts, shift.ends, 'shift', {
-    opens: 'starts',
-    closes: 'ends',
-  });
+  const period = checkPeriod(
+    shift.starts,
+    shift.ends,
+    'shift',
+    { opens: 'starts', closes: 'ends' },
+    shopStepMinutes,
+  );
   if (period.closes - period.opens > longestShiftMinutes)
     throw new Invalid('shift.ends', 'a shift lasts at most twelve hours');
   const advisor = await db

@@ -9,6 +9,7 @@ import {
   isOpenAt,
   localDateAt,
   localTimeAt,
+  shopStepMinutes,
   type DayHours,
   type Weekday,
   type WeeklyHours,
@@ -141,7 +142,7 @@ export interface NewShop {
 export async function createShop(unit: Unit, input: NewShop, actor: Actor): Promise<Shop> {
   checkTimeZone(input.timeZone);
   checkPlace({ latitude: input.latitude ?? null, longitude: input.longitude ?? null });
-  const hours = checkWeeklyHours(input.hours ?? []);
+  const hours = checkWeeklyHours(input.hours ?? [], 'hours', shopStepMinutes);
   await checkShopFields(unit.db, input, null);
   const row = await unit.db
     .insertInto('shops')
@@ -253,7 +254,7 @@ export async function setShopHours(
   actor: Actor,
 ): Promise<Shop> {
   const before = await getShop(unit.db, shopId, unit.now);
-  const checked = checkWeeklyHours(hours);
+  const checked = checkWeeklyHours(hours, 'hours', shopStepMinutes);
   await writeHours(unit, shopId, checked);
   const after = await getShop(unit.db, shopId, unit.now);
   await unit.record({
