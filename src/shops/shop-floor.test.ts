@@ -463,5 +463,56 @@ for (const database of await testDatabases()) {
         ],
       );
     });
+
+    test('racing administrators: one desk per name, one active service per letter', async () => {
+      const desks = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          call(admin, 'POST', `/api/shops/${shopId}/desks`, { name: 'Desk race' }),
+        ),
+      );
+      assert.deepEqual(desks.map((r) => r.statusCode).sort(), [201, 409, 409, 409, 409, 409]);
+      const services = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          call(admin, 'POST', '/api/shop-services', {
+            code: `race-${i}`,
+            name: `Race ${i}`,
+            ticketPrefix: 'Q',
+            durationMinutes: 15,
+            bufferMinutes: 0,
+          }),
+        ),
+      );
+      const codes = services.map((r) => r.statusCode);
+      assert.equal(codes.filter((c) => c === 201).length, 1, codes.join(' '));
+      assert.ok(
+        codes.every((c) => [201, 409, 422].includes(c)),
+        codes.join(' '),
+      );
+      const letters = await h.ctx.store.db
+        .selectFrom('shop_services')
+        .select('id')
+        .where('ticket_prefix', '=', 'Q')
+        .execute();
+      assert.equal(letters.length, 1);
+      // The database itself refuses a second active Q; a switched-off one may share it.
+      const row = (code: string, active: number) =>
+        h.ctx.store.db
+          .insertInto('shop_services')
+          .values({
+            code,
+            name: code,
+            ticket_prefix: 'Q',
+            duration_minutes: 15,
+            buffer_minutes: 0,
+            skills: '[]',
+            bookable: 1,
+            walk_in: 1,
+            active,
+            created_at: h.clock.now(),
+          })
+          .execute();
+      await assert.rejects(row('direct-active', 1), /unique|UNIQUE/);
+      await row('direct-inactive', 0);
+    });
   });
 }

@@ -158,7 +158,8 @@ export async function createService(
       })
       .returning('id')
       .executeTakeFirstOrThrow(),
-    `a service with the code "${service.code}" already exists`,
+    // The look-ups above name the clash; under a race the constraints decide.
+    `another service took the code "${service.code}" or the letter ${service.ticketPrefix} meanwhile`,
   );
   const created: ShopService = { id: Number(row.id), ...service };
   await unit.record({
@@ -206,7 +207,7 @@ export async function updateService(
       })
       .where('id', '=', id)
       .execute(),
-    `a service with the code "${next.code}" already exists`,
+    `another service took the code "${next.code}" or the letter ${next.ticketPrefix} meanwhile`,
   );
   await unit.record({
     type: 'shop.service-updated',
