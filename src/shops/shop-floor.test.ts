@@ -4,6 +4,8 @@ import { json, startHarness, type Harness } from '../../test/harness.ts';
 import { testDatabases } from '../../test/databases.ts';
 import type { Shop, ShopDesk, ShopException } from '../api-types/shops.ts';
 import type { ShopService, ShopShift } from '../api-types/shop-floor.ts';
+import { createAdvisor } from '../advisors/advisors.ts';
+import { systemActor } from '../platform/events/event.ts';
 
 interface Problem {
   readonly type: string;
@@ -461,6 +463,54 @@ for (const database of await testDatabases()) {
           'shop.shift-updated',
           'shop.shift-removed',
         ],
+      );
+    });
+
+    test("a member of the shop's team without a shop of their own may cover a shift", async () => {
+      const lead = await h.ctx.writer.run((unit) =>
+        createAdvisor(
+          unit,
+          {
+            name: 'Shop lead',
+            email: 'shop-lead@test.rapport',
+            role: 'supervisor',
+            teamId: h.fixture.teams.shopTeam,
+            shopId: null,
+            passwordHash: null,
+          },
+          systemActor,
+        ),
+      );
+      const covered = await call(admin, 'POST', `/api/shops/${shopId}/shifts`, {
+        advisorId: lead.id,
+        weekday: 6,
+        starts: '10:00',
+        ends: '14:00',
+      });
+      assert.equal(covered.statusCode, 201, covered.body);
+      const other = await h.ctx.writer.run((unit) =>
+        createAdvisor(
+          unit,
+          {
+            name: 'Care lead',
+            email: 'care-lead@test.rapport',
+            role: 'supervisor',
+            teamId: h.fixture.teams.care,
+            shopId: null,
+            passwordHash: null,
+          },
+          systemActor,
+        ),
+      );
+      await refused(
+        await call(admin, 'POST', `/api/shops/${shopId}/shifts`, {
+          advisorId: other.id,
+          weekday: 6,
+          starts: '10:00',
+          ends: '14:00',
+        }),
+        'advisorId',
+        /neither works at this shop nor belongs to its team/,
       );
     });
 
