@@ -26,20 +26,43 @@ export async function listShops(
   only?: readonly number[],
 ): Promise<Shop[]> {
   if (only && only.length === 0) return [];
-  const shopQuery = db.selectFrom('shops').selectAll().orderBy('name');
+  // One shop's page reads only its own rows; the list reads every shop's at once.
   const [shops, hours, exceptions, desks, offered] = await Promise.all([
-    (only ? shopQuery.where('id', 'in', only) : shopQuery).execute(),
-    db.selectFrom('shop_hours').selectAll().orderBy('weekday').orderBy('opens').execute(),
+    db
+      .selectFrom('shops')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('id', 'in', only!))
+      .orderBy('name')
+      .execute(),
+    db
+      .selectFrom('shop_hours')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      .orderBy('weekday')
+      .orderBy('opens')
+      .execute(),
     db
       .selectFrom('shop_exceptions')
       .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
       // Yesterday in the earliest zone is before today everywhere: the exact cut is per shop below.
       .where('date', '>=', localDateAt('Etc/GMT+12', now - 86_400_000))
       .orderBy('date')
       .orderBy('opens')
       .execute(),
-    db.selectFrom('shop_desks').selectAll().orderBy('name').execute(),
-    db.selectFrom('shop_offered_services').selectAll().orderBy('service_id').execute(),
+    db
+      .selectFrom('shop_desks')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      // In the order they were set up: "Desk 2" before "Desk 10".
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('shop_offered_services')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      .orderBy('service_id')
+      .execute(),
   ]);
   return shops.map((s) => {
     const id = Number(s.id);
