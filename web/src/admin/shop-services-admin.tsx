@@ -286,6 +286,9 @@ export function ShopOfferedEditor({
   return (
     <fieldset className="shop-part row">
       <legend>Services offered here</legend>
+      {services.length === 0 && (
+        <p className="muted">The service catalogue below has no service yet: add one there.</p>
+      )}
       {services
         .filter((s) => s.active || shop.serviceIds.includes(s.id))
         .map((s) => (
