@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
+import { NotFound } from '../platform/errors.ts';
 import { Strict } from '../platform/http/schemas.ts';
 import { leads } from '../advisors/authenticate.ts';
 import { computeShopFigures } from './shop-figures.ts';
@@ -20,11 +21,15 @@ export function registerShopFiguresRoutes(app: FastifyInstance, ctx: Context): v
       },
       config: { allow: leads },
     },
-    async (request) =>
-      computeShopFigures(
+    async (request) => {
+      const { shopId } = request.query;
+      const figures = await computeShopFigures(
         ctx.store.read,
         ctx.clock.now(),
-        request.query.shopId === undefined ? undefined : [request.query.shopId],
-      ),
+        shopId === undefined ? undefined : [shopId],
+      );
+      if (shopId !== undefined && figures.shops.length === 0) throw new NotFound('shop');
+      return figures;
+    },
   );
 }

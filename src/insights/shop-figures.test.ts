@@ -250,6 +250,12 @@ for (const database of await testDatabases()) {
       assert.equal(cell.averageWaitMs, minutes(15));
       assert.equal(cell.averageServiceMs, minutes(15));
       assert.equal((await figures(`?shopId=${tokyo}`)).shops.length, 1);
+      const missing = await h.app.inject({
+        method: 'GET',
+        url: '/api/insights/shop-figures?shopId=987654',
+        headers: { cookie: supervisor },
+      });
+      assert.equal(missing.statusCode, 404);
     });
 
     test('the figures are for leads', async () => {
