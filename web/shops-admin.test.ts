@@ -216,6 +216,19 @@ describe("the shops' floor in the admin screens, and the shops on the wall, in C
     );
     assert.match(await rota.nth(0).innerText(), /Pilar Ruiz\s+Monday 09:30–14:00\s+Mesa 1/);
     await h.shot(page, 'services-and-shifts');
+    // Plans change: the one-off shift and the holiday are taken back.
+    await page
+      .getByRole('button', { name: `Remove Pilar Ruiz's shift ${once} 10:00–13:00` })
+      .click();
+    await says(`Madrid Sol: Pilar Ruiz's shift ${once} 10:00–13:00 removed.`);
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.shifts tbody tr').length === 1,
+    );
+    await page.getByRole('button', { name: `Remove the exception of ${holiday}` }).click();
+    await says(`Madrid Sol: exception on ${holiday} removed.`);
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.exceptions tbody tr').length === 1,
+    );
 
     // What the browser did is what the database holds.
     const db = h.ctx.store.db;
@@ -226,9 +239,9 @@ describe("the shops' floor in the admin screens, and the shops on the wall, in C
       (await db.selectFrom(table).select('shop_id').where('shop_id', '=', shop.id).execute())
         .length;
     assert.equal(await count('shop_hours'), 11);
-    assert.equal(await count('shop_exceptions'), 2);
+    assert.equal(await count('shop_exceptions'), 1);
     assert.equal(await count('shop_desks'), 2);
-    assert.equal(await count('shop_shifts'), 2);
+    assert.equal(await count('shop_shifts'), 1);
     assert.equal(await count('shop_offered_services'), 2);
     const shifts = await db
       .selectFrom('shop_shifts')
