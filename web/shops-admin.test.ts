@@ -216,7 +216,12 @@ describe("the shops' floor in the admin screens, and the shops on the wall, in C
     );
     assert.match(await rota.nth(0).innerText(), /Pilar Ruiz\s+Monday 09:30–14:00\s+Mesa 1/);
     await h.shot(page, 'services-and-shifts');
-    // Plans change: the one-off shift and the holiday are taken back.
+    // Plans change: Monday's shift ends later; the one-off shift and the holiday are taken back.
+    await page.getByLabel("End of Pilar Ruiz's shift Monday 09:30–14:00").fill('15:00');
+    await page
+      .getByRole('button', { name: "Move Pilar Ruiz's shift Monday 09:30–14:00", exact: true })
+      .click();
+    await says("Madrid Sol: Pilar Ruiz's shift moved to Monday 09:30–15:00.");
     await page
       .getByRole('button', { name: `Remove Pilar Ruiz's shift ${once} 10:00–13:00` })
       .click();
@@ -249,6 +254,10 @@ describe("the shops' floor in the admin screens, and the shops on the wall, in C
       .where('shop_id', '=', shop.id)
       .execute();
     assert.ok(shifts.every((s) => Number(s.advisor_id) === pilar));
+    assert.deepEqual(
+      shifts.map((s) => [s.weekday, s.starts, s.ends]),
+      [[1, '09:30', '15:00']],
+    );
     const inactive = await db
       .selectFrom('shop_desks')
       .select('name')

@@ -59,6 +59,18 @@ export function ShopShiftsEditor({
       onSaved(`${shop.name}: ${messageOf(e)}`);
     }
   };
+  const move = async (shift: ShopShift, starts: string, ends: string) => {
+    try {
+      const moved = await api<ShopShift>(`/api/shop-shifts/${shift.id}`, {
+        method: 'PATCH',
+        body: { starts, ends },
+      });
+      onSaved(`${shop.name}: ${moved.advisorName}'s shift moved to ${whenOf(moved)}.`);
+      load();
+    } catch (e) {
+      onSaved(`${shop.name}: ${messageOf(e)}`);
+    }
+  };
   const remove = async (shift: ShopShift) => {
     try {
       await api(`/api/shop-shifts/${shift.id}`, { method: 'DELETE' });
@@ -83,6 +95,7 @@ export function ShopShiftsEditor({
               <th scope="col">Advisor</th>
               <th scope="col">When</th>
               <th scope="col">Desk</th>
+              <th scope="col">Move to</th>
               <th scope="col">
                 <span className="visually-hidden">Remove</span>
               </th>
@@ -90,20 +103,13 @@ export function ShopShiftsEditor({
           </thead>
           <tbody>
             {shifts.map((s) => (
-              <tr key={s.id} data-shift={s.id}>
-                <th scope="row">{s.advisorName}</th>
-                <td>{whenOf(s)}</td>
-                <td>{deskName(s.deskId)}</td>
-                <td>
-                  <button
-                    type="button"
-                    aria-label={`Remove ${s.advisorName}'s shift ${whenOf(s)}`}
-                    onClick={() => void remove(s)}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
+              <ShiftRow
+                key={`${s.id}-${s.starts}-${s.ends}`}
+                shift={s}
+                desk={deskName(s.deskId)}
+                onMove={(starts, ends) => void move(s, starts, ends)}
+                onRemove={() => void remove(s)}
+              />
             ))}
           </tbody>
         </table>
@@ -175,6 +181,65 @@ export function ShopShiftsEditor({
         <button type="submit">Add shift</button>
       </form>
     </fieldset>
+  );
+}
+
+/** One shift on the rota, its times movable in place. */
+function ShiftRow({
+  shift,
+  desk,
+  onMove,
+  onRemove,
+}: {
+  shift: ShopShift;
+  desk: string;
+  onMove: (starts: string, ends: string) => void;
+  onRemove: () => void;
+}) {
+  const [starts, setStarts] = useState(shift.starts);
+  const [ends, setEnds] = useState(shift.ends);
+  const of = `of ${shift.advisorName}'s shift ${whenOf(shift)}`;
+  return (
+    <tr data-shift={shift.id}>
+      <th scope="row">{shift.advisorName}</th>
+      <td>{whenOf(shift)}</td>
+      <td>{desk}</td>
+      <td>
+        <span className="period">
+          <input
+            type="time"
+            step={300}
+            aria-label={`Start ${of}`}
+            value={starts}
+            onChange={(e) => setStarts(e.target.value)}
+          />
+          –
+          <input
+            type="time"
+            step={300}
+            aria-label={`End ${of}`}
+            value={ends}
+            onChange={(e) => setEnds(e.target.value)}
+          />
+          <button
+            type="button"
+            aria-label={`Move ${shift.advisorName}'s shift ${whenOf(shift)}`}
+            onClick={() => onMove(starts, ends)}
+          >
+            Move
+          </button>
+        </span>
+      </td>
+      <td>
+        <button
+          type="button"
+          aria-label={`Remove ${shift.advisorName}'s shift ${whenOf(shift)}`}
+          onClick={onRemove}
+        >
+          Remove
+        </button>
+      </td>
+    </tr>
   );
 }
 
