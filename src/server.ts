@@ -22,6 +22,7 @@ import { registerRoutingRoutes } from './routing/routing.routes.ts';
 import { registerAdvisorStateRoutes } from './routing/advisor-states.routes.ts';
 import { registerWaitingCaseRoutes } from './routing/waiting-cases.routes.ts';
 import { registerInsightsRoutes } from './insights/insights.routes.ts';
+import { registerShopFiguresRoutes } from './insights/shop-figures.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { watchDesks } from './routing/desk-watch.ts';
@@ -208,6 +209,7 @@ export async function buildServer(
   registerAdvisorStateRoutes(app, ctx);
   registerWaitingCaseRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
+  registerShopFiguresRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
   const desks = watchDesks(ctx);
   app.addHook('onClose', async () => desks.stop());

@@ -137,6 +137,52 @@ const table: Record<string, Rule> = {
     record: 'shopId',
     body: () => ({ hours: [{ weekday: 1, opens: '09:00', closes: '18:00' }] }),
   },
+  'GET /api/time-zones': { allow: staff },
+  'GET /api/shops/:id': { allow: staff, record: 'shopId' },
+  'PUT /api/shops/:id/services': {
+    allow: admins,
+    record: 'shopId',
+    body: () => ({ serviceIds: [] }),
+  },
+  'POST /api/shops/:id/exceptions': {
+    allow: admins,
+    record: 'shopId',
+    body: (_r, n) => ({
+      date: `2030-01-${String((n % 28) + 1).padStart(2, '0')}`,
+      reason: 'Inventory',
+    }),
+  },
+  'DELETE /api/shop-exceptions/:id': { allow: admins },
+  'POST /api/shops/:id/desks': {
+    allow: admins,
+    record: 'shopId',
+    body: (_r, n) => ({ name: `Desk ${n}` }),
+  },
+  'PATCH /api/shop-desks/:id': { allow: admins, body: () => ({ active: true }) },
+  'GET /api/shop-services': { allow: staff },
+  'POST /api/shop-services': {
+    allow: admins,
+    body: (_r, n) => ({
+      code: `service-${n}`,
+      name: `Service ${n}`,
+      ticketPrefix: 'X',
+      durationMinutes: 15,
+      bufferMinutes: 5,
+      active: false,
+    }),
+  },
+  'PATCH /api/shop-services/:id': { allow: admins, body: () => ({ durationMinutes: 20 }) },
+  'GET /api/shops/:id/shifts': {
+    allow: ['shop_advisor', 'supervisor', 'admin'],
+    record: 'shopId',
+  },
+  'POST /api/shops/:id/shifts': {
+    allow: admins,
+    record: 'shopId',
+    body: (r) => ({ advisorId: r.advisorId, weekday: 1, starts: '09:00', ends: '12:00' }),
+  },
+  'PATCH /api/shop-shifts/:id': { allow: admins, body: () => ({ starts: '10:00' }) },
+  'DELETE /api/shop-shifts/:id': { allow: admins },
   'GET /api/channels': { allow: staff },
   'GET /api/channel-accounts': { allow: admins },
   'POST /api/channel-accounts': {
@@ -365,6 +411,7 @@ const table: Record<string, Rule> = {
   'GET /api/desk/work': { allow: staff, query: () => 'view=waiting' },
   'GET /api/desk/directory': { allow: staff },
   'GET /api/insights/wall': { allow: leads },
+  'GET /api/insights/shop-figures': { allow: leads },
   'GET /api/insights/service-levels': { allow: staff },
   'PUT /api/insights/service-levels/:channel': {
     allow: admins,

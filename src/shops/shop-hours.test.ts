@@ -1,7 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
-import { checkWeeklyHours, isOpenAt, type WeeklyHours } from './shop-hours.ts';
+import {
+  checkException,
+  checkWeeklyHours,
+  isOpenAt,
+  openingsOn,
+  timeZoneNames,
+  type WeeklyHours,
+} from './shop-hours.ts';
 
 const paris = 'Europe/Paris';
 const at = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).toMillis();
@@ -64,14 +71,102 @@ describe('shop hours', () => {
     assert.throws(
       () =>
         checkWeeklyHours([
-          { weekday: 2, opens: '09:00', closes: '12:00' },
-          { weekday: 2, opens: '14:00', closes: '18:00' },
+          { weekday: 2, opens: '09:00', closes: '12:30' },
+          { weekday: 2, opens: '12:00', closes: '18:00' },
         ]),
-      /appears twice/,
+      /hours\[1\]\.opens: overlaps another opening of Tuesday/,
+    );
+    assert.throws(
+      () => checkWeeklyHours([{ weekday: 2, opens: '09:07', closes: '12:00' }], 'hours', 5),
+      /hours\[0\]\.opens: must be on a 5-minute step/,
     );
     assert.throws(
       () => checkWeeklyHours([{ weekday: 8 as 1, opens: '09:00', closes: '12:00' }]),
       /weekday/,
     );
+  });
+
+  test('a day may have several openings: a lunch break closes the shop between them', () => {
+    const lunch = checkWeeklyHours([
+      { weekday: 1, opens: '14:00', closes: '19:00' },
+      { weekday: 1, opens: '10:00', closes: '13:00' },
+    ]);
+    assert.deepEqual(
+      lunch.map((d) => d.opens),
+      ['10:00', '14:00'],
+    );
+    // Monday 12 January 2026 in Paris (UTC+1).
+    assert.equal(isOpenAt(paris, lunch, at('2026-01-12T11:30:00')), true); // 12:30
+    assert.equal(isOpenAt(paris, lunch, at('2026-01-12T12:30:00')), false); // 13:30, lunch
+    assert.equal(isOpenAt(paris, lunch, at('2026-01-12T13:00:00')), true); // 14:00
+    assert.equal(isOpenAt(paris, lunch, at('2026-01-12T18:00:00')), false); // 19:00
+  });
+
+  test('an exception replaces the day: closed all day, or special hours only', () => {
+    // Thursday 24 and Friday 25 December 2026, Paris (UTC+1).
+    const exceptions = [
+      { date: '2026-12-24', opens: '10:00', closes: '16:00' },
+      { date: '2026-12-25', opens: null, closes: null },
+    ];
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-24T16:00:00'), exceptions), false); // 17:00
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-24T16:00:00')), true); // without it: open
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-24T09:30:00'), exceptions), true); // 10:30
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-24T08:30:00'), exceptions), false); // 09:30
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-25T10:00:00'), exceptions), false);
+    // A special opening on a Sunday opens a day the week keeps closed.
+    const sunday = [{ date: '2026-12-20', opens: '11:00', closes: '17:00' }];
+    assert.equal(isOpenAt(paris, weekdays, at('2026-12-20T12:00:00'), sunday), true);
+    assert.deepEqual(openingsOn('2026-12-21', weekdays, sunday), [{ opens: 540, closes: 1080 }]);
+    // The date is the shop's own: 00:30 UTC on the 25th is 09:30 on Christmas Day in Tokyo.
+    const early: WeeklyHours = [5].map(() => ({ weekday: 5, opens: '09:00', closes: '18:00' }));
+    assert.equal(isOpenAt('Asia/Tokyo', early, at('2026-12-25T00:30:00')), true);
+    assert.equal(isOpenAt('Asia/Tokyo', early, at('2026-12-25T00:30:00'), exceptions), false);
+    assert.deepEqual(openingsOn('2026-12-25', weekdays, exceptions), []);
+  });
+
+  test('exceptions are checked: real dates, both times or none, no clash on the same day', () => {
+    checkException({ date: '2028-02-29', opens: null, closes: null }, []);
+    assert.throws(
+      () => checkException({ date: '2027-02-29', opens: null, closes: null }, []),
+      /exception\.date: must be a real date/,
+    );
+    assert.throws(
+      () => checkException({ date: '2027-13-01', opens: null, closes: null }, []),
+      /exception\.date/,
+    );
+    assert.throws(
+      () => checkException({ date: '2027-05-01', opens: '10:00', closes: null }, []),
+      /exception\.closes: give both times/,
+    );
+    assert.throws(
+      () => checkException({ date: '2027-05-01', opens: '16:00', closes: '10:00' }, []),
+      /exception\.closes: must be after the opening/,
+    );
+    const morning = { date: '2027-05-01', opens: '09:00', closes: '12:00' };
+    checkException({ date: '2027-05-01', opens: '14:00', closes: '17:00' }, [morning]);
+    assert.throws(
+      () => checkException({ date: '2027-05-01', opens: '11:00', closes: '13:00' }, [morning]),
+      /exception\.opens: overlaps the special opening 09:00–12:00/,
+    );
+    assert.throws(
+      () => checkException({ date: '2027-05-01', opens: null, closes: null }, [morning]),
+      /special hours: remove them/,
+    );
+    assert.throws(
+      () =>
+        checkException({ date: '2027-05-01', opens: '09:00', closes: '12:00' }, [
+          { date: '2027-05-01', opens: null, closes: null },
+        ]),
+      /closed all that day/,
+    );
+  });
+
+  test('the time-zone list holds IANA names only, sorted', () => {
+    const zones = timeZoneNames();
+    assert.ok(zones.includes('Europe/Paris') && zones.includes('America/New_York'));
+    assert.ok(zones.includes('UTC'));
+    assert.ok(!zones.includes('Europe/Atlantis'));
+    assert.deepEqual(zones, [...zones].sort());
+    assert.ok(zones.length > 300, `only ${zones.length} zones`);
   });
 });

@@ -7,41 +7,124 @@ import {
   checkTimeZone,
   checkWeeklyHours,
   isOpenAt,
+  localDateAt,
   localTimeAt,
+  shopStepMinutes,
   type DayHours,
   type Weekday,
   type WeeklyHours,
 } from './shop-hours.ts';
-import type { Shop } from '../api-types/shops.ts';
+import type { Shop, ShopDesk, ShopException } from '../api-types/shops.ts';
 
-/** Every shop with its hours, judged open or closed at `now`. */
-export async function listShops(db: Kysely<Database>, now: number): Promise<Shop[]> {
-  const [shops, hours] = await Promise.all([
-    db.selectFrom('shops').selectAll().orderBy('name').execute(),
-    db.selectFrom('shop_hours').selectAll().orderBy('weekday').execute(),
+/**
+ * Every shop (or those of `only`) with its hours, exceptions from its own today on, desks and
+ * offered services, judged open or closed at `now`.
+ */
+export async function listShops(
+  db: Kysely<Database>,
+  now: number,
+  only?: readonly number[],
+): Promise<Shop[]> {
+  if (only && only.length === 0) return [];
+  // One shop's page reads only its own rows; the list reads every shop's at once.
+  const [shops, hours, exceptions, desks, offered] = await Promise.all([
+    db
+      .selectFrom('shops')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('id', 'in', only!))
+      .orderBy('name')
+      .execute(),
+    db
+      .selectFrom('shop_hours')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      .orderBy('weekday')
+      .orderBy('opens')
+      .execute(),
+    db
+      .selectFrom('shop_exceptions')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      // Yesterday in the earliest zone is before today everywhere: the exact cut is per shop below.
+      .where('date', '>=', localDateAt('Etc/GMT+12', now - 86_400_000))
+      .orderBy('date')
+      .orderBy('opens')
+      .execute(),
+    db
+      .selectFrom('shop_desks')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      // In the order they were set up: "Desk 2" before "Desk 10".
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('shop_offered_services')
+      .selectAll()
+      .$if(only !== undefined, (q) => q.where('shop_id', 'in', only!))
+      .orderBy('service_id')
+      .execute(),
   ]);
   return shops.map((s) => {
+    const id = Number(s.id);
     const week: DayHours[] = hours
-      .filter((h) => Number(h.shop_id) === s.id)
+      .filter((h) => Number(h.shop_id) === id)
       .map((h) => ({ weekday: h.weekday as Weekday, opens: h.opens, closes: h.closes }));
+    const today = localDateAt(s.time_zone, now);
+    const dated: ShopException[] = exceptions
+      .filter((e) => Number(e.shop_id) === id && e.date >= today)
+      .map((e) => ({
+        id: Number(e.id),
+        date: e.date,
+        opens: e.opens,
+        closes: e.closes,
+        reason: e.reason,
+      }));
+    const counters: ShopDesk[] = desks
+      .filter((d) => Number(d.shop_id) === id)
+      .map((d) => ({ id: Number(d.id), name: d.name, active: Number(d.active) === 1 }));
     return {
-      id: s.id,
+      id,
       name: s.name,
       city: s.city,
       address: s.address,
+      postcode: s.postcode,
+      latitude: s.latitude === null ? null : Number(s.latitude),
+      longitude: s.longitude === null ? null : Number(s.longitude),
       timeZone: s.time_zone,
-      teamId: s.team_id,
+      teamId: s.team_id === null ? null : Number(s.team_id),
       hours: week,
-      openNow: isOpenAt(s.time_zone, week, now),
+      exceptions: dated,
+      desks: counters,
+      serviceIds: offered.filter((o) => Number(o.shop_id) === id).map((o) => Number(o.service_id)),
+      openNow: isOpenAt(s.time_zone, week, now, dated),
       localTime: localTimeAt(s.time_zone, now),
     };
   });
 }
 
-async function shopOf(db: Kysely<Database>, id: number, now: number): Promise<Shop> {
-  const shop = (await listShops(db, now)).find((s) => s.id === id);
+/** One shop as the API shows it; NotFound when there is none. */
+export async function getShop(db: Kysely<Database>, id: number, now: number): Promise<Shop> {
+  const [shop] = await listShops(db, now, [id]);
   if (!shop) throw new NotFound('shop');
   return shop;
+}
+
+/** Where a shop is: latitude and longitude go together, in range. */
+function checkPlace(fields: {
+  latitude?: number | null | undefined;
+  longitude?: number | null | undefined;
+}): void {
+  const { latitude, longitude } = fields;
+  if (latitude === undefined && longitude === undefined) return;
+  if (((latitude ?? null) === null) !== ((longitude ?? null) === null))
+    throw new Invalid(
+      latitude == null ? 'latitude' : 'longitude',
+      'give both latitude and longitude, or neither',
+    );
+  if (latitude != null && (latitude < -90 || latitude > 90))
+    throw new Invalid('latitude', 'must be between -90 and 90 degrees');
+  if (longitude != null && (longitude < -180 || longitude > 180))
+    throw new Invalid('longitude', 'must be between -180 and 180 degrees');
 }
 
 async function checkShopFields(
@@ -70,6 +153,9 @@ export interface NewShop {
   readonly name: string;
   readonly city: string;
   readonly address: string;
+  readonly postcode?: string | undefined;
+  readonly latitude?: number | null | undefined;
+  readonly longitude?: number | null | undefined;
   readonly timeZone: string;
   readonly teamId?: number | null | undefined;
   readonly hours?: WeeklyHours | undefined;
@@ -78,7 +164,8 @@ export interface NewShop {
 /** Opens a shop in its time zone, with its weekly hours. */
 export async function createShop(unit: Unit, input: NewShop, actor: Actor): Promise<Shop> {
   checkTimeZone(input.timeZone);
-  const hours = checkWeeklyHours(input.hours ?? []);
+  checkPlace({ latitude: input.latitude ?? null, longitude: input.longitude ?? null });
+  const hours = checkWeeklyHours(input.hours ?? [], 'hours', shopStepMinutes);
   await checkShopFields(unit.db, input, null);
   const row = await unit.db
     .insertInto('shops')
@@ -86,6 +173,9 @@ export async function createShop(unit: Unit, input: NewShop, actor: Actor): Prom
       name: input.name.trim(),
       city: input.city.trim(),
       address: input.address.trim(),
+      postcode: (input.postcode ?? '').trim(),
+      latitude: input.latitude ?? null,
+      longitude: input.longitude ?? null,
       time_zone: input.timeZone,
       team_id: input.teamId ?? null,
       created_at: unit.now,
@@ -93,7 +183,7 @@ export async function createShop(unit: Unit, input: NewShop, actor: Actor): Prom
     .returningAll()
     .executeTakeFirstOrThrow();
   await writeHours(unit, row.id, hours);
-  const shop = await shopOf(unit.db, row.id, unit.now);
+  const shop = await getShop(unit.db, row.id, unit.now);
   await unit.record({
     type: 'shop.created',
     actor,
@@ -108,9 +198,23 @@ export interface ShopChanges {
   readonly name?: string | undefined;
   readonly city?: string | undefined;
   readonly address?: string | undefined;
+  readonly postcode?: string | undefined;
+  readonly latitude?: number | null | undefined;
+  readonly longitude?: number | null | undefined;
   readonly timeZone?: string | undefined;
   readonly teamId?: number | null | undefined;
 }
+
+const placeOf = (s: Shop) => ({
+  name: s.name,
+  city: s.city,
+  address: s.address,
+  postcode: s.postcode,
+  latitude: s.latitude,
+  longitude: s.longitude,
+  timeZone: s.timeZone,
+  teamId: s.teamId,
+});
 
 /** Renames, moves or re-zones a shop. */
 export async function updateShop(
@@ -119,8 +223,13 @@ export async function updateShop(
   changes: ShopChanges,
   actor: Actor,
 ): Promise<Shop> {
-  const before = await shopOf(unit.db, id, unit.now);
+  const before = await getShop(unit.db, id, unit.now);
   if (changes.timeZone !== undefined) checkTimeZone(changes.timeZone);
+  if (changes.latitude !== undefined || changes.longitude !== undefined)
+    checkPlace({
+      latitude: changes.latitude !== undefined ? changes.latitude : before.latitude,
+      longitude: changes.longitude !== undefined ? changes.longitude : before.longitude,
+    });
   await checkShopFields(unit.db, changes, id);
   await unit.db
     .updateTable('shops')
@@ -128,19 +237,22 @@ export async function updateShop(
       ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
       ...(changes.city !== undefined ? { city: changes.city.trim() } : {}),
       ...(changes.address !== undefined ? { address: changes.address.trim() } : {}),
+      ...(changes.postcode !== undefined ? { postcode: changes.postcode.trim() } : {}),
+      ...(changes.latitude !== undefined ? { latitude: changes.latitude } : {}),
+      ...(changes.longitude !== undefined ? { longitude: changes.longitude } : {}),
       ...(changes.timeZone !== undefined ? { time_zone: changes.timeZone } : {}),
       ...(changes.teamId !== undefined ? { team_id: changes.teamId } : {}),
     })
     .where('id', '=', id)
     .execute();
-  const after = await shopOf(unit.db, id, unit.now);
+  const after = await getShop(unit.db, id, unit.now);
   await unit.record({
     type: 'shop.updated',
     actor,
     entity: { type: 'shop', id },
     scope: { shopId: id, teamId: after.teamId },
-    before: { name: before.name, city: before.city, timeZone: before.timeZone },
-    after: { name: after.name, city: after.city, timeZone: after.timeZone },
+    before: placeOf(before),
+    after: placeOf(after),
   });
   return after;
 }
@@ -154,17 +266,20 @@ async function writeHours(unit: Unit, shopId: number, hours: readonly DayHours[]
       .execute();
 }
 
-/** Replaces a shop's weekly hours (local times in the shop's zone); a weekday left out is closed. */
+/**
+ * Replaces a shop's weekly hours (local times in the shop's zone, several openings a day allowed);
+ * a weekday left out is closed.
+ */
 export async function setShopHours(
   unit: Unit,
   shopId: number,
   hours: WeeklyHours,
   actor: Actor,
 ): Promise<Shop> {
-  const before = await shopOf(unit.db, shopId, unit.now);
-  const checked = checkWeeklyHours(hours);
+  const before = await getShop(unit.db, shopId, unit.now);
+  const checked = checkWeeklyHours(hours, 'hours', shopStepMinutes);
   await writeHours(unit, shopId, checked);
-  const after = await shopOf(unit.db, shopId, unit.now);
+  const after = await getShop(unit.db, shopId, unit.now);
   await unit.record({
     type: 'shop.hours-changed',
     actor,

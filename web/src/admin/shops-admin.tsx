@@ -1,16 +1,27 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
-import type { DayHours, Shop } from '../types.ts';
+import type { Shop } from '../types.ts';
+import type { ShopService } from '../../../src/api-types/shop-floor.ts';
+import { TimeZoneSelect } from './shop-time-zones.tsx';
+import { ShopDetails } from './shop-details.tsx';
+import { ShopHoursEditor, weekText } from './shop-hours-editor.tsx';
+import { ShopExceptionsEditor } from './shop-exceptions-editor.tsx';
+import { ShopDesksEditor } from './shop-desks-editor.tsx';
+import { ShopOfferedEditor, ShopServicesAdmin } from './shop-services-admin.tsx';
+import { ShopShiftsEditor } from './shop-shifts-editor.tsx';
 
-const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const zones: readonly string[] =
-  typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Shops: their time zone and weekly hours, in the shop's local time, and whether each is open now. */
+/**
+ * Shops: where each is, its zone (from the IANA list), weekly hours with several openings a day,
+ * holidays and special days, desks, the services it offers and who works when; the service
+ * catalogue they share. Times are the shop's own wall clock; "open now" is judged in its zone.
+ */
 export function ShopsAdmin() {
   const { directory } = useSession();
   const [shops, setShops] = useState<Shop[] | null>(null);
+  const [services, setServices] = useState<ShopService[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const [editing, setEditing] = useState<number | null>(null);
   const load = useCallback(() => {
@@ -18,14 +29,27 @@ export function ShopsAdmin() {
       (r) => setShops(r.items),
       (e: unknown) => setMessage(messageOf(e)),
     );
+    api<{ items: ShopService[] }>('/api/shop-services').then(
+      (r) => setServices(r.items),
+      (e: unknown) => setMessage(messageOf(e)),
+    );
   }, []);
   useEffect(load, [load]);
+  const saved = useCallback(
+    (m: string) => {
+      setMessage(m);
+      load();
+    },
+    [load],
+  );
 
   const add = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
     const teamId = String(form.get('teamId'));
+    const latitude = String(form.get('latitude'));
+    const longitude = String(form.get('longitude'));
     try {
       const shop = await api<Shop>('/api/shops', {
         method: 'POST',
@@ -34,8 +58,12 @@ export function ShopsAdmin() {
           name: String(form.get('name')),
           city: String(form.get('city')),
           address: String(form.get('address')),
+          postcode: String(form.get('postcode')),
           timeZone: String(form.get('timeZone')),
           teamId: teamId ? Number(teamId) : null,
+          ...(latitude && longitude
+            ? { latitude: Number(latitude), longitude: Number(longitude) }
+            : {}),
         },
       });
       setMessage(`Shop “${shop.name}” opened in ${shop.timeZone}. Now set its hours.`);
@@ -47,16 +75,12 @@ export function ShopsAdmin() {
     }
   };
 
+  const current = editing === null ? undefined : shops?.find((s) => s.id === editing);
   return (
     <section aria-labelledby="shops-title">
       <h2 id="shops-title">Shops and business hours</h2>
       <p>Hours are the shop’s own wall-clock times; “open now” is judged in its time zone.</p>
       <p role="status">{message}</p>
-      <datalist id="time-zones">
-        {zones.map((z) => (
-          <option key={z} value={z} />
-        ))}
-      </datalist>
       {shops === null ? (
         <p>Loading…</p>
       ) : (
@@ -68,6 +92,7 @@ export function ShopsAdmin() {
               <th scope="col">Local time</th>
               <th scope="col">Now</th>
               <th scope="col">Hours</th>
+              <th scope="col">Floor</th>
             </tr>
           </thead>
           <tbody>
@@ -82,7 +107,10 @@ export function ShopsAdmin() {
                     {s.name}
                   </button>
                   <br />
-                  <small>{s.city}</small>
+                  <small>
+                    {s.address}
+                    {s.postcode ? `, ${s.postcode}` : ''} {s.city}
+                  </small>
                 </th>
                 <td>{s.timeZone}</td>
                 <td>{s.localTime}</td>
@@ -90,28 +118,39 @@ export function ShopsAdmin() {
                   {s.openNow ? 'Open' : 'Closed'}
                 </td>
                 <td>
-                  {s.hours.length === 0
-                    ? 'no hours set'
-                    : s.hours
-                        .map(
-                          (h) => `${weekdays[h.weekday - 1]!.slice(0, 3)} ${h.opens}–${h.closes}`,
-                        )
-                        .join(', ')}
+                  {weekText(s.hours)}
+                  {s.exceptions.length > 0 && (
+                    <>
+                      <br />
+                      <small>
+                        Next exception: {s.exceptions[0]!.date} ({s.exceptions[0]!.reason})
+                      </small>
+                    </>
+                  )}
+                </td>
+                <td>
+                  {count(s.desks.filter((d) => d.active).length, 'desk')} ·{' '}
+                  {count(s.serviceIds.length, 'service')}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {editing !== null && shops?.find((s) => s.id === editing) && (
-        <ShopEditor
-          key={editing}
-          shop={shops.find((s) => s.id === editing)!}
-          onSaved={(m) => {
-            setMessage(m);
-            load();
-          }}
-        />
+      {current && (
+        <section
+          className="admin-form shop-editor"
+          aria-labelledby="shop-editor-title"
+          key={current.id}
+        >
+          <h3 id="shop-editor-title">Edit {current.name}</h3>
+          <ShopDetails shop={current} onSaved={saved} />
+          <ShopHoursEditor shop={current} onSaved={saved} />
+          <ShopExceptionsEditor shop={current} onSaved={saved} />
+          <ShopDesksEditor shop={current} onSaved={saved} />
+          <ShopOfferedEditor shop={current} services={services} onSaved={saved} />
+          <ShopShiftsEditor shop={current} onSaved={saved} />
+        </section>
       )}
       <form className="admin-form" onSubmit={(e) => void add(e)} aria-labelledby="add-shop-title">
         <h3 id="add-shop-title">Open a shop</h3>
@@ -120,17 +159,26 @@ export function ShopsAdmin() {
           <input name="name" required maxLength={120} />
         </label>
         <label>
-          City
-          <input name="city" required maxLength={120} />
-        </label>
-        <label>
           Address
           <input name="address" required maxLength={300} />
         </label>
         <label>
-          Time zone
-          <input name="timeZone" required list="time-zones" placeholder="Europe/Paris" />
+          Postcode
+          <input name="postcode" maxLength={20} />
         </label>
+        <label>
+          City
+          <input name="city" required maxLength={120} />
+        </label>
+        <label>
+          Latitude
+          <input name="latitude" type="number" step="any" min={-90} max={90} />
+        </label>
+        <label>
+          Longitude
+          <input name="longitude" type="number" step="any" min={-180} max={180} />
+        </label>
+        <TimeZoneSelect label="Time zone" name="timeZone" defaultValue="" />
         <label>
           Team
           <select name="teamId" defaultValue="">
@@ -146,113 +194,7 @@ export function ShopsAdmin() {
           Open shop
         </button>
       </form>
-    </section>
-  );
-}
-
-interface DayDraft {
-  open: boolean;
-  opens: string;
-  closes: string;
-}
-
-function ShopEditor({ shop, onSaved }: { shop: Shop; onSaved: (message: string) => void }) {
-  const [timeZone, setTimeZone] = useState(shop.timeZone);
-  const [name, setName] = useState(shop.name);
-  const [days, setDays] = useState<DayDraft[]>(() =>
-    weekdays.map((_, i) => {
-      const day = shop.hours.find((h) => h.weekday === i + 1);
-      return day
-        ? { open: true, opens: day.opens, closes: day.closes }
-        : { open: false, opens: '09:00', closes: '18:00' };
-    }),
-  );
-  const setDay = (i: number, change: Partial<DayDraft>) =>
-    setDays((all) => all.map((d, j) => (j === i ? { ...d, ...change } : d)));
-
-  const saveShop = async () => {
-    try {
-      await api(`/api/shops/${shop.id}`, { method: 'PATCH', body: { name, timeZone } });
-      onSaved(`${name.trim()}: shop saved.`);
-    } catch (e) {
-      onSaved(`${shop.name}: ${messageOf(e)}`);
-    }
-  };
-  const saveHours = async () => {
-    const hours: DayHours[] = days.flatMap((d, i) =>
-      d.open ? [{ weekday: (i + 1) as DayHours['weekday'], opens: d.opens, closes: d.closes }] : [],
-    );
-    try {
-      await api(`/api/shops/${shop.id}/hours`, { method: 'PUT', body: { hours } });
-      onSaved(`${shop.name}: hours saved.`);
-    } catch (e) {
-      onSaved(`${shop.name}: ${messageOf(e)}`);
-    }
-  };
-
-  return (
-    <section className="admin-form shop-editor" aria-labelledby="shop-editor-title">
-      <h3 id="shop-editor-title">Edit {shop.name}</h3>
-      <div className="row">
-        <label>
-          Name of {shop.name}
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Time zone of {shop.name}
-          <input value={timeZone} list="time-zones" onChange={(e) => setTimeZone(e.target.value)} />
-        </label>
-        <button type="button" onClick={() => void saveShop()}>
-          Save shop
-        </button>
-      </div>
-      <table className="admin-table hours">
-        <caption>Weekly hours, local time in {shop.timeZone}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Open</th>
-            <th scope="col">Opens</th>
-            <th scope="col">Closes</th>
-          </tr>
-        </thead>
-        <tbody>
-          {weekdays.map((day, i) => (
-            <tr key={day}>
-              <th scope="row">{day}</th>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Open on ${day}`}
-                  checked={days[i]!.open}
-                  onChange={(e) => setDay(i, { open: e.target.checked })}
-                />
-              </td>
-              <td>
-                <input
-                  type="time"
-                  aria-label={`${day} opens`}
-                  value={days[i]!.opens}
-                  disabled={!days[i]!.open}
-                  onChange={(e) => setDay(i, { opens: e.target.value })}
-                />
-              </td>
-              <td>
-                <input
-                  type="time"
-                  aria-label={`${day} closes`}
-                  value={days[i]!.closes}
-                  disabled={!days[i]!.open}
-                  onChange={(e) => setDay(i, { closes: e.target.value })}
-                />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <button type="button" className="primary" onClick={() => void saveHours()}>
-        Save hours
-      </button>
+      <ShopServicesAdmin services={services} onSaved={saved} />
     </section>
   );
 }

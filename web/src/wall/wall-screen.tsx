@@ -7,6 +7,7 @@ import type { ChannelFigures, Wall, WaitingCase } from '../types.ts';
 import { BarChart, ParityDial, Sparkline } from './charts.tsx';
 import { AdvisorsPanel } from './advisors-panel.tsx';
 import { CallbacksPanel } from './callbacks-panel.tsx';
+import { ShopFiguresPanel } from './shop-figures-panel.tsx';
 
 /** The supervisor's wall: every channel measured the same way, live. */
 export function WallScreen() {
@@ -127,6 +128,7 @@ export function WallScreen() {
       {drill && <WaitingOn channel={drill} />}
       <CallbacksPanel callbacks={wall.callbacks} />
       <AdvisorsPanel />
+      <ShopFiguresPanel />
     </div>
   );
 }

@@ -1,0 +1,118 @@
+import { useState } from 'react';
+import { api, messageOf } from '../api.ts';
+import { useSession } from '../app.tsx';
+import type { Shop } from '../types.ts';
+import { TimeZoneSelect } from './shop-time-zones.tsx';
+
+/** A number field's text as a number, or null when empty. */
+const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
+
+/** Where a shop is and in which zone: name, address, postcode, place on the map, team. */
+export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: string) => void }) {
+  const { directory } = useSession();
+  const [draft, setDraft] = useState({
+    name: shop.name,
+    city: shop.city,
+    address: shop.address,
+    postcode: shop.postcode,
+    latitude: shop.latitude === null ? '' : String(shop.latitude),
+    longitude: shop.longitude === null ? '' : String(shop.longitude),
+    timeZone: shop.timeZone,
+    teamId: shop.teamId === null ? '' : String(shop.teamId),
+  });
+  const set = (change: Partial<typeof draft>) => setDraft((d) => ({ ...d, ...change }));
+  const save = async () => {
+    try {
+      await api(`/api/shops/${shop.id}`, {
+        method: 'PATCH',
+        body: {
+          name: draft.name,
+          city: draft.city,
+          address: draft.address,
+          postcode: draft.postcode,
+          latitude: numberOrNull(draft.latitude),
+          longitude: numberOrNull(draft.longitude),
+          timeZone: draft.timeZone,
+          teamId: draft.teamId ? Number(draft.teamId) : null,
+        },
+      });
+      onSaved(`${draft.name.trim()}: shop saved.`);
+    } catch (e) {
+      onSaved(`${shop.name}: ${messageOf(e)}`);
+    }
+  };
+  return (
+    <fieldset className="shop-part row">
+      <legend>Where it is</legend>
+      <label>
+        Name of {shop.name}
+        <input value={draft.name} maxLength={120} onChange={(e) => set({ name: e.target.value })} />
+      </label>
+      <label>
+        Address of {shop.name}
+        <input
+          value={draft.address}
+          maxLength={300}
+          onChange={(e) => set({ address: e.target.value })}
+        />
+      </label>
+      <label>
+        Postcode of {shop.name}
+        <input
+          value={draft.postcode}
+          maxLength={20}
+          onChange={(e) => set({ postcode: e.target.value })}
+        />
+      </label>
+      <label>
+        City of {shop.name}
+        <input value={draft.city} maxLength={120} onChange={(e) => set({ city: e.target.value })} />
+      </label>
+      <label>
+        Latitude of {shop.name}
+        <input
+          type="number"
+          step="any"
+          min={-90}
+          max={90}
+          value={draft.latitude}
+          onChange={(e) => set({ latitude: e.target.value })}
+        />
+      </label>
+      <label>
+        Longitude of {shop.name}
+        <input
+          type="number"
+          step="any"
+          min={-180}
+          max={180}
+          value={draft.longitude}
+          onChange={(e) => set({ longitude: e.target.value })}
+        />
+      </label>
+      <TimeZoneSelect
+        label={`Time zone of ${shop.name}`}
+        value={draft.timeZone}
+        onChange={(timeZone) => set({ timeZone })}
+      />
+      <label>
+        Team of {shop.name}
+        <select
+          aria-label={`Team of ${shop.name}`}
+          value={draft.teamId}
+          onChange={(e) => set({ teamId: e.target.value })}
+        >
+          <option value="">No team</option>
+          {directory.teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" onClick={() => void save()}>
+        Save shop
+      </button>
+    </fieldset>
+  );
+}
