@@ -32,6 +32,10 @@ export const errorCatalogue = {
   },
   'no-email-address': { status: 422, title: 'The customer has no email address' },
   'chat-not-waiting': { status: 409, title: 'The chat is no longer waiting' },
+  'case-waiting': {
+    status: 409,
+    title: 'The case already waits in the queue or is with an advisor',
+  },
   'automatic-message-limit': {
     status: 409,
     title: 'Enough automatic messages went to this customer this hour',

@@ -20,6 +20,7 @@ import { chatRoutingMigration } from './migrations/0180-chat-routing.ts';
 import { callsMigration } from './migrations/0190-calls.ts';
 import { callbackAttemptsMigration } from './migrations/0200-callback-attempts.ts';
 import { callWrapUpMigration } from './migrations/0210-call-wrap-up.ts';
+import { callFollowupsMigration } from './migrations/0220-call-followups.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -42,6 +43,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0190-calls', callsMigration],
   ['0200-callback-attempts', callbackAttemptsMigration],
   ['0210-call-wrap-up', callWrapUpMigration],
+  ['0220-call-followups', callFollowupsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */
