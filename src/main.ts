@@ -17,6 +17,7 @@ import { startJobWorkers } from './platform/jobs/workers.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
 import { callbackCallJobs, startCallbackAutoCalls } from './channels/twilio/callback-calls.ts';
+import { recordingJobs } from './channels/twilio/recordings.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -180,12 +181,24 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     publicUrl: ctx.config.publicUrl,
     now: () => ctx.clock.now(),
   });
+  // Recordings and voicemail fetched from Twilio with the account's credentials, kept as blobs.
+  const recordings = recordingJobs({
+    db: ctx.store.db,
+    writer: ctx.writer,
+    accounts: outbox.accounts,
+    now: () => ctx.clock.now(),
+  });
   const handlers: Record<string, JobHandler> = {
     ...sends.handlers,
     ...webhooks.handlers,
     ...calls,
+    ...recordings.handlers,
   };
-  const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
+  const onDead: Record<string, DeadJobHook> = {
+    ...sends.onDead,
+    ...webhooks.onDead,
+    ...recordings.onDead,
+  };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
   const callSweeper = startCallSweeper(ctx);
   // An accepted callback is called at once when its advisor has a line.

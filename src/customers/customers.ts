@@ -616,7 +616,12 @@ async function eraseVisitsAndCalls(unit: Unit, customerIds: readonly number[]): 
     .execute();
   await unit.db
     .updateTable('calls')
-    .set({ recording_url: null, recording_sid: null, recording_sha256: null, recording_state: null })
+    .set({
+      recording_url: null,
+      recording_sid: null,
+      recording_sha256: null,
+      recording_state: null,
+    })
     .where('customer_id', 'in', customerIds)
     .execute();
   for (const { recording_sha256: sha256 } of recordings) {

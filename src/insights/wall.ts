@@ -186,9 +186,7 @@ async function callbacksWaiting(db: Kysely<Database>, now: number): Promise<Call
     .where('work_items.kind', '=', 'callback')
     .where('work_items.status', 'in', ['waiting', 'offered'])
     // Not yet due (an advisor's "call back at 15:00", a pause after a busy line): not waiting yet.
-    .where((eb) =>
-      eb.or([eb('work_items.due_at', 'is', null), eb('work_items.due_at', '<=', now)]),
-    )
+    .where((eb) => eb.or([eb('work_items.due_at', 'is', null), eb('work_items.due_at', '<=', now)]))
     .orderBy('work_items.created_at')
     .orderBy('work_items.id')
     .execute();

@@ -18,10 +18,7 @@ import { isOpenAt, minutesOf } from '../../shops/shop-hours.ts';
 import type { AdapterAccount } from '../adapter.ts';
 import { callByProviderId, terminalCallStates, type CallState } from './calls.ts';
 import { twilioProvider } from './twilio-adapter.ts';
-import {
-  callOutcomeLabels,
-  type CallbackAttemptOutcome,
-} from '../../api-types/conversations.ts';
+import { callOutcomeLabels, type CallbackAttemptOutcome } from '../../api-types/conversations.ts';
 import { applyCallStatus, hoursOf, type VoiceOptions } from './voice.ts';
 
 /** The one list of outcomes is api-types' (`callOutcomes`): a callback call's are these. */

@@ -68,9 +68,7 @@ export function registerCallsDeskRoutes(app: FastifyInstance, ctx: Context): voi
     },
     async (request, reply) => {
       const me = viewer(request);
-      const made = await ctx.writer.run((unit) =>
-        callBackMissedCall(unit, request.params.id, me),
-      );
+      const made = await ctx.writer.run((unit) => callBackMissedCall(unit, request.params.id, me));
       return reply.code(made.created ? 201 : 200).send(made);
     },
   );
@@ -90,7 +88,10 @@ export function registerCallsDeskRoutes(app: FastifyInstance, ctx: Context): voi
       const sha256 = await storedRecording(ctx.store.read, request.params.id);
       const blob = sha256 === undefined ? undefined : await getBlob(ctx.store.read, sha256);
       if (!blob) throw new NotFound('recording');
-      const type = blob.contentType === 'audio/wav' || blob.contentType === 'audio/x-wav' ? 'audio/wav' : 'audio/mpeg';
+      const type =
+        blob.contentType === 'audio/wav' || blob.contentType === 'audio/x-wav'
+          ? 'audio/wav'
+          : 'audio/mpeg';
       reply
         .header('content-type', type)
         .header('accept-ranges', 'bytes')
@@ -102,7 +103,8 @@ export function registerCallsDeskRoutes(app: FastifyInstance, ctx: Context): voi
       if (range && (range[1] !== '' || range[2] !== '')) {
         const size = blob.bytes.length;
         const start = range[1] === '' ? Math.max(0, size - Number(range[2])) : Number(range[1]);
-        const end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(size - 1, Number(range[2]));
+        const end =
+          range[1] === '' || range[2] === '' ? size - 1 : Math.min(size - 1, Number(range[2]));
         if (start >= size || start > end)
           return reply.code(416).header('content-range', `bytes */${size}`).send();
         return reply

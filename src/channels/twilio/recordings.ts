@@ -11,7 +11,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/schema.ts';
 import type { Unit, Writer } from '../../platform/db/writer.ts';
-import { enqueueJob, JobFailure, type DeadJobHook, type JobHandler } from '../../platform/jobs/jobs.ts';
+import {
+  enqueueJob,
+  JobFailure,
+  type DeadJobHook,
+  type JobHandler,
+} from '../../platform/jobs/jobs.ts';
 import { guardedDownload, RefusedDestination } from '../../platform/net/outbound-http.ts';
 import { readAllowList } from '../../integrations/webhooks.ts';
 import type { Attachment } from '../../api-types/conversations.ts';
@@ -53,7 +58,9 @@ export async function queueRecordingFetch(
       updated_at: unit.now,
     })
     .where('id', '=', callId)
-    .where((eb) => eb.or([eb('recording_sid', 'is', null), eb('recording_sid', '!=', recording.sid)]))
+    .where((eb) =>
+      eb.or([eb('recording_sid', 'is', null), eb('recording_sid', '!=', recording.sid)]),
+    )
     .execute();
   const payload: RecordingJobPayload = { callId, recordingSid: recording.sid };
   await enqueueJob(unit, {
@@ -126,12 +133,16 @@ export function recordingJobs(options: {
       throw new JobFailure({ retry: 'never', reason });
     };
     const account =
-      call.account_id === null ? undefined : await options.accounts.byId(options.db, call.account_id);
+      call.account_id === null
+        ? undefined
+        : await options.accounts.byId(options.db, call.account_id);
     const base = account?.settings.baseUrl;
     const sid = account?.settings.accountSid;
     const token = account?.secrets[authTokenName];
     if (!account || typeof base !== 'string' || typeof sid !== 'string' || !token)
-      return fail('the call’s Twilio account is gone or lacks baseUrl, accountSid or its auth token');
+      return fail(
+        'the call’s Twilio account is gone or lacks baseUrl, accountSid or its auth token',
+      );
     const url = `${base.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Recordings/${encodeURIComponent(recordingSid)}.mp3`;
     let failure: ProviderFailure | undefined;
     let stored: { bytes: Buffer; contentType: string } | undefined;
@@ -237,5 +248,7 @@ export async function storedRecording(
     .select(['recording_sha256', 'recording_state'])
     .where('id', '=', callId)
     .executeTakeFirst();
-  return row?.recording_state === 'stored' && row.recording_sha256 ? row.recording_sha256 : undefined;
+  return row?.recording_state === 'stored' && row.recording_sha256
+    ? row.recording_sha256
+    : undefined;
 }

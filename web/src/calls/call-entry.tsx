@@ -38,7 +38,8 @@ export function CallEntry({ item }: { item: Interaction & { call: CallDetails } 
     api<CallDetails>(callsApi.call(callId)).then(setCall, () => undefined);
   }, [callId]);
   useLiveRefresh(
-    (event) => callEvents.has(event.type) && event.entity.type === 'call' && event.entity.id === callId,
+    (event) =>
+      callEvents.has(event.type) && event.entity.type === 'call' && event.entity.id === callId,
     reload,
   );
   const ended = call.endedAt !== null;
@@ -111,7 +112,10 @@ function MissedCallBack({ call, onMade }: { call: CallDetails; onMade: () => voi
       );
       try {
         await api(callsApi.callBack(made.itemId), { method: 'POST' });
-        setNote({ text: `Calling ${made.phone}: your line rings when they pick up.`, failed: false });
+        setNote({
+          text: `Calling ${made.phone}: your line rings when they pick up.`,
+          failed: false,
+        });
       } catch (e) {
         // The callback is made and keeps their place; the call itself waits (no line, or on its way).
         setNote({
