@@ -18,6 +18,7 @@ import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
 import { callbackCallJobs, startCallbackAutoCalls } from './channels/twilio/callback-calls.ts';
 import { recordingJobs } from './channels/twilio/recordings.ts';
+import { hasHelpCentre } from './channels/help/help-centre.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -228,6 +229,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
       : []),
     ...((await hasDemoWebsite(ctx))
       ? [`  Chat as a customer on the demo company's website: ${base}/demo/website`]
+      : []),
+    ...((await hasHelpCentre(ctx.store.read))
+      ? [`  The help centre (contact us, ask for a callback): ${base}/help`]
       : []),
     ...(mail.smtp
       ? [

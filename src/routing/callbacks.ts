@@ -10,13 +10,16 @@ import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from './types.ts';
 
 /**
  * A caller or chatter takes a callback: the item becomes a callback on the voice channel and keeps its
- * place (same arrival time and deadline) in the one ordering.
+ * place (same arrival time and deadline) in the one ordering. With `dueAt` (a time the customer
+ * asked for) it is not offered before then; an item that only arrived now starts its place then,
+ * as an advisor's "call back at 15:00" does, while one that waited already keeps its earlier place.
  */
 export async function requestCallback(
   unit: Unit,
   itemId: number,
   phone: string,
   actor: Actor,
+  options: { readonly dueAt?: number | undefined } = {},
 ): Promise<void> {
   const item = await unit.db
     .selectFrom('work_items')
@@ -27,9 +30,26 @@ export async function requestCallback(
   if (item.status !== 'waiting') throw new Conflict('only a waiting item can become a callback');
   if (item.channel !== 'voice' && item.channel !== 'chat')
     throw new Invalid('id', 'callbacks are offered to callers and chatters');
+  const later = options.dueAt !== undefined && options.dueAt > unit.now ? options.dueAt : null;
+  const shift = later !== null && item.created_at >= unit.now ? later - item.created_at : 0;
   await unit.db
     .updateTable('work_items')
-    .set({ kind: 'callback', channel: 'voice', callback_number: phone, updated_at: unit.now })
+    .set({
+      kind: 'callback',
+      channel: 'voice',
+      callback_number: phone,
+      ...(later !== null ? { due_at: later } : {}),
+      ...(shift > 0
+        ? {
+            created_at: item.created_at + shift,
+            deadline_at: item.deadline_at + shift,
+            ...(item.affinity_until !== null
+              ? { affinity_until: item.affinity_until + shift }
+              : {}),
+          }
+        : {}),
+      updated_at: unit.now,
+    })
     .where('id', '=', itemId)
     .execute();
   await unit.record({
@@ -37,7 +57,7 @@ export async function requestCallback(
     actor,
     entity: { type: 'work_item', id: itemId },
     scope: scopeOf(item),
-    after: { phone },
+    after: { phone, ...(later !== null ? { dueAt: new Date(later).toISOString() } : {}) },
   });
 }
 
