@@ -267,6 +267,16 @@ for (const database of await testDatabases()) {
       await hangUp(early.callSid, '+33624000001');
       assert.equal((await item(early.itemId)).status, 'withdrawn', 'hung up on hold');
 
+      // The wrap-up takes the list's wrap-up outcomes only: a callback try's own are refused.
+      for (const outcome of ['answered', 'busy', 'machine']) {
+        const refused = await h.app.inject({
+          method: 'POST',
+          url: `/api/calls/${early.callId}/wrap-up`,
+          headers: { cookie },
+          payload: { outcome, notes: '', hard: false },
+        });
+        assert.equal(refused.statusCode, 400, `${outcome}: ${refused.body}`);
+      }
       const shown = json<CallDetails>(await asAdvisor('GET', `/api/calls/${early.callId}`));
       assert.equal(shown.missed, true);
       assert.equal(shown.callbackItemId, null);
@@ -533,10 +543,15 @@ for (const database of await testDatabases()) {
         'the wall does not count it yet',
       );
       const waitingBefore = wall.callbacks.waiting;
+      // The desk's list still shows it, saying when it may be called.
+      const due = json<{ items: { id: number; dueAt: string | null }[] }>(
+        await asAdvisor('GET', '/api/callbacks'),
+      ).items.find((c) => c.id === held.itemId);
+      assert.equal(due?.dueAt, new Date(h.clock.now() + 14 * 60_000 + 59_000).toISOString());
       // Once due it counts, in its old place.
       h.clock.advance(15 * 60_000);
-      const due = json<Wall>(await asAdvisor('GET', '/api/insights/wall', supervisor));
-      assert.equal(due.callbacks.waiting, waitingBefore + 1);
+      const later = json<Wall>(await asAdvisor('GET', '/api/insights/wall', supervisor));
+      assert.equal(later.callbacks.waiting, waitingBefore + 1);
       const next = await inbound('+33624000032');
       assert.match(next.twiml, /You are number 3 in the queue\./, next.twiml);
       await h.ctx.store.db
