@@ -543,6 +543,7 @@ for (const database of await testDatabases()) {
         'the wall does not count it yet',
       );
       const waitingBefore = wall.callbacks.waiting;
+      const voiceWaiting = (w: Wall) => w.channels.find((c) => c.channel === 'voice')!.waiting;
       // The desk's list still shows it, saying when it may be called.
       const due = json<{ items: { id: number; dueAt: string | null }[] }>(
         await asAdvisor('GET', '/api/callbacks'),
@@ -552,6 +553,11 @@ for (const database of await testDatabases()) {
       h.clock.advance(15 * 60_000);
       const later = json<Wall>(await asAdvisor('GET', '/api/insights/wall', supervisor));
       assert.equal(later.callbacks.waiting, waitingBefore + 1);
+      assert.equal(
+        voiceWaiting(later),
+        voiceWaiting(wall) + 1,
+        'nor among the voice channel’s waiting until then',
+      );
       const next = await inbound('+33624000032');
       assert.match(next.twiml, /You are number 3 in the queue\./, next.twiml);
       await h.ctx.store.db
