@@ -18,6 +18,8 @@ import { startJobWorkers } from './platform/jobs/workers.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
 import { callbackCallJobs, startCallbackAutoCalls } from './channels/twilio/callback-calls.ts';
+import { recordingJobs } from './channels/twilio/recordings.ts';
+import { hasHelpCentre } from './channels/help/help-centre.ts';
 import { createEmailIntake } from './channels/email/ingest.ts';
 import { readSmtpCertificate, startSmtpInbound } from './channels/email/smtp-inbound.ts';
 import { imapAccounts, startImapPolling } from './channels/email/imap-poller.ts';
@@ -182,14 +184,26 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     publicUrl: ctx.config.publicUrl,
     now: () => ctx.clock.now(),
   });
+  // Recordings and voicemail fetched from Twilio with the account's credentials, kept as blobs.
+  const recordings = recordingJobs({
+    db: ctx.store.db,
+    writer: ctx.writer,
+    accounts: outbox.accounts,
+    now: () => ctx.clock.now(),
+  });
   const handlers: Record<string, JobHandler> = {
     ...sends.handlers,
     ...webhooks.handlers,
     ...calls,
     ...appointmentJobs({ ctx, outbox }),
     ...turnNearingJobs(ctx, outbox),
+    ...recordings.handlers,
   };
-  const onDead: Record<string, DeadJobHook> = { ...sends.onDead, ...webhooks.onDead };
+  const onDead: Record<string, DeadJobHook> = {
+    ...sends.onDead,
+    ...webhooks.onDead,
+    ...recordings.onDead,
+  };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
   // A call moves the walk-in queue: the tickets now near the front are told their turn nears.
   const stopTurnNearing = startTurnNearing(ctx);
@@ -223,6 +237,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
       ? [`  Chat as a customer on the demo company's website: ${base}/demo/website`]
       : []),
     ...(await walkInPages(ctx, base)),
+    ...((await hasHelpCentre(ctx.store.read))
+      ? [`  The help centre (contact us, ask for a callback): ${base}/help`]
+      : []),
     ...(mail.smtp
       ? [
           `  Mail comes in by SMTP on ${ctx.config.smtp!.host}:${mail.smtp.port}${demo ? ' (try care@demo.rapport.test)' : ''}.`,

@@ -51,6 +51,7 @@ import { registerPbxRoutes } from './channels/twilio/pbx.routes.ts';
 import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.routes.ts';
 import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
 import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
+import { registerHelpRoutes } from './channels/help/help.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
 import { registerBookingRoutes } from './channels/shop/booking.routes.ts';
 import { registerKioskRoutes } from './channels/shop/kiosk.routes.ts';
@@ -226,6 +227,7 @@ export async function buildServer(
   registerCallbackCallRoutes(app, ctx);
   registerCallsDeskRoutes(app, ctx);
   registerShopDeskRoutes(app, ctx, outbox);
+  registerHelpRoutes(app, ctx);
   registerEmailRoutes(app, ctx, { maxAttachmentBytes: ctx.config.maxAttachmentBytes });
   const hub = createChatHub(ctx);
   registerChatRoutes(app, ctx, { hub, outbox });

@@ -320,6 +320,14 @@ const table: Record<string, Rule> = {
     body: () => ({ outcome: 'resolved', notes: 'Sorted on the phone', hard: false }),
   },
   'GET /api/callbacks': { allow: staff },
+  'GET /api/calls/:id': { allow: staff },
+  'POST /api/calls/:id/callback': { allow: staff },
+  'GET /api/calls/:id/recording': { allow: staff },
+  // The help centre is for customers: its form is rate-limited per address and validated.
+  'GET /help': { allow: 'public' },
+  'GET /help/help.css': { allow: 'public' },
+  'GET /help/help.js': { allow: 'public' },
+  'POST /api/help/callbacks': { allow: 'public' },
   'PUT /api/advisors/:id/line': {
     allow: staff,
     record: 'advisorId',

@@ -125,16 +125,43 @@ export interface Interaction {
   readonly call?: CallDetails | undefined;
 }
 
-/** What an advisor says a call came to, in the wrap-up. */
-export const callOutcomes = [
-  'resolved',
-  'follow-up',
-  'callback-promised',
-  'wrong-number',
-  'no-answer',
-  'other',
-] as const;
-export type CallOutcome = (typeof callOutcomes)[number];
+/**
+ * What a call came to: the one list for the advisor's wrap-up and for a callback call's attempt
+ * (read from Twilio's status callbacks), each outcome with its label and where it is used. The API
+ * checks against these, the desk shows these labels.
+ */
+const callOutcomeTable = {
+  resolved: { label: 'Resolved', wrapUp: true, attempt: false },
+  answered: { label: 'Answered', wrapUp: false, attempt: true },
+  'follow-up': { label: 'Follow-up needed', wrapUp: true, attempt: false },
+  'callback-promised': { label: 'Callback promised', wrapUp: true, attempt: false },
+  busy: { label: 'Busy or declined', wrapUp: false, attempt: true },
+  'no-answer': { label: 'No answer', wrapUp: true, attempt: true },
+  machine: { label: 'Answering machine', wrapUp: false, attempt: true },
+  'wrong-number': { label: 'Wrong number', wrapUp: true, attempt: true },
+  other: { label: 'Other', wrapUp: true, attempt: false },
+} as const satisfies Record<string, { label: string; wrapUp: boolean; attempt: boolean }>;
+
+export type CallOutcome = keyof typeof callOutcomeTable;
+type OutcomeUsedIn<K extends 'wrapUp' | 'attempt'> = {
+  [O in CallOutcome]: (typeof callOutcomeTable)[O][K] extends true ? O : never;
+}[CallOutcome];
+/** What an advisor may say a call came to, in the wrap-up. */
+export type WrapUpOutcome = OutcomeUsedIn<'wrapUp'>;
+/** What became of one try of a callback call. */
+export type CallbackAttemptOutcome = OutcomeUsedIn<'attempt'>;
+
+export const callOutcomes = Object.keys(callOutcomeTable) as CallOutcome[];
+export const wrapUpOutcomes = callOutcomes.filter(
+  (o) => callOutcomeTable[o].wrapUp,
+) as WrapUpOutcome[];
+export const callbackAttemptOutcomes = callOutcomes.filter(
+  (o) => callOutcomeTable[o].attempt,
+) as CallbackAttemptOutcome[];
+/** Each outcome's words on the desk. */
+export const callOutcomeLabels = Object.fromEntries(
+  callOutcomes.map((o) => [o, callOutcomeTable[o].label]),
+) as Readonly<Record<CallOutcome, string>>;
 
 /** A call as the timeline shows it: how long, who took it, the recording, and its wrap-up. */
 export interface CallDetails {
@@ -147,9 +174,19 @@ export interface CallDetails {
   readonly answeredAt: string | null;
   readonly endedAt: string | null;
   readonly durationSeconds: number | null;
+  /**
+   * Where the desk plays the recording (or voicemail): our own authenticated route once it is
+   * fetched from the provider and stored; null without one, or while it is still being fetched.
+   */
   readonly recordingUrl: string | null;
+  /** null: no recording; pending: being fetched; stored; failed: it could not be fetched. */
+  readonly recordingState: 'pending' | 'stored' | 'failed' | null;
+  /** An inbound call the caller hung up on while waiting: the desk offers to call them back. */
+  readonly missed: boolean;
+  /** The callback made of this missed call, when one was. */
+  readonly callbackItemId: number | null;
   readonly wrapUp: {
-    readonly outcome: CallOutcome;
+    readonly outcome: WrapUpOutcome;
     readonly notes: string;
     readonly hard: boolean;
     readonly advisorId: number;

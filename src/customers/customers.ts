@@ -607,6 +607,38 @@ async function eraseVisitsAndCalls(unit: Unit, customerIds: readonly number[]): 
     .set({ user_id: null })
     .where('customer_id', 'in', customerIds)
     .execute();
+  // Their calls' recordings and voicemail, fetched from the provider and kept as blobs, go too.
+  const recordings = await unit.db
+    .selectFrom('calls')
+    .select('recording_sha256')
+    .where('customer_id', 'in', customerIds)
+    .where('recording_sha256', 'is not', null)
+    .execute();
+  await unit.db
+    .updateTable('calls')
+    .set({
+      recording_url: null,
+      recording_sid: null,
+      recording_sha256: null,
+      recording_state: null,
+    })
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  for (const { recording_sha256: sha256 } of recordings) {
+    const stillHeld = await unit.db
+      .selectFrom('calls')
+      .select('id')
+      .where('recording_sha256', '=', sha256)
+      .executeTakeFirst();
+    const stillAttached = await unit.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('customer_id', 'not in', customerIds)
+      .where('attachments', 'like', `%${sha256!}%`)
+      .executeTakeFirst();
+    if (!stillHeld && !stillAttached)
+      await unit.db.deleteFrom('blobs').where('sha256', '=', sha256!).execute();
+  }
   await unit.db
     .updateTable('calls')
     .set({ from_number: '[erased]', recording_url: null })

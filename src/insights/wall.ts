@@ -185,6 +185,8 @@ async function callbacksWaiting(db: Kysely<Database>, now: number): Promise<Call
     ])
     .where('work_items.kind', '=', 'callback')
     .where('work_items.status', 'in', ['waiting', 'offered'])
+    // Not yet due (an advisor's "call back at 15:00", a pause after a busy line): not waiting yet.
+    .where((eb) => eb.or([eb('work_items.due_at', 'is', null), eb('work_items.due_at', '<=', now)]))
     .orderBy('work_items.created_at')
     .orderBy('work_items.id')
     .execute();
@@ -209,7 +211,22 @@ export async function computeWall(
 ): Promise<Wall> {
   const dayStart = startOfDay(now, timeZone);
   const [waits, episodes, policies, mailboxes, callbacks] = await Promise.all([
-    findWaits(db),
+    // A customer whose callback is held back until later (their "call me at 15:00") waits for no one yet.
+    findWaits(db, {
+      where: [
+        (eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('work_items')
+                .select('work_items.id')
+                .whereRef('work_items.conversation_id', '=', 'conversations.id')
+                .where('work_items.status', '=', 'waiting')
+                .where('work_items.due_at', '>', now),
+            ),
+          ),
+      ],
+    }),
     todaysEpisodes(db, dayStart),
     loadPolicies(db),
     disconnectedMailboxes(db),

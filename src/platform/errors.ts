@@ -34,6 +34,10 @@ export const errorCatalogue = {
   'chat-not-waiting': { status: 409, title: 'The chat is no longer waiting' },
   'desk-in-use': { status: 409, title: 'This shop desk is open in another browser' },
   'desk-not-held': { status: 409, title: 'This browser no longer holds the shop desk' },
+  'case-waiting': {
+    status: 409,
+    title: 'The case already waits in the queue or is with an advisor',
+  },
   'automatic-message-limit': {
     status: 409,
     title: 'Enough automatic messages went to this customer this hour',

@@ -1,7 +1,8 @@
 /** Callbacks: a caller or chatter leaves a number instead of waiting on the line. */
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
-import { Conflict, Invalid, NotFound } from '../platform/errors.ts';
+import { sql } from 'kysely';
+import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { normalisePhone } from '../channels/addresses.ts';
 import { affinityUntilFor, deadlineFor } from './policy.ts';
 import { completeWork, live, scopeOf } from './work-items.ts';
@@ -9,13 +10,16 @@ import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from './types.ts';
 
 /**
  * A caller or chatter takes a callback: the item becomes a callback on the voice channel and keeps its
- * place (same arrival time and deadline) in the one ordering.
+ * place (same arrival time and deadline) in the one ordering. With `dueAt` (a time the customer
+ * asked for) it is not offered before then; an item that only arrived now starts its place then,
+ * as an advisor's "call back at 15:00" does, while one that waited already keeps its earlier place.
  */
 export async function requestCallback(
   unit: Unit,
   itemId: number,
   phone: string,
   actor: Actor,
+  options: { readonly dueAt?: number | undefined } = {},
 ): Promise<void> {
   const item = await unit.db
     .selectFrom('work_items')
@@ -26,9 +30,26 @@ export async function requestCallback(
   if (item.status !== 'waiting') throw new Conflict('only a waiting item can become a callback');
   if (item.channel !== 'voice' && item.channel !== 'chat')
     throw new Invalid('id', 'callbacks are offered to callers and chatters');
+  const later = options.dueAt !== undefined && options.dueAt > unit.now ? options.dueAt : null;
+  const shift = later !== null && item.created_at >= unit.now ? later - item.created_at : 0;
   await unit.db
     .updateTable('work_items')
-    .set({ kind: 'callback', channel: 'voice', callback_number: phone, updated_at: unit.now })
+    .set({
+      kind: 'callback',
+      channel: 'voice',
+      callback_number: phone,
+      ...(later !== null ? { due_at: later } : {}),
+      ...(shift > 0
+        ? {
+            created_at: item.created_at + shift,
+            deadline_at: item.deadline_at + shift,
+            ...(item.affinity_until !== null
+              ? { affinity_until: item.affinity_until + shift }
+              : {}),
+          }
+        : {}),
+      updated_at: unit.now,
+    })
     .where('id', '=', itemId)
     .execute();
   await unit.record({
@@ -36,7 +57,7 @@ export async function requestCallback(
     actor,
     entity: { type: 'work_item', id: itemId },
     scope: scopeOf(item),
-    after: { phone },
+    after: { phone, ...(later !== null ? { dueAt: new Date(later).toISOString() } : {}) },
   });
 }
 
@@ -187,4 +208,84 @@ async function recordScheduled(
     },
     after: { phone, dueAt: new Date(dueAt).toISOString(), placedBy: actor.id },
   });
+}
+
+/**
+ * A caller who hung up on hold (their `call` item withdrawn) is called back: a new callback work item
+ * on their case keeping the missed call's arrival time and deadline, so FIFO stays fair between them
+ * and everyone who queued since; held for the advisor who asked within the affinity window. A
+ * callback already live on the case is answered instead (`created: false`); other live work on the
+ * case (they called again, or wrote) refuses: the case waits already.
+ */
+export async function callBackMissed(
+  unit: Unit,
+  missedItemId: number,
+  phone: string,
+  actor: Actor & { readonly type: 'advisor'; readonly id: number },
+  options: Partial<RoutingOptions> = {},
+): Promise<{ readonly itemId: number; readonly created: boolean }> {
+  const missed = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('id', '=', missedItemId)
+    .executeTakeFirst();
+  if (!missed) throw new NotFound('work item');
+  if (missed.kind !== 'call' || missed.status !== 'withdrawn')
+    throw new Conflict('only a call whose caller hung up while waiting is called back this way');
+  const current = await unit.db
+    .selectFrom('work_items')
+    .select(['id', 'kind'])
+    .where('conversation_id', '=', missed.conversation_id)
+    .where('status', 'in', live)
+    .executeTakeFirst();
+  if (current?.kind === 'callback') return { itemId: Number(current.id), created: false };
+  if (current)
+    throw new Conflict('the case already waits in the queue or is with an advisor', 'case-waiting');
+  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels).voice;
+  const row = await unit.db
+    .insertInto('work_items')
+    .values({
+      kind: 'callback',
+      channel: 'voice',
+      conversation_id: missed.conversation_id,
+      customer_id: missed.customer_id,
+      team_id: missed.team_id,
+      shop_id: missed.shop_id,
+      skills: missed.skills,
+      language: missed.language,
+      priority: missed.priority,
+      hard: 0,
+      // Its place in line is the missed call's: it arrived then.
+      created_at: missed.created_at,
+      deadline_at: missed.deadline_at,
+      preferred_advisor_id: actor.id,
+      affinity_until: affinityUntilFor({ createdAt: unit.now }, policy),
+      status: 'waiting',
+      advisor_id: null,
+      offered_at: null,
+      offer_expires_at: null,
+      accepted_at: null,
+      completed_at: null,
+      callback_number: phone,
+      due_at: null,
+      updated_at: unit.now,
+    })
+    // A second press racing this one inserts the same case's live item: the index keeps one.
+    .onConflict((oc) =>
+      oc
+        .column('conversation_id')
+        .where(sql<boolean>`status in ('waiting', 'offered', 'assigned')`)
+        .doNothing(),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) throw new RetryableConflict('a callback was made concurrently');
+  await unit.record({
+    type: 'work-item.callback-requested',
+    actor,
+    entity: { type: 'work_item', id: row.id },
+    scope: scopeOf(missed),
+    after: { phone, missedItemId, placedBy: actor.id },
+  });
+  return { itemId: Number(row.id), created: true };
 }

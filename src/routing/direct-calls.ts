@@ -88,9 +88,12 @@ export async function notPickedUp(unit: Unit, itemId: number, actor: Actor): Pro
   return true;
 }
 
-/** Where a waiting item stands: its place among waiting items of its channel and team (1 = next). */
+/**
+ * Where a waiting item stands: its place among waiting items of its channel and team (1 = next).
+ * Callbacks held back until later (`due_at` after `now`) are not ahead of anyone yet.
+ */
 export async function placeInQueue(
-  unit: { readonly db: Kysely<Database> },
+  unit: { readonly db: Kysely<Database>; readonly now: number },
   itemId: number,
 ): Promise<number | undefined> {
   const item = await unit.db
@@ -104,6 +107,7 @@ export async function placeInQueue(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', '=', 'waiting')
     .where('channel', '=', item.channel)
+    .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', unit.now)]))
     .where((eb) =>
       eb.or([
         eb('created_at', '<', item.created_at),

@@ -57,7 +57,9 @@ export async function queueFigures(
   let waitingQuery = db
     .selectFrom('work_items')
     .select(['channel', 'created_at'])
-    .where('status', '=', 'waiting');
+    .where('status', '=', 'waiting')
+    // A callback held back until later waits for nobody yet.
+    .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', now)]));
   if (options.teamId != null) waitingQuery = waitingQuery.where('team_id', '=', options.teamId);
   const waiting = await waitingQuery.execute();
   const advisors = await loadAdvisors(db, now, DEFAULT_ROUTING_OPTIONS.occupancyWindowMs);
@@ -111,6 +113,7 @@ export async function waitingPlaces(
     .select(['id', 'conversation_id', 'team_id'])
     .where('status', '=', 'waiting')
     .where('channel', '=', channel)
+    .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', now)]))
     .orderBy('deadline_at')
     .orderBy('id')
     .execute();

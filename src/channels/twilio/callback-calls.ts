@@ -373,7 +373,8 @@ export async function answerConnect(
 /**
  * An advisor who accepts a callback offer gets the call placed at once (the `twilio.call` job) when
  * they have a line; without one, the callback waits for their one-click call. Listens on the bus;
- * answers the unsubscribe. `settled` (tests) resolves after each accepted callback was handled.
+ * answers the unsubscribe. Each server runs one: a claim on the acceptance (`callback_claims`,
+ * inserted in the unit that queues the call) lets exactly one of them place it. `settled` (tests) resolves after each accepted callback was handled.
  */
 export function startCallbackAutoCalls(ctx: {
   readonly bus: EventBus;
@@ -388,11 +389,11 @@ export function startCallbackAutoCalls(ctx: {
     await ctx.writer.run(async (unit) => {
       const item = await unit.db
         .selectFrom('work_items')
-        .select(['kind', 'status', 'advisor_id'])
+        .select(['kind', 'status', 'advisor_id', 'accepted_at'])
         .where('id', '=', event.entity.id)
         .executeTakeFirst();
       if (item?.kind !== 'callback' || item.status !== 'assigned') return;
-      if (item.advisor_id !== advisorId) return;
+      if (item.advisor_id !== advisorId || item.accepted_at === null) return;
       const advisor = await unit.db
         .selectFrom('advisors')
         .leftJoin('advisor_lines', 'advisor_lines.advisor_id', 'advisors.id')
@@ -415,6 +416,20 @@ export function startCallbackAutoCalls(ctx: {
         .where('state', 'in', ['queued', 'running'])
         .executeTakeFirst();
       if (onItsWay) return;
+      // Every node hears the acceptance: the one whose claim on it lands places the call. The
+      // claim's key is the acceptance itself, so a late or repeated hearing of it (another node,
+      // a redelivery, after the call was placed and ended) finds the claim and rings nobody.
+      const claimed = await unit.db
+        .insertInto('callback_claims')
+        .values({
+          work_item_id: event.entity.id,
+          accepted_at: Number(item.accepted_at),
+          created_at: unit.now,
+        })
+        .onConflict((oc) => oc.columns(['work_item_id', 'accepted_at']).doNothing())
+        .returning('work_item_id')
+        .executeTakeFirst();
+      if (!claimed) return;
       await requestCallbackCall(unit, event.entity.id, {
         id: advisor.id,
         role: advisor.role as Role,

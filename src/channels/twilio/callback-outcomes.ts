@@ -18,9 +18,11 @@ import { isOpenAt, minutesOf } from '../../shops/shop-hours.ts';
 import type { AdapterAccount } from '../adapter.ts';
 import { callByProviderId, terminalCallStates, type CallState } from './calls.ts';
 import { twilioProvider } from './twilio-adapter.ts';
+import { callOutcomeLabels, type CallbackAttemptOutcome } from '../../api-types/conversations.ts';
 import { applyCallStatus, hoursOf, type VoiceOptions } from './voice.ts';
 
-export type CallbackOutcome = 'answered' | 'busy' | 'no-answer' | 'machine' | 'wrong-number';
+/** The one list of outcomes is api-types' (`callOutcomes`): a callback call's are these. */
+export type CallbackOutcome = CallbackAttemptOutcome;
 
 /** A busy or declined line is not rung again before this. */
 export const busyPauseMs = 15 * 60_000;
@@ -149,12 +151,14 @@ export async function settleCallback(
       .set({ retry_at: settled.retryAt })
       .where('id', '=', inserted.id)
       .execute();
+  const line = await addAttemptLine(unit, item, tries, settled, attempt.detail, account);
   await unit.record({
     type: 'callback.attempted',
     actor,
     entity,
     scope,
     after: {
+      interactionId: line,
       attempt: tries,
       outcome: settled.outcome,
       detail: attempt.detail,
@@ -199,6 +203,70 @@ export async function settleCallback(
       .execute();
   }
   return settled;
+}
+
+/** "Wed 3 Dec 14:40 CET" in the line's time zone (UTC without one). */
+function whenSaid(at: number, account: AdapterAccount | undefined): string {
+  const zone = typeof account?.settings.timeZone === 'string' ? account.settings.timeZone : 'UTC';
+  return DateTime.fromMillis(at, { zone }).toFormat('ccc d LLL HH:mm ZZZZ');
+}
+
+/** What one try came to, in a few words, as the case's timeline says it. */
+export function attemptLine(
+  settled: Settled,
+  detail: string | null,
+  account: AdapterAccount | undefined,
+): string {
+  const what = `Callback try ${settled.attempt}: ${callOutcomeLabels[settled.outcome].toLowerCase()}`;
+  const why = detail && detail !== settled.outcome ? ` (${detail})` : '';
+  const next =
+    settled.retryAt !== undefined
+      ? `; tried again from ${whenSaid(settled.retryAt, account)}`
+      : settled.ended === 'done'
+        ? '; the customer was reached'
+        : settled.ended === 'failed'
+          ? '; the callback ends: the number is wrong'
+          : settled.ended === 'gave-up'
+            ? `; the callback ends after ${settled.attempt} tries`
+            : '';
+  return `${what}${why}${next}.`;
+}
+
+/**
+ * The try as a short line on the case's timeline: an internal, automated note (never routed, never
+ * sent), so the desk and the incoming-call card show what became of each call back. Answers its id.
+ */
+async function addAttemptLine(
+  unit: Unit,
+  item: WorkItemRow,
+  tries: number,
+  settled: Settled,
+  detail: string | null,
+  account: AdapterAccount | undefined,
+): Promise<number> {
+  const row = await unit.db
+    .insertInto('interactions')
+    .values({
+      conversation_id: item.conversation_id,
+      customer_id: item.customer_id,
+      channel: 'internal',
+      kind: 'note',
+      direction: 'internal',
+      author_type: 'system',
+      author_id: null,
+      text: attemptLine({ ...settled, attempt: tries }, detail, account),
+      html: null,
+      attachments: '[]',
+      provider: null,
+      provider_id: null,
+      is_private: 1,
+      delivery_state: 'none',
+      automated: 1,
+      created_at: unit.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
 }
 
 /**

@@ -11,10 +11,10 @@ import { canSeeConversation, conversationScope, type Viewer } from '../../adviso
 import { completeWork, live } from '../../routing/work-items.ts';
 import { DEFAULT_ROUTING_OPTIONS } from '../../routing/types.ts';
 import { callDetailsOf } from '../../conversations/call-details.ts';
-import type { CallDetails, CallOutcome } from '../../api-types/conversations.ts';
+import type { CallDetails, WrapUpOutcome } from '../../api-types/conversations.ts';
 
 export interface WrapUp {
-  readonly outcome: CallOutcome;
+  readonly outcome: WrapUpOutcome;
   readonly notes: string;
   readonly hard: boolean;
 }
@@ -96,7 +96,13 @@ export async function wrapUpCall(
     type: 'call.wrapped-up',
     actor,
     entity: { type: 'call', id: callId },
-    scope: { customerId: conversation.customer_id, conversationId: conversation.id },
+    scope: {
+      customerId: conversation.customer_id,
+      conversationId: conversation.id,
+      teamId: conversation.team_id,
+      shopId: conversation.shop_id,
+      ownerId: conversation.owner_id,
+    },
     before: before ? { outcome: before.outcome, hard: Number(before.hard) === 1 } : undefined,
     after: { outcome: wrapUp.outcome, hard: wrapUp.hard },
   });
@@ -115,6 +121,8 @@ export interface DueCallback {
   readonly since: string;
   readonly waitMs: number;
   readonly deadlineAt: string;
+  /** Not to be called before this (placed for later, or a pause after a busy line); null: now. */
+  readonly dueAt: string | null;
 }
 
 /** The callbacks still to make (waiting, offered or taken), of cases the viewer may see, oldest first. */
@@ -137,6 +145,7 @@ export async function callbacksDue(
       'work_items.advisor_id',
       'work_items.created_at',
       'work_items.deadline_at',
+      'work_items.due_at',
     ])
     .where('work_items.kind', '=', 'callback')
     .where('work_items.status', 'in', live)
@@ -156,5 +165,9 @@ export async function callbacksDue(
     since: new Date(Number(row.created_at)).toISOString(),
     waitMs: Math.max(0, now - Number(row.created_at)),
     deadlineAt: new Date(Number(row.deadline_at)).toISOString(),
+    dueAt:
+      row.due_at !== null && Number(row.due_at) > now
+        ? new Date(Number(row.due_at)).toISOString()
+        : null,
   }));
 }

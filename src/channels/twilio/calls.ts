@@ -129,8 +129,29 @@ export async function linkCall(
     .execute();
 }
 
-function scopeOfCall(call: CallRow) {
-  return { customerId: call.customer_id, conversationId: call.conversation_id };
+/**
+ * A call event's scope: its customer and case, with the case's team, shop and owner, so the event
+ * reaches the desks of those who may see the case (and only theirs).
+ */
+export async function scopeOfCall(
+  db: Kysely<Database>,
+  call: Pick<CallRow, 'customer_id' | 'conversation_id'>,
+) {
+  const conversation =
+    call.conversation_id === null
+      ? undefined
+      : await db
+          .selectFrom('conversations')
+          .select(['team_id', 'shop_id', 'owner_id'])
+          .where('id', '=', call.conversation_id)
+          .executeTakeFirst();
+  return {
+    customerId: call.customer_id,
+    conversationId: call.conversation_id,
+    teamId: conversation?.team_id ?? null,
+    shopId: conversation?.shop_id ?? null,
+    ownerId: conversation?.owner_id ?? null,
+  };
 }
 
 export interface CallMove {
@@ -189,7 +210,7 @@ export async function moveCall(
     type: 'call.state-changed',
     actor,
     entity: { type: 'call', id: call.id },
-    scope: scopeOfCall(call),
+    scope: await scopeOfCall(unit.db, call),
     before: { state: from },
     after: { state: move.state, endedBy: terminal ? (move.endedBy ?? 'provider') : undefined },
   });

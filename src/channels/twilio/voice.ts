@@ -38,6 +38,7 @@ import {
   type CallState,
 } from './calls.ts';
 import { twilioProvider } from './twilio-adapter.ts';
+import { queueRecordingFetch } from './recordings.ts';
 
 /** Where Twilio comes back to during a call, under the public URL. */
 export const voicePaths = {
@@ -232,7 +233,7 @@ function holdMessage(
   channel: string,
 ): VoiceAnswer {
   return async (db, now) => {
-    const position = (await placeInQueue({ db }, itemId)) ?? 1;
+    const position = (await placeInQueue({ db, now }, itemId)) ?? 1;
     const estimate = await callerEstimate(db, now, {
       channel: channel === 'voice' ? 'voice' : 'chat',
       teamId,
@@ -515,9 +516,11 @@ export async function answerRecording(options: VoiceOptions, params: Params): Pr
   });
   await unit.db
     .updateTable('calls')
-    .set({ recording_url: url, outcome: 'voicemail', updated_at: unit.now })
+    .set({ outcome: 'voicemail', updated_at: unit.now })
     .where('id', '=', call.id)
     .execute();
+  // Twilio's file needs the account's credentials: a job fetches it and keeps it for the desk.
+  await queueRecordingFetch(unit, call.id, { sid, url });
   if (
     item?.status === 'waiting' &&
     item.kind !== 'callback' &&
@@ -606,6 +609,11 @@ export async function applyCallStatus(options: VoiceOptions, params: Params): Pr
     at: timeOf(one(params, 'Timestamp')) ?? unit.now,
   });
   const duration = Number.parseInt(one(params, 'CallDuration'), 10);
+  // A recorded call's status callback names its recording: fetched and kept like a voicemail.
+  const recordingSid = one(params, 'RecordingSid');
+  const recordingUrl = one(params, 'RecordingUrl');
+  if (/^RE[0-9a-f]{32}$/i.test(recordingSid) && /^https?:\/\/\S+$/i.test(recordingUrl))
+    await queueRecordingFetch(unit, call.id, { sid: recordingSid, url: recordingUrl });
   return moveCall(
     unit,
     call,

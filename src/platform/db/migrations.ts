@@ -22,6 +22,7 @@ import { callbackAttemptsMigration } from './migrations/0200-callback-attempts.t
 import { callWrapUpMigration } from './migrations/0210-call-wrap-up.ts';
 import { shopFloorMigration } from './migrations/0230-shop-floor.ts';
 import { shopServiceLettersMigration } from './migrations/0240-shop-service-letters.ts';
+import { callFollowupsMigration } from './migrations/0220-call-followups.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -44,6 +45,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0190-calls', callsMigration],
   ['0200-callback-attempts', callbackAttemptsMigration],
   ['0210-call-wrap-up', callWrapUpMigration],
+  ['0220-call-followups', callFollowupsMigration],
   ['0230-shop-floor', shopFloorMigration],
   ['0240-shop-service-letters', shopServiceLettersMigration],
 ];

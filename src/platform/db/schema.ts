@@ -54,6 +54,7 @@ export interface Database {
   shop_repairs: ShopRepairsTable;
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
+  callback_claims: CallbackClaimsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -521,6 +522,13 @@ export interface CallsTable {
   ended_at: number | null;
   duration_seconds: number | null;
   recording_url: string | null;
+  /** Twilio's recording, fetched and kept as a blob (0220-call-followups). */
+  recording_sid: string | null;
+  recording_sha256: string | null;
+  /** pending, stored or failed; null without a recording. */
+  recording_state: string | null;
+  /** The callback an advisor made of this missed call (0220-call-followups). */
+  callback_item_id: number | null;
   updated_at: number;
 }
 export type CallRow = Selectable<CallsTable>;
@@ -549,6 +557,13 @@ export interface AdvisorLinesTable {
   advisor_id: number;
   address: string;
   updated_at: number;
+}
+
+/** An accepted callback's claim on its call: one node places it (0220-call-followups). */
+export interface CallbackClaimsTable {
+  work_item_id: number;
+  accepted_at: number;
+  created_at: number;
 }
 
 /** The advisor's wrap-up of a call: notes, outcome, a hard call (0210-call-wrap-up). */

@@ -2,7 +2,12 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { assertPublicUrl, classifyAddress, guardedRequest } from './outbound-http.ts';
+import {
+  assertPublicUrl,
+  classifyAddress,
+  guardedDownload,
+  guardedRequest,
+} from './outbound-http.ts';
 
 const none = { entries: [] };
 
@@ -92,5 +97,25 @@ describe('outbound requests to addresses users typed', () => {
     assert.equal(answer.status, 202);
     assert.equal(answer.headers['x-echo'], 'hello');
     assert.equal(answer.body, 'taken');
+  });
+
+  test('a download gets its bytes whole through the same guard, and one larger than its cap is refused', async () => {
+    const file = Buffer.alloc(100_000, 7);
+    const files = http.createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'audio/mpeg' }).end(file),
+    );
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/rec.mp3`;
+    try {
+      await assert.rejects(guardedDownload(url, { allow: none, maxBytes: 200_000 }), /loopback/);
+      const allow = { entries: ['127.0.0.1/32'] };
+      const whole = await guardedDownload(url, { allow, maxBytes: 200_000 });
+      assert.equal(whole.status, 200);
+      assert.deepEqual(whole.bytes, file, 'beyond the 64 KB a text answer keeps');
+      await assert.rejects(guardedDownload(url, { allow, maxBytes: 50_000 }), /larger than/);
+    } finally {
+      files.closeAllConnections();
+      await new Promise<void>((resolve) => files.close(() => resolve()));
+    }
   });
 });

@@ -143,7 +143,7 @@ const maxAnswerBytes = 64 * 1024;
  * POSTs (or any method) to a user-given URL through a lookup that refuses internal addresses
  * unless allow-listed, with a timeout; redirects are not followed (a 3xx is an answer).
  */
-export function guardedRequest(
+export async function guardedRequest(
   raw: string,
   options: {
     readonly method?: string;
@@ -153,6 +153,46 @@ export function guardedRequest(
     readonly allow: AllowList;
   },
 ): Promise<OutboundAnswer> {
+  const answer = await guardedExchange(raw, { ...options, maxBytes: maxAnswerBytes, cut: true });
+  return { status: answer.status, headers: answer.headers, body: answer.bytes.toString('utf8') };
+}
+
+/** The answer of a guarded download: its bytes, whole. */
+export interface OutboundDownload {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly bytes: Buffer;
+}
+
+/**
+ * GETs a file (a call recording) through the same guard as `guardedRequest`; an answer larger than
+ * `maxBytes` is refused, not cut. Redirects are not followed (a 3xx is an answer).
+ */
+export function guardedDownload(
+  raw: string,
+  options: {
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly timeoutMs?: number;
+    readonly allow: AllowList;
+    readonly maxBytes: number;
+  },
+): Promise<OutboundDownload> {
+  return guardedExchange(raw, { ...options, method: 'GET', cut: false });
+}
+
+function guardedExchange(
+  raw: string,
+  options: {
+    readonly method?: string;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: string;
+    readonly timeoutMs?: number;
+    readonly allow: AllowList;
+    readonly maxBytes: number;
+    /** Keep the first `maxBytes` of a longer answer (true), or refuse it (false). */
+    readonly cut: boolean;
+  },
+): Promise<OutboundDownload> {
   const url = new URL(raw);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const guardedLookup: net.LookupFunction = (hostname, lookupOptions, callback) => {
@@ -204,13 +244,19 @@ export function guardedRequest(
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size <= maxAnswerBytes) chunks.push(chunk);
+          if (size <= options.maxBytes) chunks.push(chunk);
+          else if (!options.cut)
+            request.destroy(
+              Object.assign(new Error(`the answer is larger than ${options.maxBytes} bytes`), {
+                code: 'EFBIG',
+              }),
+            );
         });
         response.on('end', () =>
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
+            bytes: Buffer.concat(chunks),
           }),
         );
         response.on('error', reject);

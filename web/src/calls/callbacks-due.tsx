@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../api.ts';
 import { useLiveRefresh } from '../live.ts';
 import { followLink, href } from '../router.ts';
-import { duration } from '../format.ts';
+import { clockTime, duration } from '../format.ts';
 import { useNow } from '../desk/use-now.ts';
 import { callsApi, type DueCallback } from './calls-api.ts';
 import './calls.css';
@@ -26,7 +26,10 @@ export function CallbacksDue() {
     );
   }, []);
   useEffect(load, [load]);
-  useLiveRefresh((event) => event.type.startsWith('work-item.'), load);
+  useLiveRefresh(
+    (event) => event.type.startsWith('work-item.') || event.type.startsWith('callback.'),
+    load,
+  );
   if (!items || items.length === 0) return null;
   const callBack = async (item: DueCallback) => {
     setNote(null);
@@ -58,6 +61,11 @@ export function CallbacksDue() {
             <span className="callback-wait" title={`waiting since ${item.since}`}>
               waiting {duration(item.waitMs + Math.max(0, now - loadedAt))}
             </span>{' '}
+            {item.dueAt && (
+              <span className="callback-due-at">
+                not before <time dateTime={item.dueAt}>{clockTime(item.dueAt)}</time>
+              </span>
+            )}{' '}
             <button
               type="button"
               className="primary"

@@ -1,4 +1,9 @@
-import type { CallDetails, CallOutcome } from '../../../src/api-types/conversations.ts';
+import {
+  callOutcomeLabels,
+  wrapUpOutcomes,
+  type CallDetails,
+  type WrapUpOutcome,
+} from '../../../src/api-types/conversations.ts';
 
 /** The desk's call routes (src/channels/twilio/calls-desk.routes.ts, callback-calls.routes.ts). */
 export const callsApi = {
@@ -8,16 +13,14 @@ export const callsApi = {
   callbacks: '/api/callbacks',
   /** POST → 202 { jobId, accountId }: Twilio rings the customer, then the advisor's line. */
   callBack: (workItemId: number) => `/api/callbacks/${workItemId}/call`,
+  /** GET → CallDetails */
+  call: (callId: number) => `/api/calls/${callId}`,
+  /** POST → 201 (or 200 when made before) { itemId, created, ... }: a callback of a missed call. */
+  callBackMissed: (callId: number) => `/api/calls/${callId}/callback`,
 } as const;
 
-export const outcomeNames: Record<CallOutcome, string> = {
-  resolved: 'Resolved',
-  'follow-up': 'Follow-up needed',
-  'callback-promised': 'Callback promised',
-  'wrong-number': 'Wrong number',
-  'no-answer': 'No answer',
-  other: 'Other',
-};
+/** The outcomes' words: api-types' one list, for the wrap-up and the callback tries alike. */
+export const outcomeNames = callOutcomeLabels;
 
 export const callStateNames: Record<string, string> = {
   queued: 'waiting',
@@ -42,6 +45,8 @@ export interface DueCallback {
   readonly since: string;
   readonly waitMs: number;
   readonly deadlineAt: string;
+  /** Not to be called before this; null: now. */
+  readonly dueAt: string | null;
 }
 
 /** "3 min 05 s" for a call's length. */
@@ -51,4 +56,5 @@ export function callLength(seconds: number): string {
   return m > 0 ? `${m} min ${String(s).padStart(2, '0')} s` : `${s} s`;
 }
 
-export type { CallDetails, CallOutcome };
+export { wrapUpOutcomes };
+export type { CallDetails, WrapUpOutcome };
