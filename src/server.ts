@@ -51,6 +51,7 @@ import { registerAdvisorLineRoutes } from './channels/twilio/advisor-lines.route
 import { registerCallbackCallRoutes } from './channels/twilio/callback-calls.routes.ts';
 import { registerCallsDeskRoutes } from './channels/twilio/calls-desk.routes.ts';
 import { setSmsConsentByPhone } from './channels/twilio/sms-consent.ts';
+import { registerRepairRoutes } from './channels/shop/repairs.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -227,6 +228,7 @@ export async function buildServer(
   const stopWaiting = startWaitingUpdates(ctx, hub);
   app.addHook('onClose', async () => stopWaiting());
   registerChatExtrasRoutes(app, ctx, { outbox });
+  registerRepairRoutes(app, ctx, { outbox });
   return app;
 }
 

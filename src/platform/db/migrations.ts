@@ -21,6 +21,7 @@ import { callsMigration } from './migrations/0190-calls.ts';
 import { callbackAttemptsMigration } from './migrations/0200-callback-attempts.ts';
 import { callWrapUpMigration } from './migrations/0210-call-wrap-up.ts';
 import { shopFloorMigration } from './migrations/0230-shop-floor.ts';
+import { repairsMigration } from './migrations/0280-repairs.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -44,6 +45,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0200-callback-attempts', callbackAttemptsMigration],
   ['0210-call-wrap-up', callWrapUpMigration],
   ['0230-shop-floor', shopFloorMigration],
+  ['0280-repairs', repairsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */
