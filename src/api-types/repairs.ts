@@ -64,7 +64,7 @@ export interface Repair {
   readonly condition: string;
   readonly accessories: string[];
   readonly status: RepairStatus;
-  /** The statuses it may go to from here, in the order the desk offers them. */
+  /** The statuses it may go to now (the estimate may hold some back), in the order the desk offers them. */
   readonly nextStatuses: RepairStatus[];
   readonly estimate: RepairEstimate | null;
   readonly dueAt: string | null;

@@ -10,6 +10,7 @@ import type { Repair, RepairStatus, RepairStatusView } from '../../api-types/rep
 import {
   moveRefusal,
   nextStatuses,
+  possibleMoves,
   repairStatuses,
   sniffImage,
   transitionNotices,
@@ -70,6 +71,13 @@ describe('the repair status flow (pure)', () => {
     assert.match(moveRefusal(t('diagnosing->repaired'), 'declined')!, /declined/);
     assert.equal(moveRefusal(t('diagnosing->ready-for-pickup'), 'declined'), null);
     assert.match(moveRefusal(t('diagnosing->ready-for-pickup'), 'accepted')!, /repaired first/);
+    // The desk offers only what may go now.
+    assert.deepEqual(possibleMoves('diagnosing', 'proposed'), ['waiting-for-parts']);
+    assert.deepEqual(possibleMoves('diagnosing', 'accepted'), ['waiting-for-parts', 'repaired']);
+    assert.deepEqual(possibleMoves('diagnosing', 'declined'), [
+      'waiting-for-parts',
+      'ready-for-pickup',
+    ]);
   });
 
   test('photos are told by their bytes, not by what they claim to be', () => {

@@ -70,11 +70,18 @@ type AllowedTransition = keyof typeof transitionNotices;
 const isAllowed = (transition: string): transition is AllowedTransition =>
   Object.hasOwn(transitionNotices, transition);
 
-/** The statuses a repair may move to from `status`, in the map's order. */
+/** The statuses the map lets a repair move to from `status`, in the map's order. */
 export function nextStatuses(status: RepairStatus): RepairStatus[] {
   return Object.keys(transitionNotices)
     .filter((t) => t.startsWith(`${status}->`))
     .map((t) => t.slice(status.length + 2) as RepairStatus);
+}
+
+/** The moves open to a repair now: the map's, less those its estimate holds back (`moveRefusal`). */
+export function possibleMoves(status: RepairStatus, estimate: EstimateState): RepairStatus[] {
+  return nextStatuses(status).filter(
+    (to) => moveRefusal(`${status}->${to}` as AllowedTransition, estimate) === null,
+  );
 }
 
 const statusNames: Record<RepairStatus, string> = {
@@ -222,7 +229,7 @@ export async function toRepair(
     condition: row.condition,
     accessories: JSON.parse(row.accessories) as string[],
     status: row.status as RepairStatus,
-    nextStatuses: nextStatuses(row.status as RepairStatus),
+    nextStatuses: possibleMoves(row.status as RepairStatus, row.estimate_state as EstimateState),
     estimate: estimateOf(row),
     dueAt: row.due_at === null ? null : new Date(Number(row.due_at)).toISOString(),
     dueLocal: row.due_at === null ? null : shopLocalTime(zone, Number(row.due_at)),

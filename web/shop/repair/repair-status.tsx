@@ -88,7 +88,12 @@ export function RepairStatusPage({ token }: { token: string }) {
     }
   };
 
-  if (state.kind === 'loading') return <main className="page"><p>Loading your repair…</p></main>;
+  if (state.kind === 'loading')
+    return (
+      <main className="page">
+        <p>Loading your repair…</p>
+      </main>
+    );
   if (state.kind === 'invalid')
     return (
       <main className="page">

@@ -68,8 +68,7 @@ export function RepairPage({ repairId }: { repairId: number }) {
 
   const move = (status: RepairStatus) =>
     act(
-      () =>
-        api<Repair>(`/api/repairs/${repair.id}/steps`, { method: 'POST', body: { status } }),
+      () => api<Repair>(`/api/repairs/${repair.id}/steps`, { method: 'POST', body: { status } }),
       `Now ${statusNames[status].toLowerCase()}.`,
     );
   const propose = (event: FormEvent<HTMLFormElement>) => {
@@ -284,7 +283,12 @@ export function RepairPage({ repairId }: { repairId: number }) {
             {repair.status !== 'draft' && (
               <p>
                 Status page:{' '}
-                <a href={repair.statusUrl} target="_blank" rel="noreferrer" data-testid="status-link">
+                <a
+                  href={repair.statusUrl}
+                  target="_blank"
+                  rel="noreferrer"
+                  data-testid="status-link"
+                >
                   open
                 </a>
               </p>

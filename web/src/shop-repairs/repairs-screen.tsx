@@ -5,11 +5,7 @@ import { useSession } from '../app.tsx';
 import { useLiveRefresh } from '../live.ts';
 import { followLink, href, navigate } from '../router.ts';
 import type { Shop } from '../types.ts';
-import type {
-  Repair,
-  RepairStatus,
-  RepairSummary,
-} from '../../../src/api-types/repairs.ts';
+import type { Repair, RepairStatus, RepairSummary } from '../../../src/api-types/repairs.ts';
 import { RepairPage } from './repair-page.tsx';
 import { statusNames, uploadPhoto } from './repairs-api.ts';
 import './repairs.css';
@@ -143,7 +139,6 @@ function RepairList() {
   );
 }
 
-
 /** The intake at the counter: who, what device, what is wrong, what was left with it, photos. */
 function IntakeForm() {
   const { me } = useSession();
@@ -160,7 +155,11 @@ function IntakeForm() {
     const photos = (form.getAll('photos') as File[]).filter((f) => f.size > 0);
     // The time typed is the shop's wall clock, wherever this browser is.
     const zone = shops.find((s) => s.id === shopId)?.timeZone;
-    const dueAt = due ? DateTime.fromISO(due, zone ? { zone } : {}).toUTC().toISO() : null;
+    const dueAt = due
+      ? DateTime.fromISO(due, zone ? { zone } : {})
+          .toUTC()
+          .toISO()
+      : null;
     setBusy(true);
     setMessage(null);
     try {
@@ -297,7 +296,12 @@ function IntakeForm() {
           </label>
           <label>
             Photos
-            <input name="photos" type="file" accept="image/png,image/jpeg,image/gif,image/webp" multiple />
+            <input
+              name="photos"
+              type="file"
+              accept="image/png,image/jpeg,image/gif,image/webp"
+              multiple
+            />
           </label>
           <label>
             Ready by (shop time)
