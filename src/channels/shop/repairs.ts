@@ -882,9 +882,42 @@ async function reserveBench(unit: Unit, repair: RepairRow, actor: Actor): Promis
 }
 
 /**
+ * Gives back the bench time a repair no longer needs once its work is done (ready for pickup): a
+ * reservation not yet begun goes, one under way ends now, so the advisor's time is bookable again.
+ */
+async function releaseBench(unit: Unit, repair: RepairRow, actor: Actor): Promise<void> {
+  const held = await unit.db
+    .selectFrom('shop_reservations')
+    .select(['id', 'starts_at', 'ends_at'])
+    .where('source_type', '=', 'repair')
+    .where('source_id', '=', repair.id)
+    .where('ends_at', '>', unit.now)
+    .execute();
+  for (const reservation of held) {
+    const started = Number(reservation.starts_at) < unit.now;
+    if (started)
+      await unit.db
+        .updateTable('shop_reservations')
+        .set({ ends_at: unit.now })
+        .where('id', '=', reservation.id)
+        .execute();
+    else await unit.db.deleteFrom('shop_reservations').where('id', '=', reservation.id).execute();
+    await unit.record({
+      type: 'shop.reservation-released',
+      actor,
+      entity: { type: 'reservation', id: reservation.id },
+      scope: { shopId: repair.shop_id },
+      before: { startsAt: Number(reservation.starts_at), endsAt: Number(reservation.ends_at) },
+      after: started ? { startsAt: Number(reservation.starts_at), endsAt: unit.now } : null,
+    });
+  }
+}
+
+/**
  * Moves a repair to its next status: allowed moves only (`transitionNotices`), each a step and an
  * event, and the customer told as the map says, on the channel they prefer. Confirming a draft
- * ('received') opens or continues their case and holds the bench time before the due time.
+ * ('received') opens or continues their case and holds the bench time before the due time; ready
+ * for pickup gives back what is left of it.
  */
 export async function moveRepair(
   unit: Unit,
@@ -929,6 +962,7 @@ export async function moveRepair(
   if (!moved)
     throw new Conflict('the repair moved on meanwhile: reload it', 'repair-status-refused');
   if (from === 'draft') await reserveBench(unit, moved, deps.actor);
+  if (to === 'ready-for-pickup') await releaseBench(unit, moved, deps.actor);
   const kind = transitionNotices[transition];
   const told = kind ? await tell(unit, moved, kind, deps, deps.actor) : null;
   const sent = told?.sent[0];
