@@ -345,6 +345,10 @@ const table: Record<string, Rule> = {
     }),
   },
   'GET /api/repairs/:id': { allow: ['shop_advisor', ...leads] },
+  'PATCH /api/repairs/:id': {
+    allow: ['shop_advisor', ...leads],
+    body: () => ({ notifyChannel: 'email' }),
+  },
   'POST /api/repairs/:id/photos': { allow: ['shop_advisor', ...leads] },
   'GET /api/repairs/:id/photos/:photo': { allow: ['shop_advisor', ...leads] },
   'POST /api/repairs/:id/steps': {

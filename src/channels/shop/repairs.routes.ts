@@ -11,6 +11,7 @@ import type { Outbox } from '../send-queue.ts';
 import { readLink, signLink } from './links.ts';
 import {
   addRepairPhoto,
+  changeRepair,
   decideEstimate,
   draftRepair,
   listRepairs,
@@ -50,6 +51,15 @@ const IntakeBody = Strict({
 const ListQuery = Strict({
   shopId: Type.Optional(Type.Integer({ minimum: 1 })),
   status: Type.Optional(Status),
+});
+const ChangesBody = Strict({
+  device: Type.Optional(Text(200)),
+  serialNumber: Type.Optional(Type.String({ maxLength: 100 })),
+  fault: Type.Optional(Text(2000)),
+  condition: Type.Optional(Type.String({ maxLength: 1000 })),
+  accessories: Type.Optional(Type.Array(Text(100), { maxItems: 20 })),
+  dueAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  notifyChannel: Type.Optional(Type.Union([Channel, Type.Null()])),
 });
 const StepBody = Strict({ status: Status, note: Type.Optional(Type.String({ maxLength: 1000 })) });
 const EstimateBody = Strict({
@@ -158,6 +168,38 @@ export function registerRepairRoutes(
     async (request) => {
       const row = await visibleRepair(ctx.store.read, request.params.id, viewer(request));
       return toRepair(ctx.store.read, row, await (await statusUrlOf(request))(row.id));
+    },
+  );
+
+  app.patch<{ Params: IdParams; Body: Static<typeof ChangesBody> }>(
+    '/api/repairs/:id',
+    {
+      schema: {
+        tags: ['repairs'],
+        summary:
+          "Correct a repair: the intake's details while a draft, the due time (its bench time follows) and the channel to tell them on",
+        params: IdParams,
+        body: ChangesBody,
+      },
+      config: { allow: shopStaff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      const statusUrl = await (await statusUrlOf(request))(request.params.id);
+      const { dueAt, ...rest } = request.body;
+      return ctx.writer.run(async (unit) => {
+        const row = await changeRepair(
+          unit,
+          request.params.id,
+          {
+            ...rest,
+            ...(dueAt !== undefined ? { dueAt: dueAt === null ? null : Date.parse(dueAt) } : {}),
+          },
+          me,
+          actorOf(me.id),
+        );
+        return toRepair(unit.db, row, statusUrl);
+      });
     },
   );
 

@@ -100,7 +100,7 @@ for (const db of databases) {
     let otherShopId: number;
 
     const send = (
-      method: 'GET' | 'POST' | 'PUT',
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH',
       url: string,
       cookie: string | null,
       payload?: unknown,
@@ -542,6 +542,69 @@ for (const db of databases) {
         .where('kind', '=', 'note')
         .execute();
       assert.match(notes[0]!.text, /declined the repair estimate of €250\.00/);
+    });
+
+    test('corrections: the intake while a draft, the due time (its bench time follows) and the channel later', async () => {
+      const repair = await intake({
+        customer: { phone: '+33612009907', email: 'noa@example.com' },
+      });
+      const fixed = ok<Repair>(
+        await send('PATCH', `/api/repairs/${repair.id}`, shop, {
+          device: 'Pixel 7 Pro',
+          accessories: ['charger', ' charger ', 'SIM tray'],
+        }),
+      );
+      assert.equal(fixed.device, 'Pixel 7 Pro');
+      assert.deepEqual(fixed.accessories, ['charger', 'SIM tray']);
+      ok(await move(repair, 'received'));
+      assert.match(
+        problem(
+          await send('PATCH', `/api/repairs/${repair.id}`, shop, { fault: 'Battery' }),
+          409,
+          'repair-status-refused',
+        ),
+        /fault no longer changes/,
+      );
+      const due = h.clock.now() + 3 * 86_400_000;
+      ok(
+        await send('PATCH', `/api/repairs/${repair.id}`, shop, {
+          dueAt: new Date(due).toISOString(),
+          notifyChannel: 'email',
+        }),
+      );
+      const held = await h.ctx.store.db
+        .selectFrom('shop_reservations')
+        .select(['ends_at'])
+        .where('source_type', '=', 'repair')
+        .where('source_id', '=', repair.id)
+        .execute();
+      assert.deepEqual(
+        held.map((r) => Number(r.ends_at)),
+        [due],
+      );
+      problem(
+        await send('PATCH', `/api/repairs/${repair.id}`, shop, {
+          dueAt: new Date(h.clock.now() - 1000).toISOString(),
+        }),
+        422,
+        'invalid',
+      );
+      h.clock.advance(hour);
+      ok(await move(repair, 'diagnosing'));
+      ok(await move(repair, 'waiting-for-parts'));
+      const told = await outbound(repair.customerId);
+      assert.deepEqual(
+        told.map((t) => t.channel),
+        ['sms', 'email'],
+      );
+      ok(await send('PATCH', `/api/repairs/${repair.id}`, shop, { dueAt: null }));
+      const none = await h.ctx.store.db
+        .selectFrom('shop_reservations')
+        .select('id')
+        .where('source_type', '=', 'repair')
+        .where('source_id', '=', repair.id)
+        .execute();
+      assert.deepEqual(none, []);
     });
 
     test('an answer from a page of another site is refused', async () => {

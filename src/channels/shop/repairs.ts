@@ -521,6 +521,101 @@ export async function draftRepair(
   return row;
 }
 
+/** What may change on a repair after the intake: its details while a draft, the due time and channel later. */
+export interface RepairChanges {
+  readonly device?: string | undefined;
+  readonly serialNumber?: string | undefined;
+  readonly fault?: string | undefined;
+  readonly condition?: string | undefined;
+  readonly accessories?: readonly string[] | undefined;
+  /** A new due time (UTC ms), or null for none. */
+  readonly dueAt?: number | null | undefined;
+  readonly notifyChannel?: RepairNoticeChannel | null | undefined;
+}
+
+/**
+ * Corrects a repair: what was taken in (device, serial, fault, condition, accessories) only while it
+ * is a draft, since the customer was told of it since; the due time until it is ready (its bench
+ * time moves with it) and the channel to tell them on until it is collected.
+ */
+export async function changeRepair(
+  unit: Unit,
+  repairId: number,
+  changes: RepairChanges,
+  viewer: Viewer,
+  actor: Actor,
+): Promise<RepairRow> {
+  const repair = await visibleRepair(unit.db, repairId, viewer);
+  const status = repair.status as RepairStatus;
+  const intakeFields = ['device', 'serialNumber', 'fault', 'condition', 'accessories'] as const;
+  const changed = intakeFields.find((f) => changes[f] !== undefined);
+  if (changed && status !== 'draft')
+    throw new Conflict(
+      `the intake was confirmed: ${changed} no longer changes (note it on a step instead)`,
+      'repair-status-refused',
+    );
+  if (changes.dueAt !== undefined && ['ready-for-pickup', 'collected'].includes(status))
+    throw new Conflict(
+      `the repair is ${statusNames[status]}: its due time is past use`,
+      'repair-status-refused',
+    );
+  if (changes.notifyChannel !== undefined && status === 'collected')
+    throw new Conflict('the device was collected: its file is closed', 'repair-status-refused');
+  if (changes.dueAt != null && changes.dueAt <= unit.now)
+    throw new Invalid('dueAt', 'is in the past: give when the repair should be ready');
+  const accessories = changes.accessories
+    ? [...new Set(changes.accessories.map((a) => a.trim()).filter(Boolean))]
+    : undefined;
+  const updated = await unit.db
+    .updateTable('shop_repairs')
+    .set({
+      ...(changes.device !== undefined ? { device: changes.device.trim() } : {}),
+      ...(changes.serialNumber !== undefined ? { serial_number: changes.serialNumber.trim() } : {}),
+      ...(changes.fault !== undefined ? { fault: changes.fault.trim() } : {}),
+      ...(changes.condition !== undefined ? { condition: changes.condition.trim() } : {}),
+      ...(accessories ? { accessories: JSON.stringify(accessories) } : {}),
+      ...(changes.dueAt !== undefined ? { due_at: changes.dueAt } : {}),
+      ...(changes.notifyChannel !== undefined ? { notify_channel: changes.notifyChannel } : {}),
+      updated_at: unit.now,
+    })
+    .where('id', '=', repairId)
+    .where('status', '=', status)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated)
+    throw new Conflict('the repair moved on meanwhile: reload it', 'repair-status-refused');
+  // A confirmed repair's bench time follows its due time.
+  if (changes.dueAt !== undefined && status !== 'draft') {
+    await releaseBench(unit, updated, actor);
+    await reserveBench(unit, updated, actor);
+  }
+  await unit.record({
+    type: 'shop.repair-changed',
+    actor,
+    entity: { type: 'repair', id: repairId },
+    scope: scopeOfRepair(updated),
+    before: {
+      device: repair.device,
+      serialNumber: repair.serial_number,
+      fault: repair.fault,
+      condition: repair.condition,
+      accessories: JSON.parse(repair.accessories) as string[],
+      dueAt: repair.due_at,
+      notifyChannel: repair.notify_channel,
+    },
+    after: {
+      device: updated.device,
+      serialNumber: updated.serial_number,
+      fault: updated.fault,
+      condition: updated.condition,
+      accessories: JSON.parse(updated.accessories) as string[],
+      dueAt: updated.due_at,
+      notifyChannel: updated.notify_channel,
+    },
+  });
+  return updated;
+}
+
 /** Keeps one photo of the device (an image, told by its bytes) with the repair. */
 export async function addRepairPhoto(
   unit: Unit,
