@@ -189,6 +189,16 @@ describe('repairs in Chromium', { timeout: 120_000 }, () => {
     assert.equal(sms.channel, 'sms');
     assert.equal(sms.to_address, '+33612003344');
     assert.ok(sms.text.includes(statusUrl));
+    // The customer will come a day later: the due time moves on the shop's clock.
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const day = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' }).format(later);
+    await desk.getByLabel('Ready by (shop time)').fill(`${day}T18:00`);
+    await desk.getByRole('button', { name: 'Save', exact: true }).click();
+    await desk.getByText('Saved.').waitFor();
+    assert.match(
+      (await desk.locator('.repair-status-line').textContent()) ?? '',
+      /ready by .* 18:00 \(Europe\/Paris, GMT\+1\)/,
+    );
     await desk.getByRole('button', { name: 'Start diagnosing' }).click();
     await desk.getByText('Now diagnosing.').waitFor();
     await h.shot(desk, 'received-and-diagnosing');

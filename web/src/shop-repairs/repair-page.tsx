@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { DateTime } from 'luxon';
 import { api, messageOf } from '../api.ts';
 import { useNameOf } from '../app.tsx';
 import { useLiveRefresh } from '../live.ts';
@@ -90,6 +91,35 @@ export function RepairPage({ repairId }: { repairId: number }) {
         : 'Estimate sent to the customer.',
     );
   };
+  const saveWhen = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const due = form.has('due') ? String(form.get('due')) : undefined;
+    const channel = String(form.get('notify') ?? '') || null;
+    // Typed on the shop's clock, wherever this browser is.
+    const dueAt =
+      due === undefined
+        ? undefined
+        : due
+          ? DateTime.fromISO(due, { zone: repair.timeZone }).toUTC().toISO()
+          : null;
+    const sameDue =
+      dueAt === undefined ||
+      (dueAt === null
+        ? repair.dueAt === null
+        : Date.parse(dueAt) === Date.parse(repair.dueAt ?? ''));
+    void act(
+      () =>
+        api<Repair>(`/api/repairs/${repair.id}`, {
+          method: 'PATCH',
+          body: {
+            ...(sameDue ? {} : { dueAt }),
+            ...(channel !== repair.notifyChannel ? { notifyChannel: channel } : {}),
+          },
+        }),
+      'Saved.',
+    );
+  };
   const addPhotos = (files: FileList | null) => {
     if (!files || files.length === 0) return;
     void act(async () => {
@@ -169,6 +199,42 @@ export function RepairPage({ repairId }: { repairId: number }) {
                     : 'the channel they last used'}
               </dd>
             </dl>
+            {repair.status !== 'collected' && (
+              <form
+                key={repair.updatedAt}
+                className="row"
+                onSubmit={saveWhen}
+                aria-label="Due time and channel"
+              >
+                {!['ready-for-pickup', 'collected'].includes(repair.status) && (
+                  <label>
+                    Ready by (shop time)
+                    <input
+                      name="due"
+                      type="datetime-local"
+                      defaultValue={
+                        repair.dueAt
+                          ? DateTime.fromISO(repair.dueAt, { zone: repair.timeZone }).toFormat(
+                              "yyyy-MM-dd'T'HH:mm",
+                            )
+                          : ''
+                      }
+                    />
+                  </label>
+                )}
+                <label>
+                  Tell them by
+                  <select name="notify" defaultValue={repair.notifyChannel ?? ''}>
+                    <option value="">the channel they last used</option>
+                    <option value="sms">SMS</option>
+                    <option value="email">Email</option>
+                  </select>
+                </label>
+                <button type="submit" disabled={busy}>
+                  Save
+                </button>
+              </form>
+            )}
             <h3>Photos</h3>
             {repair.photos.length === 0 ? <p>No photos yet.</p> : null}
             <ul className="photos">
