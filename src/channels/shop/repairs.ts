@@ -455,7 +455,15 @@ export async function draftRepair(
         unit,
         { ...(phone ? { phone } : {}), ...(email ? { email } : {}) },
         { displayName: name, defaultRegion: options.defaultRegion, actor: options.actor },
-      )
+      ).catch((error: unknown) => {
+        // Named as the desk sent it: the customer's phone or email, not an inbound sender's.
+        if (!(error instanceof Invalid)) throw error;
+        const [first, ...more] = error.problems.map((p) => ({
+          field: p.field.replace(/^from\./, 'customer.'),
+          reason: p.reason,
+        }));
+        throw new Invalid(first!.field, first!.reason, more);
+      })
     ).customerId;
   }
   if (input.ticketId !== undefined) {
