@@ -607,6 +607,48 @@ for (const db of databases) {
       assert.deepEqual(none, []);
     });
 
+    test('two clicks at once move a repair once, and two answers at once record one', async () => {
+      const repair = await intake({ customer: { phone: '+33612009908' } });
+      const moves = await Promise.all([move(repair, 'received'), move(repair, 'received')]);
+      assert.deepEqual(moves.map((m) => m.statusCode).sort(), [200, 409]);
+      const steps = await h.ctx.store.db
+        .selectFrom('shop_repair_steps')
+        .select('status')
+        .where('repair_id', '=', repair.id)
+        .execute();
+      assert.deepEqual(
+        steps.map((s) => s.status),
+        ['draft', 'received'],
+      );
+      const visits = await h.ctx.store.db
+        .selectFrom('interactions')
+        .select('id')
+        .where('customer_id', '=', repair.customerId)
+        .where('kind', '=', 'shop_visit')
+        .execute();
+      assert.equal(visits.length, 1, 'one intake on the timeline');
+      ok(
+        await send('PUT', `/api/repairs/${repair.id}/estimate`, shop, {
+          amountCents: 4200,
+          currency: 'EUR',
+        }),
+      );
+      const url = `/api/repair-status/${tokenOf(repair)}/estimate`;
+      const answers = await Promise.all([
+        send('POST', url, null, { decision: 'accept' }),
+        send('POST', url, null, { decision: 'decline' }),
+      ]);
+      assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
+      const decided = await h.ctx.store.db
+        .selectFrom('events')
+        .select('type')
+        .where('entity_type', '=', 'repair')
+        .where('entity_id', '=', repair.id)
+        .where('type', 'in', ['shop.repair-estimate-accepted', 'shop.repair-estimate-declined'])
+        .execute();
+      assert.equal(decided.length, 1);
+    });
+
     test('an answer from a page of another site is refused', async () => {
       const repair = await intake({ customer: { phone: '+33612009906' } });
       ok(await move(repair, 'received'));
