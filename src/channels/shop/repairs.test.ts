@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '../../platform/config.ts';
+import type { Context } from '../../platform/context.ts';
+import { buildServer, closeContext, createContext } from '../../server.ts';
 import { testDatabases } from '../../../test/databases.ts';
 import { json, startHarness, type Harness } from '../../../test/harness.ts';
 import { createAdvisor } from '../../advisors/advisors.ts';
@@ -98,6 +101,8 @@ for (const db of databases) {
     let otherShop: string;
     let supervisor: string;
     let otherShopId: number;
+    /** A second node on the same PostgreSQL database (none on SQLite, which one process serves). */
+    let second: { ctx: Context; app: FastifyInstance } | undefined;
 
     const send = (
       method: 'GET' | 'POST' | 'PUT' | 'PATCH',
@@ -187,8 +192,23 @@ for (const db of databases) {
       });
       otherShopId = other.shopId;
       otherShop = await h.signIn(other.email);
+      const store = db.reopen(h.ctx.store);
+      if (store) {
+        const config = loadConfig(
+          { RAPPORT_PHONE_REGION: 'FR', LOG_LEVEL: 'warn' },
+          { dataDir: '/nonexistent' },
+        );
+        const ctx = await createContext(config, { store, clock: h.clock, quiet: true });
+        second = { ctx, app: await buildServer(ctx) };
+      }
     });
-    after(() => h?.close());
+    after(async () => {
+      if (second) {
+        await second.app.close();
+        await closeContext(second.ctx);
+      }
+      await h?.close();
+    });
 
     test('a repair from intake to collection: drafts silent, each step a row and an event, the customer told as the map says', async () => {
       const due = new Date(h.clock.now() + 2 * 86_400_000).toISOString();
@@ -607,9 +627,18 @@ for (const db of databases) {
       assert.deepEqual(none, []);
     });
 
-    test('two clicks at once move a repair once, and two answers at once record one', async () => {
+    test('two clicks at once move a repair once, and two answers at once record one (two nodes on PostgreSQL)', async () => {
       const repair = await intake({ customer: { phone: '+33612009908' } });
-      const moves = await Promise.all([move(repair, 'received'), move(repair, 'received')]);
+      // On PostgreSQL the second click reaches another node: its own transaction, not the same batch.
+      const node = second?.app ?? h.app;
+      const moveOn = (app: FastifyInstance) =>
+        app.inject({
+          method: 'POST',
+          url: `/api/repairs/${repair.id}/steps`,
+          headers: { cookie: shop },
+          payload: { status: 'received' },
+        });
+      const moves = await Promise.all([moveOn(h.app), moveOn(node)]);
       assert.deepEqual(moves.map((m) => m.statusCode).sort(), [200, 409]);
       const steps = await h.ctx.store.db
         .selectFrom('shop_repair_steps')
@@ -636,7 +665,7 @@ for (const db of databases) {
       const url = `/api/repair-status/${tokenOf(repair)}/estimate`;
       const answers = await Promise.all([
         send('POST', url, null, { decision: 'accept' }),
-        send('POST', url, null, { decision: 'decline' }),
+        node.inject({ method: 'POST', url, payload: { decision: 'decline' } }),
       ]);
       assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
       const decided = await h.ctx.store.db
