@@ -68,6 +68,24 @@ export function RepairStatusPage({ token }: { token: string }) {
     );
   }, [token]);
   useEffect(load, [load]);
+  // A page left open follows the repair: it looks again every minute and when shown again (a
+  // failed look keeps what it shows).
+  useEffect(() => {
+    const refresh = () => {
+      if (document.visibilityState !== 'visible') return;
+      call(token).then(
+        (view) => setState({ kind: 'ready', view }),
+        () => undefined,
+      );
+    };
+    const timer = window.setInterval(refresh, 60_000);
+    const onShow = refresh;
+    document.addEventListener('visibilitychange', onShow);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener('visibilitychange', onShow);
+    };
+  }, [token]);
 
   const decide = async (decision: EstimateDecision) => {
     setBusy(true);
