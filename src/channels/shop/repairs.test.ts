@@ -678,6 +678,78 @@ for (const db of databases) {
       assert.equal(decided.length, 1);
     });
 
+    test('a repair opened for the walk-in being served names their ticket; another shop’s ticket is refused', async () => {
+      const ticketOf = (shopId: number) =>
+        h.ctx.writer.run(async (unit) => {
+          const service = await unit.db
+            .insertInto('shop_services')
+            .values({
+              code: `device-repair-${shopId}-${unit.now}`,
+              name: 'Device repair',
+              ticket_prefix: 'R',
+              duration_minutes: 30,
+              buffer_minutes: 10,
+              skills: '[]',
+              bookable: 1,
+              walk_in: 1,
+              created_at: unit.now,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          return (
+            await unit.db
+              .insertInto('shop_tickets')
+              .values({
+                shop_id: shopId,
+                service_id: service.id,
+                day: '2026-11-25',
+                number: 7,
+                code: 'R-007',
+                status: 'serving',
+                waiting_since: unit.now,
+                created_at: unit.now,
+                updated_at: unit.now,
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow()
+          ).id;
+        });
+      const ours = await ticketOf(h.fixture.shopId);
+      const repair = await intake({ customer: { phone: '+33612009909' }, ticketId: ours });
+      assert.equal(repair.ticketId, ours);
+      const theirs = await ticketOf(otherShopId);
+      assert.match(
+        problem(
+          await send('POST', '/api/repairs', shop, {
+            customer: { phone: '+33612009909' },
+            device: 'Pixel 7',
+            serialNumber: '',
+            fault: 'Screen',
+            condition: '',
+            accessories: [],
+            ticketId: theirs,
+          }),
+          422,
+          'invalid',
+        ),
+        /ticketId: no such ticket at this shop/,
+      );
+      // A phone number that is none is named as the customer's.
+      const bad = await send('POST', '/api/repairs', shop, {
+        customer: { phone: '12' },
+        device: 'Pixel 7',
+        serialNumber: '',
+        fault: 'Screen',
+        condition: '',
+        accessories: [],
+      });
+      problem(bad, 422, 'invalid');
+      assert.equal(
+        json<{ errors: Array<{ field: string }> }>(bad).errors[0]!.field,
+        'customer.phone',
+      );
+    });
+
     test('an answer from a page of another site is refused', async () => {
       const repair = await intake({ customer: { phone: '+33612009906' } });
       ok(await move(repair, 'received'));

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { api, messageOf, newKey, query } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { useLiveRefresh } from '../live.ts';
-import { followLink, href, navigate } from '../router.ts';
+import { followLink, href, navigate, useLocation } from '../router.ts';
 import type { Shop } from '../types.ts';
 import type { Repair, RepairStatus, RepairSummary } from '../../../src/api-types/repairs.ts';
 import { RepairPage } from './repair-page.tsx';
@@ -139,11 +139,17 @@ function RepairList() {
   );
 }
 
-/** The intake at the counter: who, what device, what is wrong, what was left with it, photos. */
+/**
+ * The intake at the counter: who, what device, what is wrong, what was left with it, photos. The
+ * shop desk opens it as `/repairs/new?customer=<id>&ticket=<id>` for the visitor it is serving.
+ */
 function IntakeForm() {
   const { me } = useSession();
+  const { params } = useLocation();
+  const givenCustomer = params.get('customer') ?? '';
+  const ticketId = Number(params.get('ticket')) || null;
   const [shopId, choose, shops] = useShopChoice();
-  const [lookup, setLookup] = useState<'contact' | 'id'>('contact');
+  const [lookup, setLookup] = useState<'contact' | 'id'>(givenCustomer ? 'id' : 'contact');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
@@ -185,6 +191,7 @@ function IntakeForm() {
             .map((a) => a.trim())
             .filter(Boolean),
           ...(dueAt ? { dueAt } : {}),
+          ...(ticketId ? { ticketId } : {}),
           ...(text('notify') ? { notifyChannel: text('notify') } : {}),
         },
       });
@@ -243,7 +250,13 @@ function IntakeForm() {
           {lookup === 'id' ? (
             <label>
               Customer number
-              <input name="customerId" inputMode="numeric" pattern="[0-9]+" required />
+              <input
+                name="customerId"
+                inputMode="numeric"
+                pattern="[0-9]+"
+                required
+                defaultValue={givenCustomer}
+              />
             </label>
           ) : (
             <div className="row">
