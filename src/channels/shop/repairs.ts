@@ -436,8 +436,9 @@ export async function draftRepair(
   const accessories = [...new Set(input.accessories.map((a) => a.trim()).filter(Boolean))];
   let customerId: number;
   if ('id' in input.customer) {
-    await requireVisibleCustomer(unit.db, input.customer.id, viewer).catch(() => {
-      throw new Invalid('customer.id', 'no such customer');
+    await requireVisibleCustomer(unit.db, input.customer.id, viewer).catch((error: unknown) => {
+      if (error instanceof NotFound) throw new Invalid('customer.id', 'no such customer');
+      throw error;
     });
     const row = await unit.db
       .selectFrom('customers')
