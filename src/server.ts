@@ -57,6 +57,7 @@ import { registerBookingRoutes } from './channels/shop/booking.routes.ts';
 import { registerKioskRoutes } from './channels/shop/kiosk.routes.ts';
 import { registerBoardRoutes } from './channels/shop/board.routes.ts';
 import { registerShopDeskRoutes } from './channels/shop/shop-desk.routes.ts';
+import { registerRepairRoutes } from './channels/shop/repairs.routes.ts';
 
 /**
  * Where secrets could sit in a log line (request bodies and headers, config, errors' payloads):
@@ -239,6 +240,7 @@ export async function buildServer(
   registerBookingRoutes(app, ctx, outbox);
   registerKioskRoutes(app, ctx);
   registerBoardRoutes(app, ctx);
+  registerRepairRoutes(app, ctx, { outbox });
   return app;
 }
 

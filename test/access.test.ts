@@ -438,6 +438,42 @@ const table: Record<string, Rule> = {
   'POST /api/admin/webhook-deliveries/:id/redeliver': { allow: admins },
   'GET /api/admin/webhook-allow-list': { allow: admins },
   'PUT /api/admin/webhook-allow-list': { allow: admins, body: () => ({ entries: [] }) },
+  'GET /api/repairs': { allow: ['shop_advisor', ...leads] },
+  'POST /api/repairs': {
+    allow: ['shop_advisor', ...leads],
+    body: (r, n) => ({
+      shopId: r.shopId,
+      customer: { phone: `+3361200${String(n).padStart(4, '0')}` },
+      device: 'Phone',
+      serialNumber: 'S-1',
+      fault: 'Screen',
+      condition: 'Worn',
+      accessories: [],
+    }),
+  },
+  'GET /api/repairs/:id': { allow: ['shop_advisor', ...leads] },
+  'PATCH /api/repairs/:id': {
+    allow: ['shop_advisor', ...leads],
+    body: () => ({ notifyChannel: 'email' }),
+  },
+  'POST /api/repairs/:id/photos': { allow: ['shop_advisor', ...leads] },
+  'GET /api/repairs/:id/photos/:photo': { allow: ['shop_advisor', ...leads] },
+  'POST /api/repairs/:id/steps': {
+    allow: ['shop_advisor', ...leads],
+    body: () => ({ status: 'received' }),
+  },
+  'PUT /api/repairs/:id/estimate': {
+    allow: ['shop_advisor', ...leads],
+    body: () => ({ amountCents: 1000, currency: 'EUR' }),
+  },
+  // The customer's status page: the signed link is the credential (a bad one is a 404).
+  'GET /repairs/:token': { allow: 'public', visit: '/repairs/r1.not-a-signature' },
+  'GET /api/repair-status/:token': { allow: 'public', visit: '/api/repair-status/r1.nope' },
+  'POST /api/repair-status/:token/estimate': {
+    allow: 'public',
+    visit: '/api/repair-status/r1.nope/estimate',
+    body: () => ({ decision: 'accept' }),
+  },
   'GET /api/macros': { allow: staff },
   'POST /api/macros': {
     allow: leads,

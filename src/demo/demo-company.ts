@@ -1,5 +1,6 @@
 import { loadDemoShopFloor } from './demo-shop-floor.ts';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { loadDemoRepairs } from './demo-repairs.ts';
 import type { Context } from '../platform/context.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { systemActor } from '../platform/events/event.ts';
@@ -744,6 +745,7 @@ export async function loadDemoCompany(
       ),
     ),
   );
+  await loadDemoRepairs(ctx);
   // Demo history is imported as already delivered: those replies were "sent" before Rapport existed.
   await ctx.writer.run(async (unit) => {
     await unit.db

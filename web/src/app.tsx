@@ -14,6 +14,7 @@ import { AdminScreen } from './admin/admin-screen.tsx';
 import { PresenceSwitch } from './routing/presence-switch.tsx';
 import { OfferPopup } from './routing/offer-popup.tsx';
 import { ShopDeskScreen, shopDeskRoles } from './shop/shop-desk-screen.tsx';
+import { RepairsScreen } from './shop-repairs/repairs-screen.tsx';
 
 /** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
@@ -220,6 +221,8 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
     );
   else if (path === '/wall')
     screen = isLead ? <WallScreen /> : <Refused what="the supervisor's wall" />;
+  else if (path === '/repairs' || path.startsWith('/repairs/'))
+    screen = <RepairsScreen path={path} />;
   else if (path.startsWith('/admin'))
     screen =
       me.role === 'admin' ? (
@@ -248,6 +251,11 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
           {isLead && (
             <NavLink to="/wall" current={path === '/wall'}>
               Wall
+            </NavLink>
+          )}
+          {['shop_advisor', ...leads].includes(me.role) && (
+            <NavLink to="/repairs" current={path.startsWith('/repairs')}>
+              Repairs
             </NavLink>
           )}
           {me.role === 'admin' && (

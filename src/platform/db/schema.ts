@@ -756,6 +756,8 @@ export interface ShopRepairsTable {
   estimate_state: string;
   estimate_decided_at: number | null;
   due_at: number | null;
+  /** 'sms' or 'email', as the customer asked at the desk; null: the channel they last used. */
+  notify_channel: string | null;
   created_at: number;
   updated_at: number;
 }
