@@ -114,7 +114,7 @@ describe('a mailbox read over IMAP, in Chromium', { skip: dovecotMissing() }, ()
 
     await dovecot.start();
     await alert.waitFor({ state: 'detached', timeout: 20_000 });
-    await page.getByRole('link', { name: 'Desk' }).click();
+    await page.getByRole('link', { name: 'Desk', exact: true }).click();
     await page.getByText('Refund while you were away').first().waitFor({ timeout: 20_000 });
     await h.shot(page, 'desk-mail-backfilled');
     const taken = await h.ctx.store.db

@@ -681,21 +681,29 @@ for (const db of databases) {
     test('a repair opened for the walk-in being served names their ticket; another shop’s ticket is refused', async () => {
       const ticketOf = (shopId: number) =>
         h.ctx.writer.run(async (unit) => {
-          const service = await unit.db
-            .insertInto('shop_services')
-            .values({
-              code: `device-repair-${shopId}-${unit.now}`,
-              name: 'Device repair',
-              ticket_prefix: 'R',
-              duration_minutes: 30,
-              buffer_minutes: 10,
-              skills: '[]',
-              bookable: 1,
-              walk_in: 1,
-              created_at: unit.now,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
+          // One active service per ticket letter (a partial unique index): both shops share it.
+          const service =
+            (await unit.db
+              .selectFrom('shop_services')
+              .select('id')
+              .where('ticket_prefix', '=', 'R')
+              .where('active', '=', 1)
+              .executeTakeFirst()) ??
+            (await unit.db
+              .insertInto('shop_services')
+              .values({
+                code: `device-repair-${shopId}-${unit.now}`,
+                name: 'Device repair',
+                ticket_prefix: 'R',
+                duration_minutes: 30,
+                buffer_minutes: 10,
+                skills: '[]',
+                bookable: 1,
+                walk_in: 1,
+                created_at: unit.now,
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow());
           return (
             await unit.db
               .insertInto('shop_tickets')
