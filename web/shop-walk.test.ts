@@ -110,7 +110,7 @@ describe('the shop floor walk: book, check in, queue, board, desk, repair, statu
           })),
         )
         .execute();
-      const desks = [];
+      const desks: Array<{ id: number }> = [];
       for (const name of ['Desk 1', 'Desk 2'])
         desks.push(
           await unit.db
