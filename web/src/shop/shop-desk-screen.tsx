@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, messageOf } from '../api.ts';
 import { useLiveRefresh } from '../live.ts';
 import { useSession } from '../app.tsx';
+import { followLink, href } from '../router.ts';
 import { kindNames, statusNames } from '../format.ts';
 import { Timeline } from '../desk/timeline.tsx';
 import type {
@@ -432,6 +433,17 @@ function CurrentVisit({
           >
             Finish
           </button>
+        )}
+        {ticket.status === 'serving' && ticket.customerId !== null && (
+          <a
+            className="open-repair"
+            href={href(`/repairs/new?customer=${ticket.customerId}&ticket=${ticket.id}`)}
+            onClick={(e) =>
+              followLink(e, `/repairs/new?customer=${ticket.customerId}&ticket=${ticket.id}`)
+            }
+          >
+            Open a repair
+          </a>
         )}
         <span className="transfer">
           <select aria-label="Transfer to" value={to} onChange={(e) => setTo(e.target.value)}>
