@@ -47,7 +47,7 @@ if (files.length === 0) {
 console.log(`running ${files.length} test files`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-reporter=spec', ...files],
   {
     stdio: 'inherit',
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
