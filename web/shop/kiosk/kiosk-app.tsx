@@ -405,7 +405,7 @@ function CheckedIn({
       </p>
       <p className="lead">
         {early > 0
-          ? `You are ${early} min early: please take a seat, we will call you at your time.`
+          ? `You are ${early} min early. Please take a seat: we will call you by your time, sooner if a desk is free.`
           : 'Please take a seat: we will call you shortly.'}
       </p>
       <p className="lead">You do not need a ticket.</p>
