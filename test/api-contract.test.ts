@@ -95,7 +95,7 @@ for (const db of databases) {
           url: '/api/customers',
           payload: { displayName: { first: 'Ann' }, contact: { email: 'ann@example.com' } },
         });
-        names(problem(response, 400), 'displayName', /string/);
+        names(problem(response, 400), 'displayName', /must be text/);
         const { conversationId } = await openCase();
         const priority = await as(advisor, {
           method: 'PATCH',

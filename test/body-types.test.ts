@@ -25,7 +25,7 @@ for (const database of databases) {
       assert.equal(response.statusCode, 400);
       assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
       const problem = json<{ errors: Array<{ field: string; reason: string }> }>(response);
-      assert.deepEqual(problem.errors, [{ field: 'displayName', reason: 'must be string' }]);
+      assert.deepEqual(problem.errors, [{ field: 'displayName', reason: 'must be text' }]);
       const created = await h.ctx.store.db
         .selectFrom('identities')
         .select('id')

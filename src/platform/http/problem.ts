@@ -53,7 +53,77 @@ function fieldProblem(issue: AjvIssue, context: string | undefined): FieldProble
         reason: 'is not a known field',
       };
     default:
-      return { field: prefix + (base || context || 'body'), reason: issue.message ?? 'is invalid' };
+      return { field: prefix + (base || context || 'body'), reason: plainReason(issue) };
+  }
+}
+
+const typeNames: Record<string, string> = {
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'empty (null)',
+};
+
+const formatNames: Record<string, string> = {
+  'date-time': 'a date and time such as 2026-12-01T09:30:00Z',
+  date: 'a date such as 2026-12-01',
+  time: 'a time such as 09:30',
+  email: 'an email address',
+  uri: 'a web address',
+  uuid: 'an identifier (UUID)',
+};
+
+const plural = (n: unknown, one: string) => `${String(n)} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * What a schema rule says, in the words a person filling a form reads ("must be at most 120
+ * characters", not "must NOT have more than 120 characters"); the field names the place.
+ */
+function plainReason(issue: AjvIssue): string {
+  const p = issue.params;
+  switch (issue.keyword) {
+    case 'type': {
+      const types = String(p.type).split(',');
+      return `must be ${types.map((t) => typeNames[t] ?? t).join(' or ')}`;
+    }
+    case 'minLength':
+      return p.limit === 1
+        ? 'must not be empty'
+        : `must be at least ${plural(p.limit, 'character')}`;
+    case 'maxLength':
+      return `must be at most ${plural(p.limit, 'character')}`;
+    case 'minimum':
+      return `must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `must be at most ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `must be more than ${String(p.limit)}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${String(p.limit)}`;
+    case 'minItems':
+      return `must hold at least ${plural(p.limit, 'item')}`;
+    case 'maxItems':
+      return `must hold at most ${plural(p.limit, 'item')}`;
+    case 'uniqueItems':
+      return 'must not hold the same item twice';
+    case 'format':
+      return `must be ${formatNames[String(p.format)] ?? `in the ${String(p.format)} format`}`;
+    case 'pattern':
+      return /\[0-5\]\[0-9\]|\[0-5\]\\d/.test(String(p.pattern)) && String(p.pattern).includes(':')
+        ? 'must be a time such as 09:30'
+        : 'is not in the expected form';
+    case 'enum':
+      return `must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'anyOf':
+    case 'oneOf':
+      return 'is none of the accepted forms';
+    default:
+      return issue.message ?? 'is invalid';
   }
 }
 
