@@ -100,11 +100,16 @@ function Floor({ shopId }: { shopId: number }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // Loads overlap (a desk chosen loads once, and again once it is held): only the latest answer
+  // counts, so an older one arriving late never shows the desk as not held.
+  const latestLoad = useRef(0);
   const load = useCallback(async () => {
+    const mine = ++latestLoad.current;
     try {
       const query = new URLSearchParams({ sessionKey });
       if (deskId !== null) query.set('deskId', String(deskId));
       const next = await api<ShopFloorView>(`/api/shop-desk/shops/${shopId}?${query}`);
+      if (mine !== latestLoad.current) return;
       setView(next);
       if (next.session && !next.session.mine)
         setHold((h) =>
