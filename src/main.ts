@@ -5,7 +5,7 @@ import { closeContext, createContext, buildServer, createOutbox } from './server
 import type { Outbox } from './channels/send-queue.ts';
 import { sendJobs } from './contacts/sending.ts';
 import { isEmpty, loadDemoCompany } from './demo/demo-company.ts';
-import { createAdvisor, hashPassword, setPassword } from './advisors/advisors.ts';
+import { createAdvisor, hashPassword, issueToken, setPassword } from './advisors/advisors.ts';
 import { roles, type Role } from './advisors/access.ts';
 import { eraseCustomer, exportCustomer } from './customers/customers.ts';
 import { systemActor } from './platform/events/event.ts';
@@ -29,12 +29,21 @@ import { startWebhookFanOut, webhookJobs } from './integrations/delivery.ts';
 import { startTurnNearing, turnNearingJobs } from './channels/shop/tickets.ts';
 import { startDemoOutbox, type DemoOutbox } from './channels/email/demo-outbox.ts';
 import { hasDemoWebsite } from './demo/demo-site.routes.ts';
+import {
+  inboundBodyOf,
+  nextTrafficContact,
+  startDemoTraffic,
+  trafficSource,
+} from './demo/demo-traffic.ts';
 
 const usage = `rapport <command>
 
   serve                         run Rapport (loads the demo company into an empty database)
   migrate                       apply database migrations
   seed-demo                     load the demo company into an empty database
+  demo-traffic [--per-minute N] [--url URL] [--minutes M]
+                                keep demo contacts arriving at a running Rapport (default 6 a
+                                minute to http://localhost:PORT, until Ctrl+C)
   user add --email E --name N --role R [--password P] [--team ID] [--shop ID]
   user reset-password --email E --password P
   customer export --id N        print everything held about a customer as JSON
@@ -74,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(`integration token (shown once): ${summary.integrationToken}`);
         return 0;
       }
+      case 'demo-traffic':
+        return await demoTrafficCommand(ctx, rest);
       case 'user':
         return await userCommand(ctx, rest);
       case 'customer':
@@ -205,6 +216,10 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...recordings.onDead,
   };
   const stopWebhookFanOut = startWebhookFanOut(ctx);
+  const stopDemoTraffic =
+    ctx.config.demoTrafficPerMinute > 0
+      ? startDemoTraffic(ctx, ctx.config.demoTrafficPerMinute)
+      : () => undefined;
   // A call moves the walk-in queue: the tickets now near the front are told their turn nears.
   const stopTurnNearing = startTurnNearing(ctx);
   const callSweeper = startCallSweeper(ctx);
@@ -248,10 +263,16 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...(demoOutbox
       ? [`  Replies on the demo's email accounts are kept in ${demoOutbox.dir}.`]
       : []),
+    ...(ctx.config.demoTrafficPerMinute > 0
+      ? [`  Demo traffic: ${ctx.config.demoTrafficPerMinute} new contacts a minute.`]
+      : demo
+        ? [`  Keep contacts arriving: npm run rapport -- demo-traffic`]
+        : []),
     `  Press Ctrl+C to stop.`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
   const stop = async () => {
+    stopDemoTraffic();
     await stopDispatcher();
     stopWebhookFanOut();
     stopTurnNearing();
@@ -286,6 +307,83 @@ async function walkInPages(
   return shop
     ? [`  ${shop.name}'s kiosk: ${base}/kiosk/${shop.id}  display board: ${base}/board/${shop.id}`]
     : [];
+}
+
+/**
+ * Keeps demo contacts arriving at a running Rapport through its JSON inbound route, with a token of
+ * its own for the company's channel gateway, until Ctrl+C (or --minutes).
+ */
+async function demoTrafficCommand(
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  argv: string[],
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'per-minute': { type: 'string' },
+      url: { type: 'string' },
+      minutes: { type: 'string' },
+    },
+  });
+  const perMinute = Number(values['per-minute'] ?? 6);
+  if (!Number.isFinite(perMinute) || perMinute <= 0 || perMinute > 600) {
+    console.error('--per-minute must be a number from 1 to 600');
+    return 1;
+  }
+  const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+  if (minutes !== undefined && !(minutes > 0)) {
+    console.error('--minutes must be a positive number');
+    return 1;
+  }
+  const base = (values.url ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+  const gateway = await ctx.store.db
+    .selectFrom('advisors')
+    .select('id')
+    .where('role', '=', 'integration')
+    .where('active', '=', 1)
+    .orderBy('id')
+    .executeTakeFirst();
+  if (!gateway) {
+    console.error('no channel gateway account: load the demo company first (npm start)');
+    return 1;
+  }
+  const { token } = await ctx.writer.run((unit) =>
+    issueToken(unit, gateway.id, 'demo traffic', systemActor),
+  );
+  const source = await trafficSource(ctx);
+  const runId = Date.now().toString(36);
+  const until = minutes === undefined ? Infinity : Date.now() + minutes * 60_000;
+  const gap = 60_000 / perMinute;
+  console.log(`sending ${perMinute} demo contacts a minute to ${base} (Ctrl+C to stop)`);
+  let stopped = false;
+  process.once('SIGINT', () => (stopped = true));
+  for (let seq = 0; !stopped && Date.now() < until; seq++) {
+    const contact = nextTrafficContact(source, Math.random, seq, runId);
+    const key = `demo-traffic-${runId}-${seq}`;
+    try {
+      const response = await fetch(`${base}/api/interactions/inbound`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify(inboundBodyOf(contact)),
+      });
+      const body = (await response.json()) as { conversationId?: number; detail?: string };
+      const who = contact.from.name ?? 'a customer';
+      console.log(
+        response.ok
+          ? `${new Date().toISOString().slice(11, 19)} ${contact.kind} from ${who} -> case ${body.conversationId}`
+          : `${contact.kind} from ${who} refused (${response.status}): ${body.detail ?? ''}`,
+      );
+    } catch (error) {
+      console.error(`Rapport does not answer at ${base}: ${(error as Error).message}`);
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, gap));
+  }
+  return 0;
 }
 
 async function userCommand(

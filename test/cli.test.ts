@@ -441,6 +441,23 @@ describe('the rapport command and npm start', { concurrency: 2 }, () => {
           [['email', 'newcomer@example.org']],
         );
       });
+
+      test('demo-traffic keeps contacts arriving at the running Rapport, each in a case', async () => {
+        assert.match(output, /Keep contacts arriving: npm run rapport -- demo-traffic/);
+        const run = await rapport(
+          place,
+          'demo-traffic',
+          '--per-minute',
+          '600',
+          '--minutes',
+          '0.02',
+          '--url',
+          base,
+        );
+        assert.equal(run.code, 0, shown(run));
+        const taken = run.stdout.split('\n').filter((line) => / from .+ -> case \d+$/.test(line));
+        assert.ok(taken.length >= 3, shown(run));
+      });
     });
   }
 });

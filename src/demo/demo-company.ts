@@ -1,6 +1,8 @@
 import { loadDemoShopFloor } from './demo-shop-floor.ts';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { loadDemoRepairs } from './demo-repairs.ts';
+import { createMacro } from '../macros/macros.ts';
+import { answerAsAdvisor, loadDemoNow, loadDemoToday } from './demo-today.ts';
 import type { Context } from '../platform/context.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { systemActor } from '../platform/events/event.ts';
@@ -8,17 +10,13 @@ import { createAdvisor, hashPassword, issueToken } from '../advisors/advisors.ts
 import type { Role } from '../advisors/access.ts';
 import {
   ingestInbound,
-  addAdvisorInteraction,
   kindOfChannel,
-  channelOfKind,
   type InboundContact,
 } from '../conversations/interactions.ts';
-import { updateConversation, type InteractionChannel } from '../conversations/conversations.ts';
+import type { InteractionChannel } from '../conversations/conversations.ts';
 import { queueWork } from '../routing/work-items.ts';
 import { createSecretBox } from '../platform/secrets.ts';
 import { createChannelAccount, type NewChannelAccount } from '../channels/channel-accounts.ts';
-import { replyRouteFor } from '../channels/reply-route.ts';
-import type { Channel as CustomerChannel } from '../channels/channel.ts';
 
 /** A small deterministic random source, so every demo company looks the same. */
 function seeded(seed: number): () => number {
@@ -266,6 +264,29 @@ const needs = [
       'A background sync from the update is stuck. I sent you the steps to clear it; if it persists, our shop can run a battery test.',
   },
 ] as const;
+/** The replies the demo's advisors keep at hand, with the variables a macro may use. */
+const demoMacros = [
+  {
+    name: 'Greeting',
+    body: 'Hello {{customer.firstName}},\n\nThank you for getting in touch. ',
+  },
+  {
+    name: 'Refund on its way',
+    body: 'Hello {{customer.firstName}},\n\nI have refunded the amount to your card; it shows within 3 working days.\n\n{{advisor.firstName}}',
+  },
+  {
+    name: 'Parcel delayed',
+    body: 'Hello {{customer.firstName}},\n\nYour parcel was held at our depot. It is on its way again and I will follow it until it reaches you.\n\n{{advisor.firstName}}',
+  },
+  {
+    name: 'Book a shop visit',
+    body: 'Hello {{customer.firstName}},\n\nOur shops can look at it for you; book a time that suits you and bring the device along.\n\n{{advisor.firstName}}',
+  },
+  {
+    name: 'Closing the case',
+    body: 'Hello {{customer.firstName}},\n\nI am glad this is settled. If anything else comes up about "{{conversation.subject}}", just answer this message and it comes back to me.\n\n{{advisor.name}}',
+  },
+] as const;
 const socialNetworks = ['facebook', 'instagram', 'x', 'whatsapp'] as const;
 const kinds = [
   'email',
@@ -497,7 +518,9 @@ export async function loadDemoCompany(
         people.flatMap((p, i) =>
           p.shop !== undefined ? [{ advisorId: advisorIds[i]!, shopIndex: p.shop }] : [],
         ),
+        now,
       );
+      for (const macro of demoMacros) await createMacro(unit, macro, systemActor);
       const integration = await createAdvisor(
         unit,
         {
@@ -689,41 +712,19 @@ export async function loadDemoCompany(
           interactions++;
           const answerAt = Math.round(step.at + 5 * 60_000 + random() * 3 * 3_600_000);
           if (answerAt > now) continue;
-          const who = viewerFor(step.advisor);
-          const replyKind = step.contact.kind === 'social_post' ? 'social_dm' : step.contact.kind;
-          await ctx.writer.run(
-            async (unit) => {
-              const channel = channelOfKind[replyKind] as CustomerChannel;
-              const route = await replyRouteFor(unit.db, channel, {
-                conversationId,
-                customerId: result.customerId,
-                teamId: null,
-              });
-              return addAdvisorInteraction(
-                unit,
-                conversationId,
-                { kind: replyKind, text: `${step.answer}\n\n${who.name}` },
-                { ...who, role: 'admin' },
-                { type: 'advisor', id: who.id },
-                { accountId: route.account.id, from: route.account.address, to: route.to },
-              );
+          await answerAsAdvisor(
+            ctx,
+            {
+              conversationId,
+              customerId: result.customerId,
+              kind: step.contact.kind,
+              text: step.answer,
+              at: answerAt,
+              resolve: step.resolve,
             },
-            { at: answerAt },
+            viewerFor(step.advisor),
           );
           interactions++;
-          if (step.resolve) {
-            await ctx.writer.run(
-              (unit) =>
-                updateConversation(
-                  unit,
-                  conversationId,
-                  { status: 'resolved' },
-                  { ...who, role: 'admin' },
-                  { type: 'advisor', id: who.id },
-                ),
-              { at: answerAt + 60_000 },
-            );
-          }
         }
       }
     });
@@ -732,6 +733,10 @@ export async function loadDemoCompany(
   const parallel = 64;
   for (let i = 0; i < tasks.length; i += parallel)
     await Promise.all(tasks.slice(i, i + parallel).map((task) => task()));
+  // Today so far, and work waiting right now on every channel, so the desk and the wall are alive.
+  const cast = { accountIds, shopIds, centreAdvisors: centreAdvisors.map((a) => a.id), viewerFor };
+  interactions += await loadDemoToday(ctx, cast, random);
+  interactions += await loadDemoNow(ctx, cast, random);
   // Cases still waiting on us enter the routing queue, as if their last message had just arrived.
   const waiting = await ctx.store.db
     .selectFrom('conversations')

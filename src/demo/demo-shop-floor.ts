@@ -2,7 +2,7 @@ import type { Unit } from '../platform/db/writer.ts';
 
 /**
  * The demo shops' floor: where each shop is, its week (a lunch break in Lyon and Tokyo), the
- * holidays of December, its counters, the service catalogue and who works when. Times are local to
+ * holidays of the year's end (month-day, taken for this year and the next), its counters, the service catalogue and who works when. Times are local to
  * each shop; the service letters are the walk-in tickets' prefixes (R-012).
  */
 export const demoShopFloor = [
@@ -17,13 +17,13 @@ export const demoShopFloor = [
     saturday: { opens: '10:00', closes: '18:00' },
     exceptions: [
       {
-        date: '2026-12-24',
+        date: '12-24',
         opens: '10:00',
         closes: '16:00',
         reason: 'Christmas Eve: closing early',
       },
-      { date: '2026-12-25', opens: null, closes: null, reason: 'Christmas Day' },
-      { date: '2027-01-01', opens: null, closes: null, reason: "New Year's Day" },
+      { date: '12-25', opens: null, closes: null, reason: 'Christmas Day' },
+      { date: '01-01', opens: null, closes: null, reason: "New Year's Day" },
     ],
     desks: ['Desk 1', 'Desk 2', 'Desk 3'],
   },
@@ -35,13 +35,13 @@ export const demoShopFloor = [
     saturday: { opens: '10:00', closes: '18:00' },
     exceptions: [
       {
-        date: '2026-12-24',
+        date: '12-24',
         opens: '09:00',
         closes: '15:00',
         reason: 'Christmas Eve: closing early',
       },
-      { date: '2026-12-25', opens: null, closes: null, reason: 'Christmas Day' },
-      { date: '2027-01-01', opens: null, closes: null, reason: "New Year's Day" },
+      { date: '12-25', opens: null, closes: null, reason: 'Christmas Day' },
+      { date: '01-01', opens: null, closes: null, reason: "New Year's Day" },
     ],
     desks: ['Desk 1', 'Desk 2', 'Desk 3', 'Desk 4'],
   },
@@ -55,8 +55,8 @@ export const demoShopFloor = [
     ]),
     saturday: { opens: '11:00', closes: '19:00' },
     exceptions: [
-      { date: '2026-12-31', opens: null, closes: null, reason: 'Ōmisoka' },
-      { date: '2027-01-01', opens: null, closes: null, reason: 'Shōgatsu' },
+      { date: '12-31', opens: null, closes: null, reason: 'Ōmisoka' },
+      { date: '01-01', opens: null, closes: null, reason: 'Shōgatsu' },
     ],
     desks: ['Counter A', 'Counter B'],
   },
@@ -110,7 +110,9 @@ export async function loadDemoShopFloor(
   unit: Unit,
   shopIds: readonly number[],
   shopAdvisors: ReadonlyArray<{ readonly advisorId: number; readonly shopIndex: number }>,
+  today: number,
 ): Promise<void> {
+  const year = new Date(today).getUTCFullYear();
   const serviceIds: number[] = [];
   for (const s of demoServices) {
     const row = await unit.db
@@ -146,7 +148,11 @@ export async function loadDemoShopFloor(
       .execute();
     await unit.db
       .insertInto('shop_exceptions')
-      .values(floor.exceptions.map((e) => ({ shop_id: shopId, ...e })))
+      .values(
+        [year, year + 1].flatMap((y) =>
+          floor.exceptions.map((e) => ({ shop_id: shopId, ...e, date: `${y}-${e.date}` })),
+        ),
+      )
       .execute();
     const deskIds: number[] = [];
     for (const name of floor.desks) {
