@@ -41,7 +41,7 @@ const usage = `rapport <command>
   serve                         run Rapport (loads the demo company into an empty database)
   migrate                       apply database migrations
   seed-demo                     load the demo company into an empty database
-  demo-traffic [--per-minute N] [--url URL] [--minutes M]
+  demo-traffic [--per-minute N] [--url URL] [--minutes M] [--count N]
                                 keep demo contacts arriving at a running Rapport (default 6 a
                                 minute to http://localhost:PORT, until Ctrl+C)
   user add --email E --name N --role R [--password P] [--team ID] [--shop ID]
@@ -323,6 +323,7 @@ async function demoTrafficCommand(
       'per-minute': { type: 'string' },
       url: { type: 'string' },
       minutes: { type: 'string' },
+      count: { type: 'string' },
     },
   });
   const perMinute = Number(values['per-minute'] ?? 6);
@@ -333,6 +334,11 @@ async function demoTrafficCommand(
   const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
   if (minutes !== undefined && !(minutes > 0)) {
     console.error('--minutes must be a positive number');
+    return 1;
+  }
+  const count = values.count === undefined ? Infinity : Number(values.count);
+  if (!(count > 0)) {
+    console.error('--count must be a positive number');
     return 1;
   }
   const base = (values.url ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
@@ -357,7 +363,7 @@ async function demoTrafficCommand(
   console.log(`sending ${perMinute} demo contacts a minute to ${base} (Ctrl+C to stop)`);
   let stopped = false;
   process.once('SIGINT', () => (stopped = true));
-  for (let seq = 0; !stopped && Date.now() < until; seq++) {
+  for (let seq = 0; !stopped && seq < count && Date.now() < until; seq++) {
     const contact = nextTrafficContact(source, Math.random, seq, runId);
     const key = `demo-traffic-${runId}-${seq}`;
     try {

@@ -585,7 +585,7 @@ export async function loadDemoCompany(
     };
   };
 
-  const total = options.customers ?? 300;
+  const total = Math.max(1, options.customers ?? ctx.config.demoCustomers);
   let interactions = 0;
   const tasks: Array<() => Promise<void>> = [];
   for (let c = 0; c < total; c++) {

@@ -235,45 +235,58 @@ export async function loadDemoToday(
   if (until <= from) return 0;
   const customers = await demoCustomers(ctx);
   const count = Math.min(40, Math.max(6, Math.round((until - from) / (15 * 60_000))));
+  // Drawn in order so the demo is the same every time; one customer's contacts in turn, customers side by side.
+  const plan = Array.from({ length: count }, (_, i) => ({
+    i,
+    customer: (i * 7 + 3) % customers.length,
+    kind: todayKinds[i % todayKinds.length]!,
+    ask: asks[i % asks.length]!,
+    at: Math.round(from + ((i + random()) / count) * (until - from)),
+    delay: 0,
+    resolve: false,
+  })).map((step) => ({ ...step, delay: answerDelay(step.kind, random), resolve: random() < 0.7 }));
   let interactions = 0;
-  for (let i = 0; i < count; i++) {
-    const customer = customers[(i * 7 + 3) % customers.length]!;
-    const kind = todayKinds[i % todayKinds.length]!;
-    const ask = asks[i % asks.length]!;
-    const at = Math.round(from + ((i + random()) / count) * (until - from));
-    const contact = contactFrom(customer, kind, ask, cast, `demo-today-${i}`);
-    if (!contact) continue;
-    const result = await ctx.writer.run(
-      (unit) =>
-        ingestInbound(
-          unit,
-          { ...contact, occurredAt: at },
+  const byCustomer = new Map<number, typeof plan>();
+  for (const step of plan)
+    byCustomer.set(step.customer, [...(byCustomer.get(step.customer) ?? []), step]);
+  await Promise.all(
+    [...byCustomer.values()].map(async (steps) => {
+      for (const { i, customer, kind, ask, at, delay, resolve } of steps) {
+        const contact = contactFrom(customers[customer]!, kind, ask, cast, `demo-today-${i}`);
+        if (!contact) continue;
+        const result = await ctx.writer.run(
+          (unit) =>
+            ingestInbound(
+              unit,
+              { ...contact, occurredAt: at },
+              {
+                defaultRegion: ctx.config.defaultPhoneRegion,
+                dialect: ctx.store.dialect,
+                actor: { type: 'channel', id: null },
+              },
+            ),
+          { at },
+        );
+        interactions++;
+        const answerAt = Math.round(at + delay);
+        if (answerAt > now - 60_000) continue;
+        const who = cast.viewerFor(cast.centreAdvisors[i % cast.centreAdvisors.length]!);
+        await answerAsAdvisor(
+          ctx,
           {
-            defaultRegion: ctx.config.defaultPhoneRegion,
-            dialect: ctx.store.dialect,
-            actor: { type: 'channel', id: null },
+            conversationId: result.conversationId,
+            customerId: result.customerId,
+            kind,
+            text: ask.answer,
+            at: answerAt,
+            resolve,
           },
-        ),
-      { at },
-    );
-    interactions++;
-    const answerAt = Math.round(at + answerDelay(kind, random));
-    if (answerAt > now - 60_000) continue;
-    const who = cast.viewerFor(cast.centreAdvisors[i % cast.centreAdvisors.length]!);
-    await answerAsAdvisor(
-      ctx,
-      {
-        conversationId: result.conversationId,
-        customerId: result.customerId,
-        kind,
-        text: ask.answer,
-        at: answerAt,
-        resolve: random() < 0.7,
-      },
-      who,
-    );
-    interactions++;
-  }
+          who,
+        );
+        interactions++;
+      }
+    }),
+  );
   return interactions;
 }
 

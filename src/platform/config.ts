@@ -26,6 +26,8 @@ export interface Config {
   readonly demoPassword: string;
   /** Loopback port of the demo's mail catcher, where the demo's email accounts send their replies. */
   readonly demoOutboxPort: number;
+  /** How many customers the demo company has (RAPPORT_DEMO_CUSTOMERS). */
+  readonly demoCustomers: number;
   /** Demo contacts taken in a minute by `serve` (RAPPORT_DEMO_TRAFFIC); 0 is none. */
   readonly demoTrafficPerMinute: number;
   readonly bodyLimitBytes: number;
@@ -205,6 +207,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.RAPPORT_DEMO_PASSWORD ?? 'rapport-demo',
     demoOutboxPort: intSetting(env, 'RAPPORT_DEMO_OUTBOX_PORT', 2526),
     demoTrafficPerMinute: intSetting(env, 'RAPPORT_DEMO_TRAFFIC', 0),
+    demoCustomers: intSetting(env, 'RAPPORT_DEMO_CUSTOMERS', 300),
     bodyLimitBytes: intSetting(env, 'RAPPORT_BODY_LIMIT', 1_048_576),
     maxAttachmentBytes: intSetting(env, 'RAPPORT_ATTACHMENT_MAX_BYTES', 10_000_000),
     imapIntervalMs: intSetting(env, 'RAPPORT_IMAP_INTERVAL_MS', 30_000),
