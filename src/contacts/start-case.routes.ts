@@ -50,7 +50,7 @@ export function registerStartCaseRoutes(app: FastifyInstance, ctx: Context, outb
       const me = viewer(request);
       if (!request.body.subject.trim()) throw new Invalid('subject', 'must not be blank');
       if (request.body.message && !request.body.message.text.trim())
-        throw new Invalid('message/text', 'must not be blank');
+        throw new Invalid('message.text', 'must not be blank');
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
         const started = await startCase(
           unit,

@@ -284,7 +284,7 @@ export async function createSavedView(
       // The shared check names `teamId`/`ownerId`; here they sit inside `filters`.
       if (error instanceof Invalid)
         throw new Invalid(
-          `filters/${error.problems[0]?.field ?? 'filters'}`,
+          `filters.${error.problems[0]?.field ?? 'filters'}`,
           error.problems[0]?.reason ?? 'is not valid',
         );
       throw error;
