@@ -32,11 +32,14 @@ describe('views, unread and starting a case, in Chromium', () => {
   const tab = (name: string) => page.getByRole('tab', { name: new RegExp(`^${name}`) });
   const countOf = async (name: string) =>
     (await tab(name).locator('.view-count').innerText()).trim();
-  const waitForText = (locator: ReturnType<Page['locator']>, text: string) =>
-    page.waitForFunction(([el, want]) => (el as HTMLElement | null)?.textContent?.trim() === want, [
-      await locator.elementHandle(),
-      text,
-    ] as const);
+  /** Waits until the element's text is exactly `text` (it changes live, without a reload). */
+  const waitForText = async (locator: ReturnType<Page['locator']>, text: string) => {
+    const handle = await locator.elementHandle();
+    await page.waitForFunction(
+      ([el, want]) => (el as HTMLElement | null)?.textContent?.trim() === want,
+      [handle, text] as const,
+    );
+  };
 
   test('views show their counts and unread, and tick live when a customer writes', async () => {
     await tab('All').click();

@@ -91,8 +91,11 @@ export async function logCall(
     kind: 'call',
     channel: 'voice',
     direction: call.direction,
+    // The notes are the call's wrap-up, shown once with it.
     text:
-      notes || (call.direction === 'inbound' ? 'Call from the customer' : 'Call to the customer'),
+      call.direction === 'inbound'
+        ? 'Call from the customer, logged by hand'
+        : 'Call to the customer, logged by hand',
     at: started,
   });
   const stored = await unit.db

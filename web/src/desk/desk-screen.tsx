@@ -26,7 +26,7 @@ export function DeskScreen({ conversationId }: { conversationId: number | null }
       {conversationId ? (
         <div className="case-column">
           <ChatStrip currentId={conversationId} />
-          <CaseActions key={conversationId} conversationId={conversationId} />
+          <CaseActions key={`actions-${conversationId}`} conversationId={conversationId} />
           <ConversationView key={conversationId} conversationId={conversationId} />
         </div>
       ) : (

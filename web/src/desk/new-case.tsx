@@ -208,12 +208,12 @@ function NewCaseDialog({ onClose }: { onClose: () => void }) {
             <select value={start} onChange={(e) => setStart(e.target.value as Start)}>
               {reach.map((r) => (
                 <option key={r.channel} value={r.channel} disabled={r.why !== null}>
-                  A first {r.noun}
+                  {r.label}
                   {r.why ? ` (${r.why})` : ''}
                 </option>
               ))}
-              <option value="voice">A call (log it on the case next)</option>
-              <option value="shop">A shop visit (log it on the case next)</option>
+              <option value="voice">A call (log it next)</option>
+              <option value="shop">A shop visit (log it next)</option>
             </select>
           </label>
           {withMessage && (

@@ -11,14 +11,28 @@ export type FirstChannel = 'email' | 'sms' | 'chat' | 'social';
 const firstChannels: ReadonlyArray<{
   channel: FirstChannel;
   noun: string;
+  /** Its name in the channel list (no "message": the text box is the Message). */
+  label: string;
   needs: 'email' | 'phone' | 'social';
   missing: string;
 }> = [
-  { channel: 'email', noun: 'email', needs: 'email', missing: 'no email address' },
-  { channel: 'sms', noun: 'SMS', needs: 'phone', missing: 'no phone number' },
+  { channel: 'email', noun: 'email', label: 'Email', needs: 'email', missing: 'no email address' },
+  { channel: 'sms', noun: 'SMS', label: 'SMS', needs: 'phone', missing: 'no phone number' },
   // A chat message to a customer out of the chat reaches them by email.
-  { channel: 'chat', noun: 'chat message', needs: 'email', missing: 'no chat or email address' },
-  { channel: 'social', noun: 'social message', needs: 'social', missing: 'no social account' },
+  {
+    channel: 'chat',
+    noun: 'chat message',
+    label: 'Chat',
+    needs: 'email',
+    missing: 'no chat or email address',
+  },
+  {
+    channel: 'social',
+    noun: 'social message',
+    label: 'Social media',
+    needs: 'social',
+    missing: 'no social account',
+  },
 ];
 
 /** The word for a first message on this channel ("email", "SMS"…). */
@@ -33,7 +47,7 @@ export function nounOf(channel: FirstChannel): string {
 export function reachOf(
   customer: Customer,
   channels: readonly ChannelSummary[],
-): Array<{ channel: FirstChannel; noun: string; why: string | null }> {
+): Array<{ channel: FirstChannel; noun: string; label: string; why: string | null }> {
   return firstChannels.map((c) => {
     const summary = channels.find((s) => s.channel === c.channel);
     const why = !customer.identities.some((i) => i.kind === c.needs)
@@ -43,7 +57,7 @@ export function reachOf(
         : !summary?.enabled
           ? 'no account set up'
           : null;
-    return { channel: c.channel, noun: c.noun, why };
+    return { channel: c.channel, noun: c.noun, label: c.label, why };
   });
 }
 
@@ -142,7 +156,7 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
           >
             {reach.map((r) => (
               <option key={r.channel} value={r.channel} disabled={r.why !== null}>
-                {r.noun.charAt(0).toUpperCase() + r.noun.slice(1)}
+                {r.label}
                 {r.why ? ` (${r.why})` : ''}
               </option>
             ))}
