@@ -486,6 +486,39 @@ const table: Record<string, Rule> = {
     record: 'macroId',
     query: (r) => `conversationId=${r.conversationId}`,
   },
+  // The desk's views, read state, starting a case and logging calls and visits.
+  'GET /api/views': { allow: staff },
+  'GET /api/views/cases': { allow: staff, query: () => 'view=all' },
+  'POST /api/views': {
+    allow: staff,
+    body: (_r, n) => ({ name: `Walk view ${n}`, filters: { status: 'open' } }),
+  },
+  'DELETE /api/views/:id': { allow: staff },
+  'PUT /api/conversations/:id/read-state': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ unread: true }),
+  },
+  'GET /api/read-states': { allow: staff, query: (r) => `ids=${r.conversationId}` },
+  'POST /api/cases': {
+    allow: staff,
+    body: (r, n) => ({ customerId: r.customerId, subject: `Walk case ${n}`, channel: 'email' }),
+  },
+  'POST /api/conversations/:id/logged-calls': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({
+      direction: 'outbound',
+      durationSeconds: 60,
+      outcome: 'resolved',
+      notes: 'walk',
+    }),
+  },
+  'POST /api/conversations/:id/logged-visits': {
+    allow: staff,
+    record: 'conversationId',
+    body: (r) => ({ shopId: r.shopId, notes: 'walk' }),
+  },
 };
 
 /** Every "METHOD /path" the server answers, read from Fastify's route tree (HEAD folded into GET). */

@@ -36,6 +36,7 @@ import { completeWork, isTaken, queueWork, withdrawWork } from '../routing/work-
 import type { Outbox } from '../channels/send-queue.ts';
 import { isAutomatedContact, mayAutoSend, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';
+import { markRead } from '../conversations/case-reads.ts';
 import type { RoutingOptions } from '../routing/types.ts';
 import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts';
 
@@ -164,6 +165,8 @@ export async function sendReply(
     shaped.addressing,
   );
   if (message.kind === 'note') return row;
+  // Answering a case reads it: it stays read for the advisor until the customer writes again.
+  await markRead(unit, conversationId, viewer);
   // Stored and enqueued together: a stored reply is never lost, a rolled-back one never sent.
   await queueSend(unit, options.outbox, row);
   // A chat an advisor has taken stays theirs, holding one of their chat slots, until it ends

@@ -55,6 +55,9 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  saved_views: SavedViewsTable;
+  case_reads: CaseReadsTable;
+  logged_visits: LoggedVisitsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -780,4 +783,30 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** An advisor's saved view of cases: its filters (JSON), optionally shared with a team (0310-views). */
+export interface SavedViewsTable {
+  id: Generated<number>;
+  advisor_id: number;
+  name: string;
+  filters: string;
+  shared_team_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export type SavedViewRow = Selectable<SavedViewsTable>;
+
+/** When an advisor last read a case, and whether they marked it unread since (0310-views). */
+export interface CaseReadsTable {
+  advisor_id: number;
+  conversation_id: number;
+  read_at: number;
+  unread: number;
+}
+
+/** The shop a visit an advisor logged on a case took place in (0310-views). */
+export interface LoggedVisitsTable {
+  interaction_id: number;
+  shop_id: number;
 }

@@ -2,17 +2,78 @@ import { useEffect, useRef, useState } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { navigate } from '../router.ts';
-import type { Customer, Interaction } from '../types.ts';
+import type { ChannelSummary, Customer, Interaction } from '../types.ts';
 import { EmailFields, draftReady, emailBody, emailOf, newDraft } from './email-fields.tsx';
 
+/** A channel a first message can go out on. */
+export type FirstChannel = 'email' | 'sms' | 'chat' | 'social';
+
+const firstChannels: ReadonlyArray<{
+  channel: FirstChannel;
+  noun: string;
+  /** Its name in the channel list (no "message": the text box is the Message). */
+  label: string;
+  needs: 'email' | 'phone' | 'social';
+  missing: string;
+}> = [
+  { channel: 'email', noun: 'email', label: 'Email', needs: 'email', missing: 'no email address' },
+  { channel: 'sms', noun: 'SMS', label: 'SMS', needs: 'phone', missing: 'no phone number' },
+  // A chat message to a customer out of the chat reaches them by email.
+  {
+    channel: 'chat',
+    noun: 'chat message',
+    label: 'Chat',
+    needs: 'email',
+    missing: 'no chat or email address',
+  },
+  {
+    channel: 'social',
+    noun: 'social message',
+    label: 'Social media',
+    needs: 'social',
+    missing: 'no social account',
+  },
+];
+
+/** The word for a first message on this channel ("email", "SMS"…). */
+export function nounOf(channel: FirstChannel): string {
+  return firstChannels.find((c) => c.channel === channel)?.noun ?? channel;
+}
+
 /**
- * A first email to a customer, written from their card in a modal dialog shown while mounted: it
- * opens a new case, which the desk then shows.
+ * Each channel a first message could use, with why it cannot reach this customer (no address, no
+ * consent, no account set up), or null when it can.
+ */
+export function reachOf(
+  customer: Customer,
+  channels: readonly ChannelSummary[],
+): Array<{ channel: FirstChannel; noun: string; label: string; why: string | null }> {
+  return firstChannels.map((c) => {
+    const summary = channels.find((s) => s.channel === c.channel);
+    const why = !customer.identities.some((i) => i.kind === c.needs)
+      ? c.missing
+      : !customer.consent[c.channel]
+        ? 'no consent'
+        : !summary?.enabled
+          ? 'no account set up'
+          : null;
+    return { channel: c.channel, noun: c.noun, label: c.label, why };
+  });
+}
+
+/**
+ * The first message to a customer, in a modal dialog shown while mounted: on any channel that
+ * reaches them (email, SMS, chat, social), it opens a new case owned by me, which the desk then shows.
  */
 export function NewEmailDialog({ customer, onClose }: { customer: Customer; onClose: () => void }) {
   const { channels } = useSession();
-  const accounts = channels.find((c) => c.channel === 'email')?.accounts ?? [];
+  const reach = reachOf(customer, channels);
+  const [channel, setChannel] = useState<FirstChannel>(
+    () => reach.find((r) => r.why === null)?.channel ?? 'email',
+  );
+  const accounts = channels.find((c) => c.channel === channel)?.accounts ?? [];
   const [draft, setDraft] = useState(() => newDraft(emailOf(customer)));
+  const [subject, setSubject] = useState('');
   const [text, setText] = useState('');
   const [accountId, setAccountId] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -25,21 +86,38 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
     if (dialog && !dialog.open) dialog.showModal();
   }, []);
 
+  const isEmail = channel === 'email';
+  const ready = text.trim() !== '' && (isEmail ? draftReady(draft) : subject.trim() !== '');
   const send = async () => {
-    if (busy || !text.trim() || !draftReady(draft)) return;
+    if (busy || !ready) return;
     setBusy(true);
     setError(null);
     try {
-      const created = await api<{ conversationId: number; interaction: Interaction }>(
-        `/api/customers/${customer.id}/emails`,
-        {
-          method: 'POST',
-          body: { ...emailBody(draft), text, ...(accountId ? { accountId } : {}) },
-          idempotencyKey: key.current,
-        },
-      );
+      const conversationId = isEmail
+        ? (
+            await api<{ conversationId: number; interaction: Interaction }>(
+              `/api/customers/${customer.id}/emails`,
+              {
+                method: 'POST',
+                body: { ...emailBody(draft), text, ...(accountId ? { accountId } : {}) },
+                idempotencyKey: key.current,
+              },
+            )
+          ).conversationId
+        : (
+            await api<{ conversation: { id: number } }>('/api/cases', {
+              method: 'POST',
+              body: {
+                customerId: customer.id,
+                subject: subject.trim(),
+                channel,
+                message: { text, ...(accountId ? { accountId } : {}) },
+              },
+              idempotencyKey: key.current,
+            })
+          ).conversation.id;
       onClose();
-      navigate(`/c/${created.conversationId}`);
+      navigate(`/c/${conversationId}`);
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -47,7 +125,8 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
     }
   };
 
-  const noConsent = !customer.consent.email;
+  const why = reach.find((r) => r.channel === channel)?.why ?? null;
+  const noun = nounOf(channel);
   return (
     <dialog
       ref={ref}
@@ -62,10 +141,30 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
           void send();
         }}
       >
-        <h2 id="new-email-title">New email to {customer.displayName}</h2>
-        {noConsent && (
+        <h2 id="new-email-title">
+          New {noun} to {customer.displayName}
+        </h2>
+        <label>
+          Send on
+          <select
+            value={channel}
+            onChange={(e) => {
+              setChannel(e.target.value as FirstChannel);
+              setAccountId(null);
+              key.current = newKey();
+            }}
+          >
+            {reach.map((r) => (
+              <option key={r.channel} value={r.channel} disabled={r.why !== null}>
+                {r.label}
+                {r.why ? ` (${r.why})` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {why && (
           <p className="warning" role="note">
-            {customer.displayName} has not agreed to be contacted by email.
+            {customer.displayName} cannot be reached by {noun}: {why}.
           </p>
         )}
         {accounts.length > 1 && (
@@ -75,7 +174,7 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
               value={accountId ?? ''}
               onChange={(e) => setAccountId(e.target.value ? Number(e.target.value) : null)}
             >
-              <option value="">The usual mailbox</option>
+              <option value="">The usual account</option>
               {accounts.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.displayName} ({a.address})
@@ -84,18 +183,21 @@ export function NewEmailDialog({ customer, onClose }: { customer: Customer; onCl
             </select>
           </label>
         )}
-        <EmailFields draft={draft} onChange={setDraft} />
+        {isEmail ? (
+          <EmailFields draft={draft} onChange={setDraft} />
+        ) : (
+          <label>
+            Subject of the case
+            <input value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={200} />
+          </label>
+        )}
         <label className="text-label">
           Message
           <textarea value={text} onChange={(e) => setText(e.target.value)} rows={6} />
         </label>
         <div className="row">
-          <button
-            type="submit"
-            className="primary"
-            disabled={busy || noConsent || !text.trim() || !draftReady(draft)}
-          >
-            Send email
+          <button type="submit" className="primary" disabled={busy || why !== null || !ready}>
+            Send {noun}
           </button>
           <button type="button" onClick={onClose}>
             Cancel
