@@ -55,6 +55,9 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  team_calendars: TeamCalendarsTable;
+  team_hours: TeamHoursTable;
+  team_holidays: TeamHolidaysTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -780,4 +783,26 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** The time zone a team's written-channel clocks count its hours in (migration 0350). */
+export interface TeamCalendarsTable {
+  team_id: number;
+  time_zone: string;
+  updated_at: number;
+}
+
+/** One weekly opening of a team (local "HH:MM"; closes may be "24:00"). */
+export interface TeamHoursTable {
+  team_id: number;
+  weekday: number;
+  opens: string;
+  closes: string;
+}
+
+/** A local date a team does not work (its written-channel clocks stand still). */
+export interface TeamHolidaysTable {
+  team_id: number;
+  date: string;
+  name: string;
 }
