@@ -23,12 +23,12 @@ export function pathOf(field: string): PathPart[] {
 /**
  * The server's refusal in the form's words: each refused field the form can place becomes a sentence
  * next to that field ("Monday's closing time must be a time such as 09:30"); `other` says the rest
- * (or the whole error when no field could be placed), for the form's status line.
+ * and what could not be placed (the whole error when nothing could), for the form's status line.
  */
 export function fieldErrorsOf(
   error: unknown,
   place: (path: PathPart[]) => FieldPlace | undefined,
-): { fields: FieldErrors; other: string | null } {
+): { fields: FieldErrors; other: string } {
   const problems = error instanceof ApiError ? (error.problem?.errors ?? []) : [];
   const fields: Record<string, string> = {};
   const rest: string[] = [];
@@ -39,7 +39,8 @@ export function fieldErrorsOf(
     else if (!placed) rest.push(`${problem.field} ${problem.reason}`);
   }
   if (Object.keys(fields).length === 0) return { fields, other: messageOf(error) };
-  return { fields, other: rest.length > 0 ? rest.join('; ') : null };
+  // The status line repeats the sentences, so it reads whole on its own (and to a screen reader).
+  return { fields, other: [...Object.values(fields), ...rest].join('; ') };
 }
 
 /** A place for fields named once in a form: the last name of the path → its label. */

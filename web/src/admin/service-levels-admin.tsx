@@ -118,7 +118,7 @@ function PolicyRow({
             : undefined,
       );
       setErrors(fields);
-      onSaved(`${name}: ${other ?? 'not saved, see the marked fields.'}`);
+      onSaved(`${name}: ${other}`);
     }
   };
   return (

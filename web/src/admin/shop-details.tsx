@@ -61,7 +61,7 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
     } catch (e) {
       const { fields, other } = fieldErrorsOf(e, placeByName(labels));
       setErrors(fields);
-      onSaved(`${shop.name}: ${other ?? 'not saved, see the marked fields.'}`);
+      onSaved(`${shop.name}: ${other}`);
     }
   };
   return (

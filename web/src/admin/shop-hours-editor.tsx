@@ -217,7 +217,7 @@ export function ShopHoursEditor({
     } catch (e) {
       const { fields, other } = fieldErrorsOf(e, placeHoursError(days));
       setErrors(fields);
-      onSaved(`${shop.name}: ${other ?? 'hours not saved, see the marked times.'}`);
+      onSaved(`${shop.name}: ${other}`);
     }
   };
 
