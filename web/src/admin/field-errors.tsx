@@ -20,6 +20,14 @@ export function pathOf(field: string): PathPart[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
+/** Reasons that continue the field's name ("… must be a time such as 09:30"); others follow a colon. */
+const continuing = /^(must|is|are|overlaps|names|has|needs|cannot)\b/;
+
+/** "Monday's closing time must be after the opening"; "The start: Pilar already works Monday…". */
+function sentence(label: string, reason: string): string {
+  return continuing.test(reason) ? `${label} ${reason}` : `${label}: ${reason}`;
+}
+
 /**
  * The server's refusal in the form's words: each refused field the form can place becomes a sentence
  * next to that field ("Monday's closing time must be a time such as 09:30"); `other` says the rest
@@ -35,7 +43,7 @@ export function fieldErrorsOf(
   for (const problem of problems) {
     const placed = place(pathOf(problem.field));
     if (placed && fields[placed.key] === undefined)
-      fields[placed.key] = `${placed.label} ${problem.reason}`;
+      fields[placed.key] = sentence(placed.label, problem.reason);
     else if (!placed) rest.push(`${problem.field} ${problem.reason}`);
   }
   if (Object.keys(fields).length === 0) return { fields, other: messageOf(error) };
