@@ -21,6 +21,7 @@ import { registerConversationRoutes } from './conversations/conversations.routes
 import { registerRoutingRoutes } from './routing/routing.routes.ts';
 import { registerAdvisorStateRoutes } from './routing/advisor-states.routes.ts';
 import { registerWaitingCaseRoutes } from './routing/waiting-cases.routes.ts';
+import { registerTeamCalendarRoutes } from './routing/team-calendars.routes.ts';
 import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerShopFiguresRoutes } from './insights/shop-figures.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
@@ -213,6 +214,7 @@ export async function buildServer(
   registerRoutingRoutes(app, ctx);
   registerAdvisorStateRoutes(app, ctx);
   registerWaitingCaseRoutes(app, ctx);
+  registerTeamCalendarRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
   registerShopFiguresRoutes(app, ctx);
   registerMacroRoutes(app, ctx);

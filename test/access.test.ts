@@ -425,6 +425,12 @@ const table: Record<string, Rule> = {
     allow: admins,
     body: () => ({ thresholdSeconds: 60, targetPercent: 80 }),
   },
+  'GET /api/teams/:id/calendar': { allow: leads, record: 'teamId' },
+  'PUT /api/teams/:id/calendar': {
+    allow: admins,
+    record: 'teamId',
+    body: () => ({ timeZone: 'Europe/Paris', hours: [], holidays: [] }),
+  },
   'GET /api/admin/webhooks': { allow: admins },
   'POST /api/admin/webhooks': {
     allow: admins,

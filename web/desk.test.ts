@@ -340,7 +340,8 @@ describe('the desk in Chromium', () => {
     await page.getByRole('cell', { name: /Léa Martin/ }).waitFor();
     await h.shot(page, 'admin-people');
     await page.getByRole('link', { name: 'Service levels' }).click();
-    await page.getByLabel('Chat: answer within, in seconds').fill('90');
+    await page.getByLabel('Chat: answer within', { exact: true }).fill('90');
+    await page.getByLabel('Chat: unit').selectOption('seconds');
     await page.getByRole('row', { name: /Chat/ }).getByRole('button', { name: 'Save' }).click();
     await page.getByText('Chat: promise saved.').waitFor();
     await page.getByRole('link', { name: 'Macros' }).click();

@@ -68,3 +68,28 @@ export interface ServiceLevelSetting {
   /** False while the channel still uses the built-in default. */
   readonly customised: boolean;
 }
+
+/** A date a team does not work: its written-channel clocks stand still all that local day. */
+export interface TeamHoliday {
+  /** "yyyy-MM-dd" in the calendar's zone. */
+  readonly date: string;
+  readonly name: string;
+}
+
+/**
+ * The hours a team answers written contacts (email, SMS, social, web forms) in: their service-level
+ * clocks count only these. No hours: the clock runs 24 × 7. Calls and chats always run on the wall clock.
+ */
+export interface TeamCalendar {
+  readonly teamId: number;
+  /** IANA zone of the hours and dates; the centre's zone until a team sets its own. */
+  readonly timeZone: string;
+  readonly hours: ReadonlyArray<{
+    readonly weekday: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+    readonly opens: string;
+    readonly closes: string;
+  }>;
+  readonly holidays: readonly TeamHoliday[];
+  /** False while the team has never saved a calendar. */
+  readonly saved: boolean;
+}

@@ -5,8 +5,9 @@ import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { normalisePhone } from '../channels/addresses.ts';
 import { affinityUntilFor, deadlineFor } from './policy.ts';
+import { loadRoutingLevels } from './service-levels.ts';
 import { completeWork, live, scopeOf } from './work-items.ts';
-import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from './types.ts';
+import type { RoutingOptions } from './types.ts';
 
 /**
  * A caller or chatter takes a callback: the item becomes a callback on the voice channel and keeps its
@@ -118,7 +119,7 @@ export async function scheduleCallback(
   }
   const dueAt = Math.max(at, unit.now);
   const dueColumn = dueAt > unit.now ? dueAt : null;
-  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels).voice;
+  const policy = (options.serviceLevels ?? (await loadRoutingLevels(unit.db))).voice;
   const arrival = { createdAt: dueAt };
   const current = await unit.db
     .selectFrom('work_items')
@@ -241,7 +242,7 @@ export async function callBackMissed(
   if (current?.kind === 'callback') return { itemId: Number(current.id), created: false };
   if (current)
     throw new Conflict('the case already waits in the queue or is with an advisor', 'case-waiting');
-  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels).voice;
+  const policy = (options.serviceLevels ?? (await loadRoutingLevels(unit.db))).voice;
   const row = await unit.db
     .insertInto('work_items')
     .values({

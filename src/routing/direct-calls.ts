@@ -8,8 +8,9 @@ import type { Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { scopeOf } from './work-items.ts';
+import { loadRoutingLevels } from './service-levels.ts';
 import { deadlineFor } from './policy.ts';
-import { DEFAULT_ROUTING_OPTIONS, type ServiceLevelPolicies } from './types.ts';
+import type { ServiceLevelPolicies } from './types.ts';
 
 /** The waiting item becomes the advisor's (assigned, accepted now); false when it has moved on. */
 export async function putThrough(
@@ -131,7 +132,7 @@ export async function becomeCall(
   unit: Unit,
   itemId: number,
   actor: Actor,
-  serviceLevels: ServiceLevelPolicies = DEFAULT_ROUTING_OPTIONS.serviceLevels,
+  serviceLevels?: ServiceLevelPolicies,
 ): Promise<boolean> {
   const item = await unit.db
     .selectFrom('work_items')
@@ -142,7 +143,10 @@ export async function becomeCall(
   if (item.channel === 'voice') return true;
   const deadline = Math.min(
     item.deadline_at,
-    deadlineFor({ createdAt: unit.now }, serviceLevels.voice),
+    deadlineFor(
+      { createdAt: unit.now },
+      (serviceLevels ?? (await loadRoutingLevels(unit.db))).voice,
+    ),
   );
   const result = await unit.db
     .updateTable('work_items')

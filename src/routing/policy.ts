@@ -4,6 +4,7 @@
  * The indexed engine in assign-work.ts applies exactly these rules.
  */
 import { occupancyOver } from './occupancy-ledger.ts';
+import { addBusinessSeconds, type BusinessCalendar } from './business-time.ts';
 import type {
   AdvisorState,
   Channel,
@@ -22,8 +23,25 @@ export function handsBackWork(presence: Presence): boolean {
   return presence === 'break' || presence === 'offline';
 }
 
-/** The service-level deadline of an item: when it arrived plus its channel's threshold. */
-export function deadlineFor(item: Pick<WorkItem, 'createdAt'>, policy: ServiceLevelPolicy): number {
+/** Written channels, whose clocks count the team's business hours; calls, chats and visits run live. */
+const writtenChannels: ReadonlySet<Channel> = new Set<Channel>(['email', 'sms', 'social']);
+
+/** True when the channel's service-level clock counts business time (a team calendar), not the wall clock. */
+export function countsBusinessTime(channel: Channel): boolean {
+  return writtenChannels.has(channel);
+}
+
+/**
+ * The service-level deadline of an item: when it arrived plus its channel's threshold. On a written
+ * channel with a team calendar the threshold is business time (Friday 17:00 + 8 h → Monday 17:00).
+ */
+export function deadlineFor(
+  item: Pick<WorkItem, 'createdAt'> & { readonly channel?: Channel },
+  policy: ServiceLevelPolicy,
+  calendar?: BusinessCalendar,
+): number {
+  if (calendar && item.channel !== undefined && countsBusinessTime(item.channel))
+    return addBusinessSeconds(item.createdAt, policy.thresholdMs / 1000, calendar);
   return item.createdAt + policy.thresholdMs;
 }
 

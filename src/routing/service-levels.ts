@@ -4,7 +4,7 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Invalid } from '../platform/errors.ts';
 import { channels, type Channel } from '../channels/channel.ts';
-import { DEFAULT_SERVICE_LEVELS } from './types.ts';
+import { DEFAULT_SERVICE_LEVELS, type ServiceLevelPolicies } from './types.ts';
 import type { ServiceLevelSetting } from '../api-types/routing.ts';
 
 export type ServiceLevelSettings = Record<Channel, ServiceLevelSetting>;
@@ -35,6 +35,24 @@ export async function loadPolicies(db: Kysely<Database>): Promise<ServiceLevelSe
       return [channel, policy];
     }),
   ) as ServiceLevelSettings;
+}
+
+/**
+ * The engine's policies with the promises the admin set: each channel's stored threshold and
+ * target over the defaults, its routing windows (affinity, offer timeout) unchanged.
+ */
+export async function loadRoutingLevels(db: Kysely<Database>): Promise<ServiceLevelPolicies> {
+  const settings = await loadPolicies(db);
+  return Object.fromEntries(
+    channels.map((channel) => [
+      channel,
+      {
+        ...DEFAULT_SERVICE_LEVELS[channel],
+        thresholdMs: settings[channel].thresholdMs,
+        targetFraction: settings[channel].targetFraction,
+      },
+    ]),
+  ) as ServiceLevelPolicies;
 }
 
 /** Changes one channel's promise; audited with before and after. */

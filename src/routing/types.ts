@@ -94,7 +94,7 @@ const HOUR = 60 * MINUTE;
 
 /**
  * Default promises: voice 80% in 20 s, chat 80% in 60 s, email 90% in 4 h, SMS and social 90% in 1 h,
- * shop 80% in 10 min. Email hours are plain clock hours (business hours are a known limitation).
+ * shop 80% in 10 min. Written channels count a team's business hours once it has a calendar (team-calendars.ts).
  */
 export const DEFAULT_SERVICE_LEVELS: ServiceLevelPolicies = {
   voice: {

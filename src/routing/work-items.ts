@@ -12,7 +12,9 @@ import {
   interactionKinds,
   type InteractionKind,
 } from '../conversations/interactions.ts';
-import { deadlineFor, affinityUntilFor } from './policy.ts';
+import { deadlineFor, affinityUntilFor, countsBusinessTime } from './policy.ts';
+import { loadRoutingLevels } from './service-levels.ts';
+import { businessCalendarOf } from './team-calendars.ts';
 import {
   DEFAULT_ROUTING_OPTIONS,
   type Channel,
@@ -85,8 +87,14 @@ export async function queueWork(
     .where('conversations.id', '=', conversationId)
     .executeTakeFirst();
   if (!conversation) throw new NotFound('conversation');
-  const policy = (options.serviceLevels ?? DEFAULT_ROUTING_OPTIONS.serviceLevels)[work.channel];
-  const item = { createdAt: unit.now };
+  // The promises the admin set (a caller such as the simulator may pass its own), and for written
+  // channels the team's calendar, so the deadline counts business hours.
+  const policy = (options.serviceLevels ?? (await loadRoutingLevels(unit.db)))[work.channel];
+  const calendar = countsBusinessTime(work.channel)
+    ? await businessCalendarOf(unit.db, conversation.team_id)
+    : undefined;
+  const item = { createdAt: unit.now, channel: work.channel };
+  const deadlineAt = deadlineFor(item, policy, calendar);
   const preferred = conversation.owner_id ?? conversation.last_advisor_id;
   const row = await unit.db
     .insertInto('work_items')
@@ -102,7 +110,7 @@ export async function queueWork(
       priority: priorityRank[conversation.priority] ?? 1,
       hard: 0,
       created_at: unit.now,
-      deadline_at: deadlineFor(item, policy),
+      deadline_at: deadlineAt,
       preferred_advisor_id: preferred,
       affinity_until: preferred === null ? null : affinityUntilFor(item, policy),
       status: 'waiting',
@@ -138,7 +146,7 @@ export async function queueWork(
     after: {
       channel: work.channel,
       kind: work.kind,
-      deadlineAt: new Date(deadlineFor(item, policy)).toISOString(),
+      deadlineAt: new Date(deadlineAt).toISOString(),
     },
   });
   return row.id;

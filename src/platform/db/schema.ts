@@ -58,6 +58,9 @@ export interface Database {
   saved_views: SavedViewsTable;
   case_reads: CaseReadsTable;
   logged_visits: LoggedVisitsTable;
+  team_calendars: TeamCalendarsTable;
+  team_hours: TeamHoursTable;
+  team_holidays: TeamHolidaysTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -809,4 +812,26 @@ export interface CaseReadsTable {
 export interface LoggedVisitsTable {
   interaction_id: number;
   shop_id: number;
+}
+
+/** The time zone a team's written-channel clocks count its hours in (migration 0350). */
+export interface TeamCalendarsTable {
+  team_id: number;
+  time_zone: string;
+  updated_at: number;
+}
+
+/** One weekly opening of a team (local "HH:MM"; closes may be "24:00"). */
+export interface TeamHoursTable {
+  team_id: number;
+  weekday: number;
+  opens: string;
+  closes: string;
+}
+
+/** A local date a team does not work (its written-channel clocks stand still). */
+export interface TeamHolidaysTable {
+  team_id: number;
+  date: string;
+  name: string;
 }

@@ -1,8 +1,26 @@
 import { useState } from 'react';
-import { api, messageOf } from '../api.ts';
+import { api } from '../api.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
 import { useSession } from '../app.tsx';
 import type { Shop } from '../types.ts';
 import { TimeZoneSelect } from './shop-time-zones.tsx';
+
+const labels = {
+  name: 'The name',
+  city: 'The city',
+  address: 'The address',
+  postcode: 'The postcode',
+  latitude: 'The latitude',
+  longitude: 'The longitude',
+  timeZone: 'The time zone',
+  teamId: 'The team',
+};
 
 /** A number field's text as a number, or null when empty. */
 const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
@@ -21,6 +39,8 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
     teamId: shop.teamId === null ? '' : String(shop.teamId),
   });
   const set = (change: Partial<typeof draft>) => setDraft((d) => ({ ...d, ...change }));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const form = `shop-${shop.id}-details`;
   const save = async () => {
     try {
       await api(`/api/shops/${shop.id}`, {
@@ -36,9 +56,12 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
           teamId: draft.teamId ? Number(draft.teamId) : null,
         },
       });
+      setErrors({});
       onSaved(`${draft.name.trim()}: shop saved.`);
     } catch (e) {
-      onSaved(`${shop.name}: ${messageOf(e)}`);
+      const { fields, other } = fieldErrorsOf(e, placeByName(labels));
+      setErrors(fields);
+      onSaved(`${shop.name}: ${other}`);
     }
   };
   return (
@@ -46,7 +69,13 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
       <legend>Where it is</legend>
       <label>
         Name of {shop.name}
-        <input value={draft.name} maxLength={120} onChange={(e) => set({ name: e.target.value })} />
+        <input
+          value={draft.name}
+          maxLength={120}
+          onChange={(e) => set({ name: e.target.value })}
+          {...invalidProps(errors, form, 'name')}
+        />
+        <FieldError errors={errors} form={form} field="name" />
       </label>
       <label>
         Address of {shop.name}
@@ -54,7 +83,9 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
           value={draft.address}
           maxLength={300}
           onChange={(e) => set({ address: e.target.value })}
+          {...invalidProps(errors, form, 'address')}
         />
+        <FieldError errors={errors} form={form} field="address" />
       </label>
       <label>
         Postcode of {shop.name}
@@ -62,11 +93,19 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
           value={draft.postcode}
           maxLength={20}
           onChange={(e) => set({ postcode: e.target.value })}
+          {...invalidProps(errors, form, 'postcode')}
         />
+        <FieldError errors={errors} form={form} field="postcode" />
       </label>
       <label>
         City of {shop.name}
-        <input value={draft.city} maxLength={120} onChange={(e) => set({ city: e.target.value })} />
+        <input
+          value={draft.city}
+          maxLength={120}
+          onChange={(e) => set({ city: e.target.value })}
+          {...invalidProps(errors, form, 'city')}
+        />
+        <FieldError errors={errors} form={form} field="city" />
       </label>
       <label>
         Latitude of {shop.name}
@@ -77,7 +116,9 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
           max={90}
           value={draft.latitude}
           onChange={(e) => set({ latitude: e.target.value })}
+          {...invalidProps(errors, form, 'latitude')}
         />
+        <FieldError errors={errors} form={form} field="latitude" />
       </label>
       <label>
         Longitude of {shop.name}
@@ -88,13 +129,16 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
           max={180}
           value={draft.longitude}
           onChange={(e) => set({ longitude: e.target.value })}
+          {...invalidProps(errors, form, 'longitude')}
         />
+        <FieldError errors={errors} form={form} field="longitude" />
       </label>
       <TimeZoneSelect
         label={`Time zone of ${shop.name}`}
         value={draft.timeZone}
         onChange={(timeZone) => set({ timeZone })}
       />
+      <FieldError errors={errors} form={form} field="timeZone" />
       <label>
         Team of {shop.name}
         <select
@@ -109,6 +153,7 @@ export function ShopDetails({ shop, onSaved }: { shop: Shop; onSaved: (message: 
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={form} field="teamId" />
       </label>
       <button type="button" onClick={() => void save()}>
         Save shop

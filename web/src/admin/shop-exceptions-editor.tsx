@@ -1,5 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import { api, messageOf } from '../api.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
+
+const addLabels = {
+  date: 'The date',
+  opens: 'The special opening',
+  closes: 'The special closing',
+  reason: 'The reason',
+};
 import type { Shop } from '../types.ts';
 
 /** Holidays, closures and special days: dated in the shop's own calendar, from today on. */
@@ -11,6 +25,8 @@ export function ShopExceptionsEditor({
   onSaved: (message: string) => void;
 }) {
   const [closed, setClosed] = useState(true);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const form = `shop-${shop.id}-exception`;
   const add = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;
@@ -29,8 +45,11 @@ export function ShopExceptionsEditor({
       onSaved(`${shop.name}: exception on ${String(form.get('date'))} added.`);
       formElement.reset();
       setClosed(true);
+      setErrors({});
     } catch (e) {
-      onSaved(`${shop.name}: ${messageOf(e)}`);
+      const { fields, other } = fieldErrorsOf(e, placeByName(addLabels));
+      setErrors(fields);
+      onSaved(`${shop.name}: ${other}`);
     }
   };
   const remove = async (id: number, date: string) => {
@@ -85,7 +104,8 @@ export function ShopExceptionsEditor({
       >
         <label>
           Exception date
-          <input type="date" name="date" required />
+          <input type="date" name="date" required {...invalidProps(errors, form, 'date')} />
+          <FieldError errors={errors} form={form} field="date" />
         </label>
         <label className="inline">
           <input type="checkbox" checked={closed} onChange={(e) => setClosed(e.target.checked)} />
@@ -93,15 +113,38 @@ export function ShopExceptionsEditor({
         </label>
         <label>
           Special opening
-          <input type="time" name="opens" step={300} disabled={closed} required={!closed} />
+          <input
+            type="time"
+            name="opens"
+            step={300}
+            disabled={closed}
+            required={!closed}
+            {...invalidProps(errors, form, 'opens')}
+          />
+          <FieldError errors={errors} form={form} field="opens" />
         </label>
         <label>
           Special closing
-          <input type="time" name="closes" step={300} disabled={closed} required={!closed} />
+          <input
+            type="time"
+            name="closes"
+            step={300}
+            disabled={closed}
+            required={!closed}
+            {...invalidProps(errors, form, 'closes')}
+          />
+          <FieldError errors={errors} form={form} field="closes" />
         </label>
         <label>
           Reason
-          <input name="reason" required maxLength={200} placeholder="Christmas Day" />
+          <input
+            name="reason"
+            required
+            maxLength={200}
+            placeholder="Christmas Day"
+            {...invalidProps(errors, form, 'reason')}
+          />
+          <FieldError errors={errors} form={form} field="reason" />
         </label>
         <button type="submit">Add exception</button>
       </form>

@@ -4,6 +4,22 @@ import { useSession } from '../app.tsx';
 import type { Shop } from '../types.ts';
 import type { ShopShift } from '../../../src/api-types/shop-floor.ts';
 import { weekdays } from './shop-hours-editor.tsx';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
+
+const addLabels = {
+  advisorId: 'The advisor',
+  weekday: 'The weekday',
+  date: 'The date',
+  starts: 'The start',
+  ends: 'The end',
+  deskId: 'The desk',
+};
 
 /**
  * Who works at the shop and when: weekly shifts and one-off dated ones, at a desk or not. Only the
@@ -19,6 +35,8 @@ export function ShopShiftsEditor({
   const { directory } = useSession();
   const [shifts, setShifts] = useState<ShopShift[] | null>(null);
   const [weekly, setWeekly] = useState(true);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const form = `shop-${shop.id}-shift`;
   const load = useCallback(() => {
     api<{ items: ShopShift[] }>(`/api/shops/${shop.id}/shifts`).then(
       (r) => setShifts(r.items),
@@ -53,10 +71,13 @@ export function ShopShiftsEditor({
           deskId: deskId ? Number(deskId) : null,
         },
       });
+      setErrors({});
       onSaved(`${shop.name}: ${shift.advisorName} works ${whenOf(shift)}.`);
       load();
     } catch (e) {
-      onSaved(`${shop.name}: ${messageOf(e)}`);
+      const { fields, other } = fieldErrorsOf(e, placeByName(addLabels));
+      setErrors(fields);
+      onSaved(`${shop.name}: ${other}`);
     }
   };
   const move = async (shift: ShopShift, starts: string, ends: string) => {
@@ -121,7 +142,13 @@ export function ShopShiftsEditor({
       >
         <label>
           Advisor
-          <select aria-label="Advisor" name="advisorId" required defaultValue="">
+          <select
+            aria-label="Advisor"
+            name="advisorId"
+            required
+            defaultValue=""
+            {...invalidProps(errors, form, 'advisorId')}
+          >
             <option value="" disabled>
               Choose someone
             </option>
@@ -131,6 +158,7 @@ export function ShopShiftsEditor({
               </option>
             ))}
           </select>
+          <FieldError errors={errors} form={form} field="advisorId" />
         </label>
         <label className="inline">
           <input type="radio" name="repeat" checked={weekly} onChange={() => setWeekly(true)} />
@@ -150,20 +178,38 @@ export function ShopShiftsEditor({
                 </option>
               ))}
             </select>
+            <FieldError errors={errors} form={form} field="weekday" />
           </label>
         ) : (
           <label>
             Shift date
-            <input type="date" name="date" required />
+            <input type="date" name="date" required {...invalidProps(errors, form, 'date')} />
+            <FieldError errors={errors} form={form} field="date" />
           </label>
         )}
         <label>
           Starts
-          <input type="time" name="starts" step={300} required defaultValue="09:00" />
+          <input
+            type="time"
+            name="starts"
+            step={300}
+            required
+            defaultValue="09:00"
+            {...invalidProps(errors, form, 'starts')}
+          />
+          <FieldError errors={errors} form={form} field="starts" />
         </label>
         <label>
           Ends
-          <input type="time" name="ends" step={300} required defaultValue="17:00" />
+          <input
+            type="time"
+            name="ends"
+            step={300}
+            required
+            defaultValue="17:00"
+            {...invalidProps(errors, form, 'ends')}
+          />
+          <FieldError errors={errors} form={form} field="ends" />
         </label>
         <label>
           At desk
@@ -177,6 +223,7 @@ export function ShopShiftsEditor({
                 </option>
               ))}
           </select>
+          <FieldError errors={errors} form={form} field="deskId" />
         </label>
         <button type="submit">Add shift</button>
       </form>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
+import { TeamCalendars } from './team-calendar-editor.tsx';
 
 const kindNames: Record<string, string> = { contact_centre: 'Contact centre', shop: 'Shop' };
 
@@ -72,6 +73,7 @@ export function TeamsAdmin() {
           Create team
         </button>
       </form>
+      <TeamCalendars teams={directory.teams} />
     </section>
   );
 }
