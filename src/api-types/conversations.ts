@@ -1,4 +1,5 @@
 import type { Channel } from './channels.ts';
+import type { Customer } from './customers.ts';
 
 /** Where an interaction travels: a customer's channel, or `internal` for notes that never leave. */
 export type InteractionChannel = Channel | 'internal';
@@ -218,4 +219,27 @@ export interface WaitingCase {
   readonly lastInteractionAt: string;
   /** Set while the case is snoozed (only "mine" lists snoozed cases). */
   readonly snoozedUntil: string | null;
+}
+
+/** One case a search found: who it is for, what it is about, where it stands, and the message that matched. */
+export interface CaseHit {
+  readonly conversationId: number;
+  readonly customerId: number;
+  readonly customerName: string;
+  readonly subject: string;
+  readonly status: Status;
+  /** The channel of the message that matched. */
+  readonly channel: InteractionChannel;
+  readonly lastInteractionAt: string;
+  /** The newest message of the case that holds every word searched for. */
+  readonly match: Interaction;
+}
+
+/** A page of search results: customers (first page only) and matching cases, newest match first. */
+export interface SearchPage {
+  readonly customers: Customer[];
+  readonly cases: CaseHit[];
+  /** The matching messages of `cases`, one per case, in the same order. */
+  readonly interactions: Interaction[];
+  readonly nextCursor: string | null;
 }

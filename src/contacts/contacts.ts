@@ -12,6 +12,7 @@ import type { Viewer } from '../advisors/access.ts';
 import { isChannel } from '../channels/channel.ts';
 import { requireVisibleCustomer } from '../customers/customers.ts';
 import { signReply } from '../channels/sign-reply.ts';
+import { channelsCarryingFiles } from '../channels/attachments.ts';
 import { replyRouteFor } from '../channels/reply-route.ts';
 import {
   getConversation,
@@ -150,6 +151,7 @@ export async function sendReply(
   if (message.kind !== 'note' && isChannel(channel))
     await requireConsent(unit.db, conversation.customer_id, channel);
   checkEmailParts(message);
+  checkFilesTravel(message);
   const shaped = await asChannelSays(
     unit,
     conversationId,
@@ -183,6 +185,20 @@ function checkEmailParts(message: AdvisorMessage): void {
   for (const field of ['to', 'cc', 'subject'] as const)
     if (message[field] !== undefined)
       throw new Invalid(field, 'only an email has its own recipients, copies and subject');
+}
+
+/**
+ * A stored file goes out only on a channel whose replies carry files (email) or stays in a note:
+ * a chat, text or social reply would otherwise drop it without a word.
+ */
+function checkFilesTravel(message: AdvisorMessage): void {
+  if (message.kind === 'note' || !message.attachments?.some((a) => a.id !== undefined)) return;
+  const channel = channelOfKind[message.kind];
+  if (!channelsCarryingFiles.includes(channel))
+    throw new Invalid(
+      'attachments',
+      `a reply on ${channel} cannot carry files: send them by email, or keep them in a note`,
+    );
 }
 
 /**

@@ -17,7 +17,9 @@ import {
   setTags,
   statuses,
 } from './conversations.ts';
-import { customerTimeline, listInteractions, searchInteractions } from './interactions.ts';
+import { customerTimeline, listInteractions } from './interactions.ts';
+import { searchCases } from './search.ts';
+import type { SearchPage } from '../api-types/conversations.ts';
 
 const literals = StringEnum;
 const StatusSchema = literals(statuses);
@@ -54,7 +56,14 @@ const TimelineQuery = Strict({
 });
 const SearchQuery = Strict({
   q: Type.String({ minLength: 1, maxLength: 200 }),
-  limit: Limit(20, 100),
+  limit: Limit(30, 100),
+  channel: Type.Optional(ChannelSchema),
+  status: Type.Optional(StatusSchema),
+  /** The matching message was written at or after this moment… */
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  /** …and before this one. */
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  cursor: Type.Optional(Type.String({ maxLength: 100 })),
 });
 
 /** Cases, their interactions, the customer timeline, and search. */
@@ -160,18 +169,31 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: Context): 
     {
       schema: {
         tags: ['search'],
-        summary: 'Full-text search over customers and the interactions you may see',
+        summary:
+          'Search customers (names, identities, phone numbers as written) and the cases you may see, a page at a time',
         querystring: SearchQuery,
       },
       config: { allow: staff },
     },
-    async (request) => {
-      const { q, limit } = request.query;
-      const [customers, interactions] = await Promise.all([
-        searchCustomers(db, dialect, q, limit, viewer(request)),
-        searchInteractions(db, dialect, q, viewer(request), limit),
+    async (request): Promise<SearchPage> => {
+      const { q, limit, channel, status, cursor } = request.query;
+      const from = request.query.from === undefined ? undefined : Date.parse(request.query.from);
+      const to = request.query.to === undefined ? undefined : Date.parse(request.query.to);
+      if (from !== undefined && to !== undefined && to <= from)
+        throw new Invalid('to', 'must be after the start of the date range');
+      const [customers, found] = await Promise.all([
+        // Customers on the first page only: the next pages are more cases.
+        cursor
+          ? []
+          : searchCustomers(db, dialect, q, limit, viewer(request), ctx.config.defaultPhoneRegion),
+        searchCases(db, dialect, { q, limit, channel, status, from, to, cursor }, viewer(request)),
       ]);
-      return { customers, interactions };
+      return {
+        customers,
+        cases: found.cases,
+        interactions: found.cases.map((c) => c.match),
+        nextCursor: found.nextCursor,
+      };
     },
   );
 }

@@ -61,7 +61,11 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     async (request) => {
       const me = viewer(request);
       const { q, limit, cursor } = request.query;
-      if (q) return { items: await searchCustomers(db, dialect, q, limit, me), nextCursor: null };
+      if (q)
+        return {
+          items: await searchCustomers(db, dialect, q, limit, me, ctx.config.defaultPhoneRegion),
+          nextCursor: null,
+        };
       const before = cursor ? decodeCursor(cursor) : undefined;
       const items = await listCustomers(db, me, {
         limit,

@@ -5,6 +5,7 @@ import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
 import { Conflict, Invalid, NotFound, RetryableConflict } from '../platform/errors.ts';
 import { searchWords } from '../platform/db/text-search.ts';
+import { normalisePhone } from '../channels/addresses.ts';
 import { searchTextOf, type ContactPoints, type Identity, identitiesOf } from './identities.ts';
 import type { Consent, ConsentChannel, Customer } from '../api-types/customers.ts';
 import { customerScope, type Viewer } from '../advisors/access.ts';
@@ -863,17 +864,47 @@ export async function eraseCustomer(
   });
 }
 
-/** Full-text search over the names and identities of the customers the viewer may see, best first. */
+/**
+ * The E.164 number a query names when it is a phone number as people write it ("090 7473 8064",
+ * "(030) 12345", "+49 30 12345"), read in the company's region; null for anything else.
+ */
+export function phoneOfQuery(query: string, defaultRegion: string): string | null {
+  const text = query.trim();
+  if (!/^[+\d][\d\s()./-]{4,30}$/.test(text) || text.replace(/\D/g, '').length < 6) return null;
+  try {
+    return normalisePhone(text, defaultRegion);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Full-text search over the names and identities of the customers the viewer may see, best first;
+ * a phone number written in national format (read in `phoneRegion`) finds its E.164 identity first.
+ */
 export async function searchCustomers(
   db: Kysely<Database>,
   dialect: StorageDialect,
   query: string,
   limit: number,
   viewer: Viewer,
+  phoneRegion?: string,
 ): Promise<Customer[]> {
   const words = searchWords(query);
   if (words.length === 0) return [];
-  const ids = await dialect.matchingCustomerIds(db, words, limit);
+  const phone = phoneRegion ? phoneOfQuery(query, phoneRegion) : null;
+  const byPhone = phone
+    ? (
+        await db
+          .selectFrom('identities')
+          .select('customer_id')
+          .where('kind', '=', 'phone')
+          .where('value', '=', phone)
+          .execute()
+      ).map((r) => Number(r.customer_id))
+    : [];
+  const byText = await dialect.matchingCustomerIds(db, words, limit);
+  const ids = [...new Set([...byPhone, ...byText])].slice(0, limit);
   return (await getCustomers(db, await visibleIds(db, ids, viewer))).filter(
     (c) => c.mergedIntoId === null && !c.erased,
   );

@@ -197,6 +197,11 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
   const { path, params } = useLocation();
   const [help, setHelp] = useState(false);
   const [search, setSearch] = useState(params.get('q') ?? '');
+  // The header's box shows the search the address holds (back and forward included).
+  const searched = path === '/search' ? (params.get('q') ?? '') : null;
+  useEffect(() => {
+    if (searched !== null) setSearch(searched);
+  }, [searched]);
   const liveState = useLiveState();
   useShortcut('?', () => setHelp(true));
   useShortcut('/', () => document.getElementById('global-search')?.focus());
@@ -212,7 +217,7 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
   if (path === '/' || conversation)
     screen = <DeskScreen conversationId={conversation ? Number(conversation[1]) : null} />;
   else if (customer) screen = <CustomerScreen customerId={Number(customer[1])} />;
-  else if (path === '/search') screen = <SearchScreen q={params.get('q') ?? ''} />;
+  else if (path === '/search') screen = <SearchScreen />;
   else if (path === '/shop')
     screen = shopDeskRoles.includes(me.role) ? (
       <ShopDeskScreen />

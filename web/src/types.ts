@@ -28,3 +28,4 @@ export type {
   MailboxStatus,
   SettingValue,
 } from '../../src/api-types/channels.ts';
+export type { CaseHit, SearchPage } from '../../src/api-types/conversations.ts';

@@ -4,30 +4,15 @@
  * limit, and the name is made inert: no folders, no control or direction-changing characters.
  */
 import { Invalid } from '../../platform/errors.ts';
+import { looksLike } from '../attachments.ts';
+
+// Moved to the channels' root, where the desk's uploads use them too.
+export { inertFileName, looksLike } from '../attachments.ts';
 
 /** What the account takes (`chatSettingsOf`). */
 export interface UploadLimits {
   readonly maxAttachmentBytes: number;
   readonly attachmentTypes: readonly string[];
-}
-
-/** The first bytes a file of these types starts with; types not listed are taken as declared. */
-const signatures: Readonly<Record<string, readonly Buffer[]>> = {
-  'image/png': [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])],
-  'image/jpeg': [Buffer.from([0xff, 0xd8, 0xff])],
-  'image/gif': [Buffer.from('GIF87a'), Buffer.from('GIF89a')],
-  'image/webp': [Buffer.from('RIFF')],
-  'application/pdf': [Buffer.from('%PDF-')],
-};
-
-/** Whether the bytes are what the type says, as far as their first bytes tell. */
-export function looksLike(contentType: string, bytes: Buffer): boolean {
-  if (contentType === 'text/plain') {
-    if (bytes.includes(0)) return false;
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) !== undefined;
-  }
-  const starts = signatures[contentType];
-  return !starts || starts.some((start) => bytes.subarray(0, start.length).equals(start));
 }
 
 /**
@@ -62,30 +47,4 @@ export function checkUpload(header: string, bytes: Buffer, limits: UploadLimits)
   if (!fits)
     throw new Invalid('body', `the file is not a ${contentType} file`, [], 'attachment-refused');
   return contentType;
-}
-
-/**
- * A file name as the desk and emails show it: percent-decoded when the widget encoded it (headers
- * carry ASCII), the last path segment only, without control, format or direction characters, at
- * most 200 characters; "file" when nothing is left.
- */
-export function inertFileName(raw: string | undefined): string {
-  let name = raw ?? '';
-  try {
-    name = decodeURIComponent(name);
-  } catch {
-    // not percent-encoded: taken as it is
-  }
-  name = name.split(/[/\\]/).pop() ?? '';
-  name = name
-    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^\.+/, '');
-  if (name.length > 200) {
-    const dot = name.lastIndexOf('.');
-    const extension = dot > 0 && name.length - dot <= 10 ? name.slice(dot) : '';
-    name = name.slice(0, 200 - extension.length) + extension;
-  }
-  return name || 'file';
 }

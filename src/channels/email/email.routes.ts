@@ -7,6 +7,7 @@ import { staff, viewer } from '../../advisors/authenticate.ts';
 import { visibleInteraction } from '../../conversations/delivery.ts';
 import type { Attachment } from '../../api-types/conversations.ts';
 import { getBlob, putBlob } from '../blobs.ts';
+import { composerFileRefusal, inertFileName } from '../attachments.ts';
 
 const FileParams = Strict({
   id: Type.Integer({ minimum: 1 }),
@@ -40,14 +41,27 @@ function disposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/** Types the desk may open in a tab of their own (a picture, plain text); the rest download. */
+const openable = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain']);
+
+const FileQuery = Strict({
+  /** Open a picture or plain text in the browser instead of downloading it. */
+  open: Type.Optional(Type.Boolean()),
+});
+
 function sendFile(
   reply: FastifyReply,
   file: { bytes: Buffer; contentType: string; name: string },
+  open = false,
 ): FastifyReply {
   const type = file.contentType.toLowerCase().split(';')[0]!.trim();
+  const inline = open && openable.has(type);
   return reply
     .header('content-type', shownAsIs.has(type) ? type : 'application/octet-stream')
-    .header('content-disposition', disposition(file.name))
+    .header(
+      'content-disposition',
+      inline ? disposition(file.name).replace(/^attachment/, 'inline') : disposition(file.name),
+    )
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', "default-src 'none'; sandbox")
     .header('cache-control', 'private, max-age=3600')
@@ -91,13 +105,15 @@ export function registerEmailRoutes(
     },
   );
 
-  app.get<{ Params: FileParams }>(
+  app.get<{ Params: FileParams; Querystring: Static<typeof FileQuery> }>(
     '/api/interactions/:id/attachments/:n',
     {
       schema: {
         tags: ['interactions'],
-        summary: 'One stored attachment of an interaction, as a download with a safe content type',
+        summary:
+          'One stored attachment of an interaction, as a download with a safe content type (`open=true`: a picture or text shown in the browser)',
         params: FileParams,
+        querystring: FileQuery,
       },
       config: { allow: staff },
     },
@@ -106,11 +122,15 @@ export function registerEmailRoutes(
       const attachment = (JSON.parse(row.attachments) as Attachment[])[request.params.n];
       const blob = attachment?.id ? await getBlob(ctx.store.read, attachment.id) : undefined;
       if (!attachment || !blob) throw new NotFound('no such stored attachment');
-      return sendFile(reply, {
-        bytes: blob.bytes,
-        contentType: attachment.contentType,
-        name: attachment.name,
-      });
+      return sendFile(
+        reply,
+        {
+          bytes: blob.bytes,
+          contentType: attachment.contentType,
+          name: attachment.name,
+        },
+        request.query.open === true,
+      );
     },
   );
 
@@ -129,20 +149,12 @@ export function registerEmailRoutes(
     },
     async (request, reply) => {
       const bytes = Buffer.from(request.body.data, 'base64');
-      if (bytes.length > options.maxAttachmentBytes)
-        throw new Invalid(
-          'data',
-          `the file is larger than ${Math.floor(options.maxAttachmentBytes / 1_000_000)} MB`,
-        );
-      const id = await ctx.writer.run((unit) =>
-        putBlob(unit.db, bytes, request.body.contentType, unit.now),
-      );
-      return reply.status(201).send({
-        id,
-        name: request.body.name,
-        contentType: request.body.contentType,
-        size: bytes.length,
-      });
+      const name = inertFileName(request.body.name);
+      const contentType = request.body.contentType.toLowerCase();
+      const refused = composerFileRefusal({ name, contentType, bytes }, options.maxAttachmentBytes);
+      if (refused) throw new Invalid(refused.field, refused.reason, [], 'attachment-refused');
+      const id = await ctx.writer.run((unit) => putBlob(unit.db, bytes, contentType, unit.now));
+      return reply.status(201).send({ id, name, contentType, size: bytes.length });
     },
   );
 }

@@ -5,7 +5,7 @@ import { clockTime, deliveryNames } from '../format.ts';
 import { useNameOf } from '../app.tsx';
 import type { Interaction, LiveEvent } from '../types.ts';
 import type { ChatState, VisitedPage } from '../../../src/api-types/chat.ts';
-import { fileSize } from './email-fields.tsx';
+import { AttachmentLinks } from './timeline.tsx';
 
 /** The desk's chat routes (src/channels/chat/): live state, typing, read marks, transcript. */
 export const chatApi = {
@@ -234,15 +234,7 @@ export function ChatPanel({
                 <time dateTime={m.createdAt}>{clockTime(m.createdAt)}</time>
               </span>
               <p className="text">{m.text}</p>
-              {m.attachments.length > 0 && (
-                <ul className="attachments" aria-label="Files">
-                  {m.attachments.map((a, i) => (
-                    <li key={i}>
-                      {a.name} ({fileSize(a.size)})
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <AttachmentLinks attachments={m.attachments} label="Files" />
               {m === lastOurs && (
                 <span className="read-state" data-testid="read-state">
                   {readState(m)}

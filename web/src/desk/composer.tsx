@@ -4,13 +4,19 @@ import { channelNames, deliveryNames } from '../format.ts';
 import { useSession } from '../app.tsx';
 import type { Consent, Customer, Identity, Interaction, InteractionKind, Macro } from '../types.ts';
 import {
+  AttachFiles,
   EmailFields,
+  attachmentsBody,
   draftReady,
   emailBody,
   emailOf,
   replyDraftFor,
   type EmailDraft,
+  type FileDraft,
 } from './email-fields.tsx';
+
+/** Replies on these kinds carry files (the server sends an email's attachments); a note keeps them. */
+const kindsCarryingFiles: readonly InteractionKind[] = ['email'];
 
 /** The kinds an advisor can answer with; a callback is an outbound call the voice channel places. */
 const replyKinds: ReadonlyArray<{
@@ -91,6 +97,7 @@ export const Composer = forwardRef<
     .flatMap((c) => c.accounts.map((a) => a.address));
   const freshDraft = () => replyDraftFor(answered, ourAddresses, emailOf(customer), caseSubject);
   const [draft, setDraft] = useState<EmailDraft>(freshDraft);
+  const [noteFiles, setNoteFiles] = useState<FileDraft>({ files: [], uploading: [] });
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   // The case's own channel, unless the customer cannot be reached on it (a visit, then an email
   // answer needs an address): then the first kind that reaches them.
@@ -139,22 +146,29 @@ export const Composer = forwardRef<
   const switchedOff = mode === 'reply' && settingOf(chosen?.channel)?.enabled === false;
   const signed = mode === 'reply' && settingOf(chosen?.channel)?.signature === true;
   const asEmail = mode === 'reply' && kind === 'email';
+  const asNote = mode === 'note';
 
   const send = async () => {
     if (!text.trim() || busy || (asEmail && !draftReady(draft))) return;
+    if (asNote && noteFiles.uploading.length > 0) return;
     setBusy(true);
     setError(null);
     setStatus(null);
     try {
       const created = await api<Interaction>(`/api/conversations/${conversationId}/interactions`, {
         method: 'POST',
-        body: { kind: mode === 'note' ? 'note' : kind, text, ...(asEmail ? emailBody(draft) : {}) },
+        body: {
+          kind: mode === 'note' ? 'note' : kind,
+          text,
+          ...(asEmail ? emailBody(draft) : asNote ? attachmentsBody(noteFiles) : {}),
+        },
         idempotencyKey: key.current,
       });
       key.current = newKey();
       setText('');
       if (mode === 'reply') onReplyText?.('', kind);
       if (asEmail) setDraft(freshDraft());
+      if (asNote) setNoteFiles({ files: [], uploading: [] });
       setStatus(
         mode === 'note'
           ? 'Note added to the case.'
@@ -248,6 +262,17 @@ export const Composer = forwardRef<
         </p>
       )}
       {asEmail && <EmailFields draft={draft} onChange={setDraft} />}
+      {asNote && (
+        <div className="note-files">
+          <AttachFiles draft={noteFiles} onChange={setNoteFiles} />
+        </div>
+      )}
+      {mode === 'reply' && !kindsCarryingFiles.includes(kind) && (
+        <p className="hint" role="note">
+          {chosen ? labelOf(chosen) : kind} replies cannot carry files: to send one, reply by email;
+          to keep one for colleagues, add it to an internal note.
+        </p>
+      )}
       <label className="text-label">
         {mode === 'reply'
           ? `Message to ${customer.displayName}`
@@ -273,7 +298,12 @@ export const Composer = forwardRef<
           type="submit"
           className="primary"
           disabled={
-            busy || !text.trim() || !!noConsent || switchedOff || (asEmail && !draftReady(draft))
+            busy ||
+            !text.trim() ||
+            !!noConsent ||
+            switchedOff ||
+            (asEmail && !draftReady(draft)) ||
+            (asNote && noteFiles.uploading.length > 0)
           }
         >
           {mode === 'reply' ? 'Send reply' : 'Add note'}

@@ -10,15 +10,19 @@ export interface UploadedFile {
   readonly size: number;
 }
 
+/** The files of a message being written: those the server holds, and those still uploading. */
+export interface FileDraft {
+  readonly files: readonly UploadedFile[];
+  /** Names of the files still on their way to the server. */
+  readonly uploading: readonly string[];
+}
+
 /** What an email carries beyond its text while an advisor writes it. */
-export interface EmailDraft {
+export interface EmailDraft extends FileDraft {
   readonly to: string;
   /** Addresses separated by commas, as typed. */
   readonly cc: string;
   readonly subject: string;
-  readonly files: readonly UploadedFile[];
-  /** Names of the files still on their way to the server. */
-  readonly uploading: readonly string[];
 }
 
 /** The largest file the desk attaches, as the server counts it (10 MB); it refuses larger ones too. */
@@ -85,17 +89,22 @@ export function emailBody(draft: EmailDraft) {
     subject: draft.subject.trim(),
     to: draft.to.trim(),
     ...(cc.length > 0 ? { cc } : {}),
-    ...(draft.files.length > 0
-      ? {
-          attachments: draft.files.map(({ id, name, contentType, size }) => ({
-            id,
-            name,
-            contentType,
-            size,
-          })),
-        }
-      : {}),
+    ...attachmentsBody(draft),
   };
+}
+
+/** The attachments part of a request body (a reply's or a note's): the files by their ids. */
+export function attachmentsBody(draft: FileDraft) {
+  return draft.files.length > 0
+    ? {
+        attachments: draft.files.map(({ id, name, contentType, size }) => ({
+          id,
+          name,
+          contentType,
+          size,
+        })),
+      }
+    : {};
 }
 
 /** The file's bytes in base64, as the upload route takes them. */
@@ -108,13 +117,16 @@ function readBase64(file: File): Promise<string> {
   });
 }
 
-/** To, Cc, Subject and attachments of an email being written; files upload as soon as chosen. */
-export function EmailFields({
+/**
+ * Picks files for a message and shows them: each uploads as soon as chosen (too large ones are
+ * refused before), can be removed, and the server's refusal is shown in its words.
+ */
+export function AttachFiles<T extends FileDraft>({
   draft,
   onChange,
 }: {
-  draft: EmailDraft;
-  onChange: (change: (draft: EmailDraft) => EmailDraft) => void;
+  draft: T;
+  onChange: (change: (draft: T) => T) => void;
 }) {
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -144,34 +156,7 @@ export function EmailFields({
   };
 
   return (
-    <fieldset className="email-fields">
-      <legend>Email</legend>
-      <label>
-        To
-        <input
-          type="email"
-          value={draft.to}
-          required
-          onChange={(e) => onChange((d) => ({ ...d, to: e.target.value }))}
-        />
-      </label>
-      <label>
-        Cc
-        <input
-          value={draft.cc}
-          placeholder="other recipients, separated by commas"
-          onChange={(e) => onChange((d) => ({ ...d, cc: e.target.value }))}
-        />
-      </label>
-      <label>
-        Subject
-        <input
-          value={draft.subject}
-          required
-          maxLength={200}
-          onChange={(e) => onChange((d) => ({ ...d, subject: e.target.value }))}
-        />
-      </label>
+    <>
       <label className="attach">
         Attach files
         <input
@@ -212,6 +197,48 @@ export function EmailFields({
           {problem}
         </p>
       )}
+    </>
+  );
+}
+
+/** To, Cc, Subject and attachments of an email being written; files upload as soon as chosen. */
+export function EmailFields({
+  draft,
+  onChange,
+}: {
+  draft: EmailDraft;
+  onChange: (change: (draft: EmailDraft) => EmailDraft) => void;
+}) {
+  return (
+    <fieldset className="email-fields">
+      <legend>Email</legend>
+      <label>
+        To
+        <input
+          type="email"
+          value={draft.to}
+          required
+          onChange={(e) => onChange((d) => ({ ...d, to: e.target.value }))}
+        />
+      </label>
+      <label>
+        Cc
+        <input
+          value={draft.cc}
+          placeholder="other recipients, separated by commas"
+          onChange={(e) => onChange((d) => ({ ...d, cc: e.target.value }))}
+        />
+      </label>
+      <label>
+        Subject
+        <input
+          value={draft.subject}
+          required
+          maxLength={200}
+          onChange={(e) => onChange((d) => ({ ...d, subject: e.target.value }))}
+        />
+      </label>
+      <AttachFiles draft={draft} onChange={onChange} />
     </fieldset>
   );
 }

@@ -1,5 +1,10 @@
 import { clockTime, channelNames, deliveryNames, kindNames } from '../format.ts';
 import type { Customer, Interaction } from '../types.ts';
+
+type Attachment = Interaction['attachments'][number];
+
+/** Types the server shows in a tab of their own when asked (`?open=true`): pictures and plain text. */
+const openable = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain']);
 import { useNameOf } from '../app.tsx';
 import { followLink, href } from '../router.ts';
 import { EmailMessage } from './email-message.tsx';
@@ -88,15 +93,7 @@ export function Timeline({
               ) : (
                 <>
                   <p className="text">{item.text}</p>
-                  {item.attachments.length > 0 && (
-                    <ul className="attachments" aria-label="Attachments">
-                      {item.attachments.map((a, i) => (
-                        <li key={i}>
-                          {a.name} ({fileSize(a.size)})
-                        </li>
-                      ))}
-                    </ul>
-                  )}
+                  <AttachmentLinks attachments={item.attachments} />
                 </>
               )}
             </li>
@@ -104,5 +101,48 @@ export function Timeline({
         })}
       </ol>
     </section>
+  );
+}
+
+/**
+ * The files of a message: stored ones download (the server checks the reader may see the case),
+ * pictures and text also open in a tab; a file the provider keeps (no copy here) is named only.
+ */
+export function AttachmentLinks({
+  attachments,
+  label = 'Attachments',
+}: {
+  attachments: readonly Attachment[];
+  label?: string;
+}) {
+  if (attachments.length === 0) return null;
+  return (
+    <ul className="attachments" aria-label={label}>
+      {attachments.map((a, i) => (
+        <li key={i}>
+          {a.href ? (
+            <a href={a.href} download={a.name}>
+              {a.name}
+            </a>
+          ) : (
+            a.name
+          )}{' '}
+          <small>({fileSize(a.size)})</small>
+          {a.href && openable.has(a.contentType.toLowerCase()) && (
+            <>
+              {' '}
+              <a
+                href={`${a.href}?open=true`}
+                target="_blank"
+                rel="noopener noreferrer"
+                aria-label={`Open ${a.name}`}
+              >
+                Open
+              </a>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -42,6 +42,10 @@ export const postgresDialect: StorageDialect = {
     return fetch(matches('interactions', words), limit);
   },
 
+  interactionTextMatches(words) {
+    return matches('interactions', words);
+  },
+
   async matchingCustomerIds(db, words, limit) {
     const rows = await db
       .selectFrom('customers')

@@ -78,6 +78,10 @@ export const sqliteDialect: StorageDialect = {
     return rows;
   },
 
+  interactionTextMatches(words) {
+    return sql<boolean>`${sql.ref('interactions.id')} in (select rowid from interactions_fts where interactions_fts match ${matchExpression(words)})`;
+  },
+
   async matchingCustomerIds(db, words, limit) {
     const result = await sql<{
       id: number;

@@ -3,7 +3,7 @@
  * one implementation per database (`sqlite.ts`, `postgres.ts`), as Kysely's dialect folders do.
  * Domain code asks the store's dialect instead of branching on which database it is.
  */
-import type { ColumnDefinitionBuilder, Expression, Kysely, SqlBool } from 'kysely';
+import type { ColumnDefinitionBuilder, Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Database } from '../schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -57,6 +57,11 @@ export interface StorageDialect {
     limit: number,
     fetch: FetchMatches<Row>,
   ): Promise<Row[]>;
+  /**
+   * A condition on `interactions.id`: the interaction's text holds every word (the last as a
+   * prefix), for queries that group, filter and page the matches themselves (case search).
+   */
+  interactionTextMatches(words: readonly string[]): RawBuilder<boolean>;
   /** Ids of customers whose names or identities hold every word (the last as a prefix), best first. */
   matchingCustomerIds(
     db: Kysely<Database>,
