@@ -55,6 +55,7 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  offer_declines: OfferDeclinesTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -780,4 +781,12 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** An advisor declined this item: not offered it again before `until` (0290-offer-declines). */
+export interface OfferDeclinesTable {
+  work_item_id: number;
+  advisor_id: number;
+  declined_at: number;
+  until: number;
 }
