@@ -128,7 +128,8 @@ async function offer(
   return true;
 }
 
-function toEngineItem(row: WorkItemRow): WorkItem {
+/** A stored work item as the engine reads it. */
+export function toEngineItem(row: WorkItemRow): WorkItem {
   return {
     id: String(row.id),
     kind: row.kind as WorkItemKind,
