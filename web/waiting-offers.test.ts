@@ -65,7 +65,7 @@ describe('offers and why work waits, in Chromium', { timeout: 60_000 }, () => {
 
     const { page: wall } = await h.openPage({ viewport: { width: 1280, height: 1400 } });
     await h.signIn(wall, 'supervisor');
-    await wall.goto(`${h.baseUrl}/wall`);
+    await wall.goto(`${h.baseUrl}/desk/wall`);
     const why = wall.getByRole('region', { name: 'Why work waits' });
     await why.getByTestId('waiting-work').getByText(shown).waitFor();
     assert.match(await why.getByTestId('waiting-work').innerText(), /Declined by/);
