@@ -186,12 +186,13 @@ test('no channel is privileged: earliest deadline first, whatever the channel', 
   assignAvailableWork(state, T0);
   const loud = call('call-2', T0 + 1000);
   addWorkItem(state, loud, T0 + 1000);
-  // The advisor's call ends: the email, whose deadline comes first, goes before both calls.
+  // The advisor's call ends: the email, whose deadline comes first, goes before both calls (and,
+  // written work taking no room from live work, the first call follows it).
   state.active.set('busy', { item: call('busy'), advisorId: 'a' });
   completeWorkItem(state, 'busy', T0 + 2000);
   assert.deepEqual(
     assignAvailableWork(state, T0 + 2000).map((a) => a.itemId),
-    ['email'],
+    ['email', 'call'],
   );
 });
 
