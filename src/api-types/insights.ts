@@ -1,5 +1,5 @@
 import type { Channel } from './channels.ts';
-import type { ServiceLevelSetting } from './routing.ts';
+import type { DeclineInForce, ServiceLevelSetting, WaitingWork } from './routing.ts';
 
 /** One channel on the supervisor's wall. */
 export interface ChannelFigures {
@@ -43,6 +43,10 @@ export interface Wall {
   readonly disconnectedMailboxes: DisconnectedMailbox[];
   /** Callbacks still to make (waiting or offered) and their real wait, from the caller's arrival. */
   readonly callbacks: CallbacksWaiting;
+  /** The first items in line (earliest deadline) and why each still waits. */
+  readonly waitingWork?: readonly WaitingWork[];
+  /** Declines routing respects now (each advisor's cool-off), latest first. */
+  readonly declines?: readonly DeclineInForce[];
 }
 
 /** The callbacks waiting now: how many, the longest real wait, the oldest few. */

@@ -55,6 +55,49 @@ export interface QueueFigures {
   readonly slotsOnShift: number;
   /** When a new caller or chatter would wait longer than the channel's promise. */
   readonly offerCallback: boolean;
+  /** Why the first in line (earliest deadline) still waits; null when nobody waits. */
+  readonly why?: WaitReason | null;
+}
+
+/**
+ * Why a waiting item is not with an advisor yet, as routing sees it now: held for the customer's own
+ * advisor, nobody with its skill on shift, declined by those who could take it, everyone qualified at
+ * capacity or pausing, or being offered in this round.
+ */
+export interface WaitReason {
+  readonly code:
+    | 'held_for_advisor'
+    | 'nobody_on_shift'
+    | 'declined'
+    | 'at_capacity'
+    | 'pausing'
+    | 'being_offered';
+  /** When it changes by itself: the hold, the decline's cool-off or the pause ends. */
+  readonly until: string | null;
+  /** The advisor it is held for, or who declined it. */
+  readonly advisorName: string | null;
+  /** The team whose skill it needs, when it needs one. */
+  readonly teamName: string | null;
+}
+
+/** One waiting item and why it waits, for the wall. */
+export interface WaitingWork {
+  readonly workItemId: number;
+  readonly conversationId: number;
+  readonly customerName: string;
+  readonly channel: Channel;
+  readonly waitMs: number;
+  readonly why: WaitReason;
+}
+
+/** A decline routing respects now: the advisor is not offered this item again until `until`. */
+export interface DeclineInForce {
+  readonly workItemId: number;
+  readonly conversationId: number;
+  readonly customerName: string;
+  readonly advisorName: string;
+  readonly declinedAt: string;
+  readonly until: string;
 }
 
 /**

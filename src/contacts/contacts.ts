@@ -33,7 +33,14 @@ import {
   type IngestResult,
   type ReplyAddressing,
 } from '../conversations/interactions.ts';
-import { completeWork, isTaken, queueWork, withdrawWork } from '../routing/work-items.ts';
+import {
+  completeWork,
+  isTaken,
+  queueWork,
+  takeWork,
+  wakeCase,
+  withdrawWork,
+} from '../routing/work-items.ts';
 import type { Outbox } from '../channels/send-queue.ts';
 import { isAutomatedContact, mayAutoSend, requireConsent } from './rules.ts';
 import { queueSend } from './sending.ts';
@@ -322,17 +329,20 @@ export async function changeCase(
   actor: Actor,
   options: { readonly routing?: Partial<RoutingOptions> } = {},
 ): Promise<Conversation> {
+  const wasSnoozed =
+    changes.snoozedUntil === null &&
+    (await getConversation(unit.db, conversationId, viewer, unit.now)).snoozedUntil !== null;
   await updateConversation(unit, conversationId, changes, viewer, actor);
   if (changes.status === 'resolved' || changes.status === 'closed')
     await completeWork(unit, conversationId, actor);
-  const after = await getConversation(unit.db, conversationId, null, unit.now);
+  else if (changes.ownerId === viewer.id) await takeWork(unit, conversationId, viewer.id, actor);
   if (typeof changes.snoozedUntil === 'number') await withdrawWork(unit, conversationId, actor);
-  if (changes.snoozedUntil === null && (after.status === 'open' || after.status === 'pending_us'))
-    await queueWork(
-      unit,
-      conversationId,
-      kindOfChannel[after.originChannel],
-      options.routing ?? {},
-    );
-  return after;
+  // Woken by hand, or marked Pending us while awake: the case waits for us (routing/waits.ts).
+  if (wasSnoozed) await wakeCase(unit, conversationId, actor, options.routing);
+  else if (changes.status === 'pending_us') {
+    const now = await getConversation(unit.db, conversationId, null, unit.now);
+    if (now.snoozedUntil === null)
+      await queueWork(unit, conversationId, kindOfChannel[now.originChannel], options.routing);
+  }
+  return getConversation(unit.db, conversationId, null, unit.now);
 }

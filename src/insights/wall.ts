@@ -5,6 +5,7 @@ import { activeStatuses } from '../conversations/conversations.ts';
 import { channels as customerChannels, isChannel } from '../channels/channel.ts';
 import { loadPolicies, type ServiceLevelSettings } from '../routing/service-levels.ts';
 import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
+import { explainWaits, waitingWork } from '../routing/wait-reasons.ts';
 import type {
   CallbacksWaiting,
   ChannelFigures,
@@ -232,10 +233,14 @@ export async function computeWall(
     disconnectedMailboxes(db),
     callbacksWaiting(db, now),
   ]);
+  // Why the first in line wait, and the declines routing respects (routing/wait-reasons.ts).
+  const explained = await explainWaits(db, now);
   return {
     ...summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone }),
     disconnectedMailboxes: mailboxes,
     callbacks,
+    waitingWork: await waitingWork(db, now, explained),
+    declines: explained.declines,
   };
 }
 

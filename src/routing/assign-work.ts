@@ -12,6 +12,7 @@ import { recordUtilization } from './occupancy-ledger.ts';
 import {
   handsBackWork,
   canHoldFor,
+  hasDeclined,
   isQualified,
   isRoutable,
   occupancy,
@@ -319,7 +320,11 @@ function enqueue(state: RoutingState, item: WorkItem, now: number, allowHold: bo
     item.affinityUntil > now
   ) {
     const preferred = state.advisors.get(item.preferredAdvisorId);
-    if (preferred && canHoldFor(preferred.advisor, item)) {
+    if (
+      preferred &&
+      canHoldFor(preferred.advisor, item) &&
+      !hasDeclined(item, preferred.advisor.id)
+    ) {
       queued.heldFor = preferred;
       preferred.held.push(queued);
       state.holds.push(queued);
@@ -446,6 +451,9 @@ function bestItemFor(
     const top = peekAlive(group.heap);
     // Within a group the top has the earliest deadline, so it is also the first to be released.
     if (guarded && top && top.releaseAt > now) continue;
+    // A top this advisor declined is skipped; the items behind it are found from their side (every
+    // item is dirty in `chooseAssignments`, the only caller whose items carry declines).
+    if (top && hasDeclined(top.item, advisor.id)) continue;
     if (top && (!best || itemBefore(top, best))) best = top;
   }
   return best;
@@ -473,6 +481,7 @@ function bestAdvisorFor(state: RoutingState, queued: QueuedItem, now: number): T
       preferred &&
       preferred.inFree[channel] &&
       isQualified(preferred.advisor, item) &&
+      !hasDeclined(item, preferred.advisor.id) &&
       !(queued.releaseAt > now && isGuarded(state, preferred.advisor))
     ) {
       return { entry: preferred, reason: 'preferred_advisor' };
@@ -491,6 +500,7 @@ function bestAdvisorFor(state: RoutingState, queued: QueuedItem, now: number): T
     for (const candidate of profile.free[channel]) {
       if (best && !rankBefore(candidate, best)) break;
       if (guardVoice && candidate.advisor.capacity.voice > 0) continue;
+      if (hasDeclined(item, candidate.advisor.id)) continue;
       if (checkCap && occupancy(candidate.advisor, now, windowMs) > cap) {
         if (!bestOverCap || rankBefore(candidate, bestOverCap)) bestOverCap = candidate;
         continue;

@@ -343,15 +343,28 @@ for (const database of databases) {
       for (const item of items)
         if (item.advisor_id !== null && (item.status === 'offered' || item.status === 'assigned'))
           loadOf.get(item.advisor_id)![item.channel as Channel]++;
+      // Written work (email, SMS, social) can be resumed later: it takes no room from live work, so
+      // the shared capacity holds for calls, chats and visits.
+      const liveChannel = (c: Channel) => c === 'voice' || c === 'chat' || c === 'shop';
       for (const [advisor, load] of loadOf) {
         const capacity = capacityOf.get(advisor)!;
         let used = 0;
         for (const channel of CHANNELS) {
           assert.ok(load[channel] <= capacity[channel], `advisor ${advisor} over ${channel}`);
-          if (load[channel] > 0) used += load[channel] / capacity[channel];
+          if (load[channel] > 0 && liveChannel(channel)) used += load[channel] / capacity[channel];
         }
         assert.ok(used <= 1 + 1e-9, `advisor ${advisor} over their shared capacity`);
       }
+      // A decline is respected for its cool-off: the item is not offered to that advisor meanwhile.
+      const declines = await db
+        .selectFrom('offer_declines')
+        .select(['work_item_id', 'advisor_id'])
+        .where('until', '>', now)
+        .execute();
+      const declined = (itemId: number, advisorId: number | null) =>
+        declines.some(
+          (d) => Number(d.work_item_id) === itemId && Number(d.advisor_id) === advisorId,
+        );
 
       // Nothing waits while a qualified, available advisor has room, unless it is held for its
       // preferred advisor within the affinity window.
@@ -360,7 +373,9 @@ for (const database of databases) {
         const load = loadOf.get(advisor)!;
         if (capacity[channel] <= 0) return 0;
         let used = 0;
-        for (const c of CHANNELS) if (load[c] > 0) used += load[c] / capacity[c];
+        for (const c of CHANNELS)
+          if (load[c] > 0 && (liveChannel(c) || !liveChannel(channel)))
+            used += load[c] / capacity[c];
         return Math.min(
           capacity[channel] - load[channel],
           Math.floor((1 - used) * capacity[channel] + 1e-9),
@@ -382,7 +397,7 @@ for (const database of databases) {
             (s.presence === 'available' || s.presence === 'busy') &&
             s.active === 1 &&
             (s.recovery_until === null || s.recovery_until <= now);
-          if (!routable || !qualified(s, item)) continue;
+          if (!routable || !qualified(s, item) || declined(item.id, s.id)) continue;
           assert.ok(
             room(s.id, item.channel as Channel) <= 0,
             `item ${item.id} (${item.channel}) waits while advisor ${s.id} has room`,
@@ -396,7 +411,7 @@ for (const database of databases) {
         const offered = byId.get(id)!;
         for (const other of waiting) {
           if (other.channel !== offered.channel || other.skills !== offered.skills) continue;
-          if (isHeld(other)) continue;
+          if (isHeld(other) || declined(other.id, offered.advisor_id)) continue;
           const before =
             other.deadline_at < offered.deadline_at ||
             (other.deadline_at === offered.deadline_at && other.priority > offered.priority);

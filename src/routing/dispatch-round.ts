@@ -8,10 +8,9 @@ import type { StorageDialect } from '../platform/db/dialects/storage-dialect.ts'
 import type { WorkItemRow } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { chooseAssignments } from './assign-work.ts';
-import { kindOfChannel } from '../conversations/interactions.ts';
 import { loadAdvisors } from './advisor-load.ts';
-import { expireOffers, missedOfferPauseMs } from './offers.ts';
-import { queueWork } from './work-items.ts';
+import { declinesInForce, expireOffers, missedOfferPauseMs } from './offers.ts';
+import { wakeCase } from './work-items.ts';
 import { requeueAbandonedChats } from './desk-watch.ts';
 import {
   DEFAULT_ROUTING_OPTIONS,
@@ -62,11 +61,15 @@ export async function dispatchWork(
     .limit(20_000)
     .execute();
   if (waiting.length === 0) return { offers: [], expired, busy: false };
-  const assignments = chooseAssignments(
-    { items: waiting.map(toEngineItem), advisors },
-    unit.now,
-    settings,
-  );
+  // Declines whose cool-off ran out are forgotten; those in force keep the item from their advisor.
+  await unit.db.deleteFrom('offer_declines').where('until', '<=', unit.now).execute();
+  const declines = await declinesInForce(unit.db, unit.now);
+  const items = waiting.map((row) => {
+    const item = toEngineItem(row);
+    const declined = declines.get(Number(row.id));
+    return declined ? { ...item, declinedBy: declined.map((d) => String(d.advisorId)) } : item;
+  });
+  const assignments = chooseAssignments({ items, advisors }, unit.now, settings);
   const byId = new Map(waiting.map((w) => [String(w.id), w]));
   const offers: Assignment[] = [];
   for (const assignment of assignments) {
@@ -125,7 +128,8 @@ async function offer(
   return true;
 }
 
-function toEngineItem(row: WorkItemRow): WorkItem {
+/** A stored work item as the engine reads it. */
+export function toEngineItem(row: WorkItemRow): WorkItem {
   return {
     id: String(row.id),
     kind: row.kind as WorkItemKind,
@@ -145,13 +149,13 @@ function toEngineItem(row: WorkItemRow): WorkItem {
 }
 
 /**
- * Cases whose snooze ran out come back: the snooze is cleared and, if the case still waits on us,
- * it is queued again (a customer who wrote meanwhile already queued it).
+ * Cases whose snooze ran out come back: the snooze is cleared and the case waits for us again
+ * (`wakeCase`: Pending us, queued; a customer who wrote meanwhile already queued it).
  */
 async function wakeSnoozedCases(unit: Unit, options: Partial<RoutingOptions>): Promise<void> {
   const due = await unit.db
     .selectFrom('conversations')
-    .select(['id', 'status', 'origin_channel'])
+    .select(['id'])
     .where('snoozed_until', 'is not', null)
     .where('snoozed_until', '<=', unit.now)
     .limit(500)
@@ -162,13 +166,6 @@ async function wakeSnoozedCases(unit: Unit, options: Partial<RoutingOptions>): P
       .set({ snoozed_until: null, snoozed_at: null })
       .where('id', '=', conversation.id)
       .execute();
-    if (conversation.status === 'open' || conversation.status === 'pending_us') {
-      await queueWork(
-        unit,
-        conversation.id,
-        kindOfChannel[conversation.origin_channel as Channel] ?? 'email',
-        options,
-      );
-    }
+    await wakeCase(unit, conversation.id, { type: 'system', id: null }, options);
   }
 }

@@ -1,8 +1,10 @@
 /** Offers: an advisor accepts or declines the item routing offered; an offer not taken in time expires. */
-import type { WorkItemRow } from '../platform/db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, WorkItemRow } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import { Conflict, NotFound } from '../platform/errors.ts';
 import { scopeOf, type WorkStatus } from './work-items.ts';
+import { DEFAULT_ROUTING_OPTIONS } from './types.ts';
 
 /** An advisor who lets an offer time out is probably away: no new offers for this long (as the simulator assumes). */
 export const missedOfferPauseMs = 30_000;
@@ -54,16 +56,54 @@ export async function acceptOffer(unit: Unit, itemId: number, advisorId: number)
   });
 }
 
-/** The advisor lets the offer go: the item returns to its place in the ordering, no longer held for them. */
-export async function declineOffer(unit: Unit, itemId: number, advisorId: number): Promise<void> {
+/**
+ * The advisor lets the offer go: the item returns to its place in the ordering, no longer held for
+ * them, and is not offered to them again for `coolOffMs` (others are tried first; alone on shift, the
+ * item waits rather than coming straight back).
+ */
+export async function declineOffer(
+  unit: Unit,
+  itemId: number,
+  advisorId: number,
+  coolOffMs: number = DEFAULT_ROUTING_OPTIONS.declineCoolOffMs,
+): Promise<void> {
   const item = await liveItemOf(unit, itemId, advisorId, 'offered');
   if (!(await returnToQueue(unit, item))) throw new Conflict('the offer has moved on');
+  const until = unit.now + coolOffMs;
+  await unit.db
+    .insertInto('offer_declines')
+    .values({ work_item_id: itemId, advisor_id: advisorId, declined_at: unit.now, until })
+    .onConflict((oc) =>
+      oc.columns(['work_item_id', 'advisor_id']).doUpdateSet({ declined_at: unit.now, until }),
+    )
+    .execute();
   await unit.record({
     type: 'work-item.declined',
     actor: { type: 'advisor', id: advisorId },
     entity: { type: 'work_item', id: itemId },
     scope: scopeOf(item),
+    after: { until: new Date(until).toISOString() },
   });
+}
+
+/** Declines still respected at `now`, per work item: the advisors it is not offered to meanwhile. */
+export async function declinesInForce(
+  db: Kysely<Database>,
+  now: number,
+): Promise<Map<number, { advisorId: number; until: number }[]>> {
+  const rows = await db
+    .selectFrom('offer_declines')
+    .select(['work_item_id', 'advisor_id', 'until'])
+    .where('until', '>', now)
+    .orderBy('declined_at')
+    .execute();
+  const byItem = new Map<number, { advisorId: number; until: number }[]>();
+  for (const row of rows) {
+    const list = byItem.get(Number(row.work_item_id)) ?? [];
+    list.push({ advisorId: Number(row.advisor_id), until: Number(row.until) });
+    byItem.set(Number(row.work_item_id), list);
+  }
+  return byItem;
 }
 
 /** Puts an offered item back in the queue; false when it is no longer this offer (accepted, moved on). */

@@ -75,6 +75,16 @@ test('capacity is shared across channels: two chats of three leave room for one 
   assert.equal(freeCapacity(idle, 'sms'), 0);
 });
 
+test('written work in progress leaves room for a call or a chat, but a call leaves none for an email', () => {
+  const withEmail = advisor({ load: { voice: 0, chat: 0, email: 1, sms: 0, social: 0, shop: 0 } });
+  assert.equal(freeCapacity(withEmail, 'voice'), 1, 'one email does not block a call');
+  assert.equal(freeCapacity(withEmail, 'chat'), 3);
+  assert.equal(freeCapacity(withEmail, 'email'), 4);
+  const onCall = advisor({ load: { voice: 1, chat: 0, email: 0, sms: 0, social: 0, shop: 0 } });
+  assert.equal(freeCapacity(onCall, 'email'), 0);
+  assert.equal(freeCapacity(onCall, 'chat'), 0);
+});
+
 test('occupancy is busy time over logged-in time in the last hour', () => {
   const ledger = createOccupancyLedger(0);
   recordUtilization(ledger, 0, 1);

@@ -76,7 +76,8 @@ export function utilization(advisor: AdvisorState): number {
 
 /**
  * How many more items of this channel the advisor can take now: capacity is shared, so two chats out of
- * three leave room for one more chat but not for a call.
+ * three leave room for one more chat but not for a call. Written work (email, SMS, social) can be put
+ * down and resumed, so it takes no room from a call, a chat or a visitor (`isLiveChannel`).
  */
 export function freeCapacity(advisor: AdvisorState, channel: Channel): number {
   return roomOnChannel(advisor, channel, utilization(advisor));
@@ -86,8 +87,25 @@ export function freeCapacity(advisor: AdvisorState, channel: Channel): number {
 export function roomOnChannel(advisor: AdvisorState, channel: Channel, used: number): number {
   const capacity = advisor.capacity[channel];
   if (capacity <= 0) return 0;
-  const room = Math.floor((1 - used) * capacity + 1e-9);
+  const share = isLiveChannel(channel) ? liveUtilization(advisor) : used;
+  const room = Math.floor((1 - share) * capacity + 1e-9);
   return Math.max(0, Math.min(room, capacity - advisor.load[channel]));
+}
+
+/** Channels where the customer is there now (a call, a chat, a visit): work that cannot wait for later. */
+export function isLiveChannel(channel: Channel): boolean {
+  return channel === 'voice' || channel === 'chat' || channel === 'shop';
+}
+
+/** Share of the advisor taken by live work only (calls, chats, visits): what limits another live item. */
+export function liveUtilization(advisor: AdvisorState): number {
+  let used = 0;
+  for (const channel of CHANNELS) {
+    if (!isLiveChannel(channel)) continue;
+    const load = advisor.load[channel];
+    if (load > 0) used += load / Math.max(advisor.capacity[channel], load);
+  }
+  return used;
 }
 
 /** Occupancy over the last `windowMs` (default one hour): busy time over logged-in time. */
@@ -137,4 +155,9 @@ export function compareFreeAdvisors(a: AdvisorState, b: AdvisorState): number {
   if (tierA !== tierB) return tierA - tierB;
   if (a.idleSince !== b.idleSince) return a.idleSince - b.idleSince;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** True while the advisor's decline of this item is respected: it is not offered to them again. */
+export function hasDeclined(item: Pick<WorkItem, 'declinedBy'>, advisorId: string): boolean {
+  return item.declinedBy !== undefined && item.declinedBy.includes(advisorId);
 }

@@ -11,6 +11,7 @@ import { requestCallback } from './callbacks.ts';
 import { acceptOffer, declineOffer } from './offers.ts';
 import { defaultCapacity, presences, setCapacity, setPresence } from './presence.ts';
 import { queueFigures } from './queue-figures.ts';
+import { explainWaits } from './wait-reasons.ts';
 import { heldWork } from './work-items.ts';
 
 const PresenceBody = Strict({ presence: Type.Union(presences.map((p) => Type.Literal(p))) });
@@ -103,18 +104,25 @@ export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void 
     {
       schema: {
         tags: ['routing'],
-        summary: 'Per channel: waiting, longest wait, estimated wait, callback advice',
+        summary:
+          'Per channel: waiting, longest wait, estimated wait, callback advice, why the first in line waits',
       },
       config: { allow: [...staff, 'integration'] },
     },
     async (request) => {
       const me = viewer(request);
       const teamId = me.role === 'advisor' || me.role === 'shop_advisor' ? me.teamId : null;
+      const now = ctx.clock.now();
+      const [channels, explained] = await Promise.all([
+        queueFigures(read, now, { teamId, serviceLevels: DEFAULT_ROUTING_OPTIONS.serviceLevels }),
+        explainWaits(read, now, { teamId }),
+      ]);
+      // Each channel says why its first in line still waits.
       return {
-        channels: await queueFigures(read, ctx.clock.now(), {
-          teamId,
-          serviceLevels: DEFAULT_ROUTING_OPTIONS.serviceLevels,
-        }),
+        channels: channels.map((c) => ({
+          ...c,
+          why: explained.items.find((e) => e.row.channel === c.channel)?.why ?? null,
+        })),
       };
     },
   );

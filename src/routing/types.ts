@@ -34,6 +34,8 @@ export interface WorkItem {
   affinityUntil?: number;
   /** A hard contact earns its advisor recovery time once it is done. */
   hard?: boolean;
+  /** Advisors who declined this item and whose cool-off runs: it is not offered to them meanwhile. */
+  declinedBy?: readonly string[];
 }
 
 /**
@@ -154,9 +156,14 @@ export interface RoutingOptions {
   /** A non-voice item is released to everyone once less than this share of its threshold remains. */
   releaseLeadFraction: number;
   serviceLevels: ServiceLevelPolicies;
+  /** How long an advisor who declined an item is not offered that same item again. */
+  declineCoolOffMs: number;
 }
 
-/** Defaults: Rapport's policy, occupancy cap 85% over the last hour, five minutes of recovery. */
+/**
+ * Defaults: Rapport's policy, occupancy cap 85% over the last hour, five minutes of recovery, a declined
+ * item not offered to the same advisor for ten minutes.
+ */
 export const DEFAULT_ROUTING_OPTIONS: RoutingOptions = {
   policy: 'rapport',
   occupancyCap: 0.85,
@@ -165,6 +172,7 @@ export const DEFAULT_ROUTING_OPTIONS: RoutingOptions = {
   voiceReserve: 0,
   releaseLeadFraction: 0.5,
   serviceLevels: DEFAULT_SERVICE_LEVELS,
+  declineCoolOffMs: 10 * MINUTE,
 };
 
 /** Why an item went to an advisor. */

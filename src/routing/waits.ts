@@ -62,12 +62,85 @@ export interface WaitQuery {
 }
 
 /**
- * Who waits now: active cases whose customer wrote (or called, or visited) after the last reply that
- * was sent. One indexed probe per inbound interaction of an active case.
+ * The one rule of what waits for us (pure), read by the desk's waiting list, the queue panel, the
+ * wall and routing: an active case, not snoozed, whose customer's latest contact (not a machine's) is
+ * unanswered, or that is marked Pending us (by hand, or by a snooze running out) and not answered
+ * since (a reply sets Pending customer). `findWaits` is this rule in SQL.
+ */
+export function waitsForUs(state: {
+  readonly status: string;
+  readonly snoozed: boolean;
+  readonly unansweredContact: boolean;
+}): boolean {
+  if (!(activeStatuses as readonly string[]).includes(state.status) || state.snoozed) return false;
+  return state.unansweredContact || state.status === 'pending_us';
+}
+
+/**
+ * Who waits now (`waitsForUs`; the caller narrows out snoozed cases): active cases whose customer
+ * wrote (or called, or visited) after the last reply that was sent, since their first unanswered
+ * contact; and cases marked Pending us, since they were queued for it (their live work item), else
+ * since the case last changed. One indexed probe per inbound interaction of an active case.
  */
 export async function findWaits(
   db: Kysely<Database>,
   options: WaitQuery = {},
+): Promise<Map<number, Wait>> {
+  const [unanswered, marked] = await Promise.all([
+    unansweredWaits(db, options),
+    markedWaits(db, options),
+  ]);
+  for (const [id, wait] of marked) if (!unanswered.has(id)) unanswered.set(id, wait);
+  return unanswered;
+}
+
+/** Cases marked Pending us, with the time and channel their live work item was queued with. */
+async function markedWaits(db: Kysely<Database>, options: WaitQuery): Promise<Map<number, Wait>> {
+  let query = db
+    .selectFrom('conversations')
+    .select((eb) => [
+      'conversations.id',
+      'conversations.origin_channel',
+      'conversations.updated_at',
+      'conversations.team_id',
+      'conversations.shop_id',
+      'conversations.owner_id',
+      eb
+        .selectFrom('work_items')
+        .select('work_items.created_at')
+        .whereRef('work_items.conversation_id', '=', 'conversations.id')
+        .where('work_items.status', 'in', ['waiting', 'offered', 'assigned'])
+        .limit(1)
+        .as('queued_at'),
+      eb
+        .selectFrom('work_items')
+        .select('work_items.channel')
+        .whereRef('work_items.conversation_id', '=', 'conversations.id')
+        .where('work_items.status', 'in', ['waiting', 'offered', 'assigned'])
+        .limit(1)
+        .as('queued_channel'),
+    ])
+    .where('conversations.status', '=', 'pending_us');
+  for (const condition of options.where ?? []) query = query.where(condition);
+  const rows = await query.execute();
+  const viewer = options.visibleTo;
+  const waits = new Map<number, Wait>();
+  for (const row of rows) {
+    if (viewer && !canSeeConversation(viewer, row)) continue;
+    const channel = row.queued_channel ?? row.origin_channel;
+    if (options.channel && channel !== options.channel) continue;
+    waits.set(row.id, {
+      conversationId: row.id,
+      channel,
+      since: Number(row.queued_at ?? row.updated_at),
+    });
+  }
+  return waits;
+}
+
+async function unansweredWaits(
+  db: Kysely<Database>,
+  options: WaitQuery,
 ): Promise<Map<number, Wait>> {
   let query = db
     .selectFrom('interactions as i')

@@ -10,8 +10,10 @@ import { NotFound, RetryableConflict } from '../platform/errors.ts';
 import {
   channelOfKind,
   interactionKinds,
+  kindOfChannel,
   type InteractionKind,
 } from '../conversations/interactions.ts';
+import { activeStatuses } from '../conversations/conversations.ts';
 import { deadlineFor, affinityUntilFor, countsBusinessTime } from './policy.ts';
 import { loadRoutingLevels } from './service-levels.ts';
 import { businessCalendarOf } from './team-calendars.ts';
@@ -201,6 +203,97 @@ export async function isTaken(unit: Unit, conversationId: number): Promise<boole
     .where('status', '=', 'assigned')
     .executeTakeFirst();
   return item !== undefined;
+}
+
+/**
+ * A case whose snooze ended (its time came, or an advisor woke it) waits for us again: it is marked
+ * Pending us (the one rule of `waits.ts`) and queued, so the waiting list, the queue panel, the wall
+ * and routing all have it. A resolved or closed case stays as it is.
+ */
+export async function wakeCase(
+  unit: Unit,
+  conversationId: number,
+  actor: Actor,
+  options: Partial<RoutingOptions> = {},
+): Promise<void> {
+  const before = await unit.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', conversationId)
+    .executeTakeFirst();
+  if (!before || !(activeStatuses as readonly string[]).includes(before.status)) return;
+  if (before.status !== 'pending_us') {
+    await unit.db
+      .updateTable('conversations')
+      .set({ status: 'pending_us', updated_at: unit.now })
+      .where('id', '=', conversationId)
+      .execute();
+    await unit.record({
+      type: 'conversation.updated',
+      actor,
+      entity: { type: 'conversation', id: conversationId },
+      scope: {
+        conversationId,
+        customerId: before.customer_id,
+        teamId: before.team_id,
+        shopId: before.shop_id,
+        ownerId: before.owner_id,
+      },
+      before: { status: before.status },
+      after: { status: 'pending_us' },
+    });
+  }
+  await queueWork(
+    unit,
+    conversationId,
+    kindOfChannel[before.origin_channel as Channel] ?? 'email',
+    options,
+  );
+}
+
+/**
+ * An advisor takes a case ("Take this case"): its queued work item (waiting, or offered to someone)
+ * becomes theirs, so nobody else is offered it and a caller on hold is put through to them. Work an
+ * advisor already holds stays with them. Returns the item settled, if any.
+ */
+export async function takeWork(
+  unit: Unit,
+  conversationId: number,
+  advisorId: number,
+  actor: Actor,
+): Promise<number | null> {
+  const item = await unit.db
+    .selectFrom('work_items')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', 'in', ['waiting', 'offered'])
+    .executeTakeFirst();
+  if (!item) return null;
+  const result = await unit.db
+    .updateTable('work_items')
+    .set({
+      status: 'assigned',
+      advisor_id: advisorId,
+      offered_at: item.offered_at ?? unit.now,
+      offer_expires_at: null,
+      accepted_at: unit.now,
+      due_at: null,
+      updated_at: unit.now,
+    })
+    .where('id', '=', item.id)
+    .where('status', '=', item.status)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new RetryableConflict('work item moved meanwhile');
+  await unit.record({
+    // Taken is accepted: a callback's call is placed, a chat's visitor hears who joined.
+    type: 'work-item.accepted',
+    actor,
+    entity: { type: 'work_item', id: item.id },
+    scope: { ...scopeOf(item), ownerId: advisorId },
+    before: { status: item.status, advisorId: item.advisor_id },
+    after: { status: 'assigned', advisorId, taken: true },
+  });
+  return item.id;
 }
 
 /** A snoozed case leaves the queue: its live work item is withdrawn and the advisor's capacity frees up. */

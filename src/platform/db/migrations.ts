@@ -26,6 +26,7 @@ import { callFollowupsMigration } from './migrations/0220-call-followups.ts';
 import { repairsMigration } from './migrations/0280-repairs.ts';
 import { viewsMigration } from './migrations/0310-views.ts';
 import { teamCalendarsMigration } from './migrations/0350-team-calendars.ts';
+import { offerDeclinesMigration } from './migrations/0290-offer-declines.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -52,6 +53,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0230-shop-floor', shopFloorMigration],
   ['0240-shop-service-letters', shopServiceLettersMigration],
   ['0280-repairs', repairsMigration],
+  ['0290-offer-declines', offerDeclinesMigration],
   ['0310-views', viewsMigration],
   ['0350-team-calendars', teamCalendarsMigration],
 ];

@@ -61,6 +61,7 @@ export interface Database {
   team_calendars: TeamCalendarsTable;
   team_hours: TeamHoursTable;
   team_holidays: TeamHolidaysTable;
+  offer_declines: OfferDeclinesTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -834,4 +835,12 @@ export interface TeamHolidaysTable {
   team_id: number;
   date: string;
   name: string;
+}
+
+/** An advisor declined this item: not offered it again before `until` (0290-offer-declines). */
+export interface OfferDeclinesTable {
+  work_item_id: number;
+  advisor_id: number;
+  declined_at: number;
+  until: number;
 }

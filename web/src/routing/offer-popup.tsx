@@ -11,8 +11,15 @@ export function OfferPopup() {
   const { me, reload } = useRoutingMe();
   const [error, setError] = useState<string | null>(null);
   const [seen, setSeen] = useState<number | null>(null);
+  const [chosen, setChosen] = useState<number | null>(null);
   const { path } = useLocation();
-  const offer = me?.items.find((i) => i.status === 'offered');
+  // Several offers at once: one is shown with their count, and the advisor steps through them.
+  const offers = me?.items.filter((i) => i.status === 'offered') ?? [];
+  const at = Math.max(
+    0,
+    offers.findIndex((i) => i.id === chosen),
+  );
+  const offer = offers[at];
   // A call put through to my line (no offer): its card, except on its own case, until I open it.
   const putThrough = me?.items.find(
     (i) =>
@@ -42,9 +49,29 @@ export function OfferPopup() {
       reload();
     }
   };
+  const stepper =
+    offers.length > 1 ? (
+      <nav className="offer-step" aria-label="Offers">
+        <button
+          type="button"
+          onClick={() => setChosen(offers[(at + offers.length - 1) % offers.length]!.id)}
+        >
+          Previous
+        </button>{' '}
+        <span data-testid="offer-count">
+          Offer {at + 1} of {offers.length}
+        </span>{' '}
+        <button type="button" onClick={() => setChosen(offers[(at + 1) % offers.length]!.id)}>
+          Next
+        </button>
+      </nav>
+    ) : null;
   if (offer.kind === 'call' || offer.kind === 'callback')
     return (
-      <IncomingCallCard item={offer} error={error} onAnswer={(accept) => void answer(accept)} />
+      <>
+        {stepper}
+        <IncomingCallCard item={offer} error={error} onAnswer={(accept) => void answer(accept)} />
+      </>
     );
   return (
     <aside
@@ -53,7 +80,10 @@ export function OfferPopup() {
       aria-labelledby="offer-title"
       aria-describedby="offer-what"
     >
-      <h2 id="offer-title">New work for you</h2>
+      <h2 id="offer-title">
+        New work for you{offers.length > 1 ? ` (${offers.length} offers)` : ''}
+      </h2>
+      {stepper}
       <p id="offer-what">
         {channelNames[offer.channel] ?? offer.channel}: <strong>{offer.customerName}</strong> —{' '}
         {offer.subject}

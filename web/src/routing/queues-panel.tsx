@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { useLiveRefresh } from '../live.ts';
 import { channelNames, duration } from '../format.ts';
 import { routingApi, type QueueFigures } from './routing-api.ts';
+import { waitReasonWords } from './wait-reason.ts';
 
 /** The routing engine's queues I serve: who waits, for how long, and the honest estimate. */
 export function QueuesPanel() {
@@ -19,7 +20,10 @@ export function QueuesPanel() {
     return () => window.clearInterval(timer);
   }, [load]);
   useLiveRefresh(
-    (event) => event.type.startsWith('work-item.') || event.type === 'presence.changed',
+    (event) =>
+      event.type.startsWith('work-item.') ||
+      event.type === 'presence.changed' ||
+      event.type === 'capacity.changed',
     load,
     500,
   );
@@ -40,6 +44,7 @@ export function QueuesPanel() {
             <th scope="col">Waiting</th>
             <th scope="col">Longest</th>
             <th scope="col">Estimate</th>
+            <th scope="col">Why it waits</th>
           </tr>
         </thead>
         <tbody>
@@ -52,6 +57,7 @@ export function QueuesPanel() {
                 {c.estimatedWaitMs === null ? 'nobody on shift' : duration(c.estimatedWaitMs)}
                 {c.offerCallback && <small> · offer callback</small>}
               </td>
+              <td data-testid={`why-${c.channel}`}>{c.why ? waitReasonWords(c.why) : '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -7,6 +7,7 @@ import type { ChannelFigures, Wall, WaitingCase } from '../types.ts';
 import { BarChart, ParityDial, Sparkline } from './charts.tsx';
 import { AdvisorsPanel } from './advisors-panel.tsx';
 import { CallbacksPanel } from './callbacks-panel.tsx';
+import { WaitingWorkPanel } from './waiting-work-panel.tsx';
 import { ShopFiguresPanel } from './shop-figures-panel.tsx';
 
 /** The supervisor's wall: every channel measured the same way, live. */
@@ -37,6 +38,7 @@ export function WallScreen() {
       event.type.startsWith('conversation.') ||
       event.type.startsWith('work-item.') ||
       event.type === 'service-level.changed' ||
+      event.type === 'presence.changed' ||
       event.type.startsWith('channel-account.mailbox-'),
     load,
     400,
@@ -126,6 +128,7 @@ export function WallScreen() {
         </tbody>
       </table>
       {drill && <WaitingOn channel={drill} />}
+      <WaitingWorkPanel wall={wall} />
       <CallbacksPanel callbacks={wall.callbacks} />
       <AdvisorsPanel />
       <ShopFiguresPanel />
