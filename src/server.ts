@@ -25,6 +25,8 @@ import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerShopFiguresRoutes } from './insights/shop-figures.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { registerCasePresenceRoutes } from './audit/case-presence.routes.ts';
+import { registerPersonalSettingsRoutes } from './advisors/personal-settings.routes.ts';
 import { watchDesks } from './routing/desk-watch.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { sendRetryHooks } from './contacts/sending.ts';
@@ -216,6 +218,8 @@ export async function buildServer(
   const desks = watchDesks(ctx);
   app.addHook('onClose', async () => desks.stop());
   registerAuditRoutes(app, ctx, { desks });
+  registerCasePresenceRoutes(app, ctx);
+  registerPersonalSettingsRoutes(app, ctx);
   registerContactRoutes(app, ctx, outbox);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);

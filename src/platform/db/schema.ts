@@ -55,6 +55,8 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  case_presence: CasePresenceTable;
+  advisor_settings: AdvisorSettingsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -780,4 +782,20 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** An advisor on a case right now (viewing, maybe typing), until `expires_at` (see `audit/case-presence.ts`). */
+export interface CasePresenceTable {
+  conversation_id: number;
+  advisor_id: number;
+  /** Typing until then (a past time: only viewing). */
+  typing_until: number;
+  expires_at: number;
+}
+
+/** An advisor's own settings; `alerts` is JSON (`advisors/personal-settings.ts`). */
+export interface AdvisorSettingsTable {
+  advisor_id: number;
+  alerts: string;
+  updated_at: number;
 }
