@@ -107,7 +107,13 @@ export function useCasePresence(
 
   const typed = useCallback(
     (text: string) => {
-      if (!text.trim() || Date.now() - typingSaid.current < typingEveryMs) return;
+      // The reply was sent or cleared: no longer typing, said at once.
+      if (!text.trim()) {
+        if (typingSaid.current === 0) return;
+        typingSaid.current = 0;
+        return void say(false);
+      }
+      if (Date.now() - typingSaid.current < typingEveryMs) return;
       typingSaid.current = Date.now();
       void say(true);
     },
