@@ -116,6 +116,7 @@ export function registerContactRoutes(app: FastifyInstance, ctx: Context, outbox
             request.params.id,
             lastSeenInteractionId,
             me,
+            message.kind,
           );
         const row = await sendReply(unit, request.params.id, message, me, actorOf(me.id), {
           outbox,

@@ -100,6 +100,38 @@ for (const database of await testDatabases()) {
       assert.equal(unchecked.statusCode, 201, unchecked.body);
     });
 
+    test('a chat reply is not held back by the visitor’s own chat messages, only by a colleague', async () => {
+      const chat = async (text: string) => {
+        const response = await h.app.inject({
+          method: 'POST',
+          url: '/api/interactions/inbound',
+          headers: { authorization: `Bearer ${h.fixture.gatewayToken}` },
+          payload: {
+            kind: 'chat_message',
+            from: { email: 'chatty@example.com' },
+            text,
+            teamId: h.fixture.teams.care,
+          },
+        });
+        return json<{ conversationId: number; interactionId: number }>(response);
+      };
+      const first = await chat('Hi');
+      assert.equal((await chat('Are you there?')).conversationId, first.conversationId);
+      const reply = (cookie: string) =>
+        send(cookie, first.conversationId, {
+          kind: 'chat_message',
+          text: 'Yes, here.',
+          lastSeenInteractionId: first.interactionId,
+        });
+      assert.equal((await reply(advisor)).statusCode, 201);
+      const colleague = await send(supervisor, first.conversationId, {
+        kind: 'chat_message',
+        text: 'I take over.',
+      });
+      assert.equal(colleague.statusCode, 201, colleague.body);
+      assert.equal((await reply(advisor)).statusCode, 409);
+    });
+
     test('a case out of my scope is a 404 before any check', async () => {
       const tech = await h.app.inject({
         method: 'POST',

@@ -11,7 +11,9 @@ const counted = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
  * Refuses a send when the case moved on since the advisor last read it: anything added after
  * `lastSeenInteractionId` by someone else (the customer wrote, a colleague replied or noted). The
  * customer's row is locked first, so a reply or a contact committing meanwhile on another node is
- * seen here, not missed. The advisor reads what is new and sends again, or sends anyway.
+ * seen here, not missed. The advisor reads what is new and sends again, or sends anyway. A chat
+ * reply is not held back by the customer's own chat messages: those show in the live chat as they
+ * come.
  */
 export async function requireCaseNotMovedOn(
   unit: Unit,
@@ -19,6 +21,7 @@ export async function requireCaseNotMovedOn(
   conversationId: number,
   lastSeenInteractionId: number,
   viewer: Viewer,
+  kind: string,
 ): Promise<void> {
   const conversation = await visibleConversation(unit.db, conversationId, viewer);
   await dialect.lockCustomer(unit.db, conversation.customer_id);
@@ -38,6 +41,16 @@ export async function requireCaseNotMovedOn(
         eb('interactions.author_id', 'is', null),
         eb('interactions.author_id', '!=', viewer.id),
       ]),
+    )
+    .$if(kind === 'chat_message', (q) =>
+      q.where((eb) =>
+        eb.not(
+          eb.and([
+            eb('interactions.direction', '=', 'inbound'),
+            eb('interactions.kind', '=', 'chat_message'),
+          ]),
+        ),
+      ),
     )
     .orderBy('interactions.id')
     .execute();

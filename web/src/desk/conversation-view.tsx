@@ -128,7 +128,9 @@ export function ConversationView({ conversationId }: { conversationId: number })
       i.conversationId === conversationId &&
       seenUpTo !== null &&
       i.id > seenUpTo &&
-      !(i.author.type === 'advisor' && i.author.id === me.id),
+      !(i.author.type === 'advisor' && i.author.id === me.id) &&
+      // The visitor's chat messages show in the live chat as they come: not news to announce.
+      !(i.direction === 'inbound' && i.kind === 'chat_message'),
   );
   const newest = useRef(newestOnCase);
   newest.current = newestOnCase;
