@@ -47,10 +47,12 @@ export function useCasePresence(
   const take = useCallback(
     (items: CasePresence[]) => {
       const at = Date.now();
-      setColleagues(
-        new Map(
-          items.filter((p) => p.advisorId !== myId).map((p) => [p.advisorId, colleagueOf(p, at)]),
-        ),
+      const others = items.filter((p) => p.advisorId !== myId);
+      // Alone on the case, as most of the time: nothing changes, nothing renders again.
+      setColleagues((c) =>
+        others.length === 0 && c.size === 0
+          ? c
+          : new Map(others.map((p) => [p.advisorId, colleagueOf(p, at)])),
       );
     },
     [myId],
