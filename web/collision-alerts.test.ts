@@ -81,15 +81,12 @@ describe('two advisors on one case, and my alerts, in Chromium', () => {
   test('my alert settings are stored for me, and the tab title counts a new message on my case', async () => {
     await lea.getByRole('link', { name: 'My alerts' }).click();
     await lea.getByRole('heading', { name: 'My alerts' }).waitFor();
-    await lea.getByRole('checkbox', { name: 'New messages on my cases: sound' }).check();
+    // Each box is saved on the server before it shows ticked.
+    for (const name of ['sound', 'desktop notification']) {
+      await lea.getByRole('checkbox', { name: `New messages on my cases: ${name}` }).click();
+      await lea.locator(`input[aria-label="New messages on my cases: ${name}"]:checked`).waitFor();
+    }
     await lea.getByText('Saved: this applies to you').waitFor();
-    await lea
-      .getByRole('checkbox', { name: 'New messages on my cases: desktop notification' })
-      .check();
-    await lea
-      .getByRole('checkbox', { name: 'New messages on my cases: desktop notification' })
-      .and(lea.locator(':checked'))
-      .waitFor();
     await h.shot(lea, 'my-alerts');
     const stored = await h.ctx.store.db
       .selectFrom('advisor_settings')
