@@ -26,6 +26,8 @@ import { registerInsightsRoutes } from './insights/insights.routes.ts';
 import { registerShopFiguresRoutes } from './insights/shop-figures.routes.ts';
 import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { registerCasePresenceRoutes } from './audit/case-presence.routes.ts';
+import { registerPersonalSettingsRoutes } from './advisors/personal-settings.routes.ts';
 import { watchDesks } from './routing/desk-watch.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { registerViewRoutes } from './conversations/views.routes.ts';
@@ -221,6 +223,8 @@ export async function buildServer(
   const desks = watchDesks(ctx);
   app.addHook('onClose', async () => desks.stop());
   registerAuditRoutes(app, ctx, { desks });
+  registerCasePresenceRoutes(app, ctx);
+  registerPersonalSettingsRoutes(app, ctx);
   registerContactRoutes(app, ctx, outbox);
   registerViewRoutes(app, ctx);
   registerLoggedContactRoutes(app, ctx);

@@ -342,6 +342,23 @@ const table: Record<string, Rule> = {
     }),
   },
   'GET /api/conversations/:id/chat': { allow: staff, record: 'conversationId' },
+  'GET /api/conversations/:id/presence': { allow: staff, record: 'conversationId' },
+  'PUT /api/conversations/:id/presence': {
+    allow: staff,
+    record: 'conversationId',
+    body: () => ({ typing: false }),
+  },
+  'DELETE /api/conversations/:id/presence': { allow: staff, record: 'conversationId' },
+  'GET /api/me/settings': { allow: staff },
+  'PUT /api/me/settings': {
+    allow: staff,
+    body: () => ({
+      alerts: {
+        offers: { sound: true, desktop: false, title: true },
+        messages: { sound: false, desktop: false, title: true },
+      },
+    }),
+  },
   'POST /api/conversations/:id/typing': {
     allow: staff,
     record: 'conversationId',

@@ -10,6 +10,7 @@ import type { Outbox } from '../channels/send-queue.ts';
 import { deliveryHistory, visibleInteraction } from '../conversations/delivery.ts';
 import { changeCase, sendReply, startConversation } from './contacts.ts';
 import { retrySend } from './sending.ts';
+import { requireCaseNotMovedOn } from './moved-on.ts';
 import { ReplyAttachmentSchema, maxAttachments } from '../channels/attachments.ts';
 
 const NullableId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
@@ -39,6 +40,10 @@ const AdvisorMessageBody = Strict({
       uniqueItems: true,
     }),
   ),
+  /** The newest interaction of the case the advisor has read: a send is refused (409) if it moved on. */
+  lastSeenInteractionId: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The advisor confirmed sending although the case moved on. */
+  sendAnyway: Type.Optional(Type.Boolean()),
 });
 const NewEmailBody = Strict({
   subject: Type.String({ minLength: 1, maxLength: 200 }),
@@ -102,8 +107,18 @@ export function registerContactRoutes(app: FastifyInstance, ctx: Context, outbox
     },
     async (request, reply) => {
       const me = viewer(request);
+      const { lastSeenInteractionId, sendAnyway, ...message } = request.body;
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
-        const row = await sendReply(unit, request.params.id, request.body, me, actorOf(me.id), {
+        if (lastSeenInteractionId !== undefined && !sendAnyway && message.kind !== 'note')
+          await requireCaseNotMovedOn(
+            unit,
+            ctx.store.dialect,
+            request.params.id,
+            lastSeenInteractionId,
+            me,
+            message.kind,
+          );
+        const row = await sendReply(unit, request.params.id, message, me, actorOf(me.id), {
           outbox,
         });
         return { status: 201, body: toInteraction(row) };

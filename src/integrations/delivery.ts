@@ -64,6 +64,8 @@ export function payloadOfEvent(row: Selectable<EventsTable>): WebhookPayload {
  * the queue's own news about webhook jobs would feed a failing receiver its own failures forever.
  */
 function fannedOut(event: DomainEvent): boolean {
+  // Ephemeral events (typing, presence on a case: id 0) are never stored: nothing to deliver.
+  if (event.id === 0) return false;
   if (event.type === 'webhook.ping') return false;
   if (event.type.startsWith('job.')) {
     const jobType = (event.after as { type?: unknown } | null)?.type;

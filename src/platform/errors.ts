@@ -51,6 +51,7 @@ export const errorCatalogue = {
   'repair-link-invalid': { status: 404, title: 'This repair link is not valid' },
   'repair-status-refused': { status: 409, title: 'The repair cannot move to this status now' },
   'estimate-decided': { status: 409, title: 'The estimate was already answered' },
+  'case-moved-on': { status: 409, title: 'The case moved on since you last read it' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   'not-ready': { status: 503, title: 'Not ready' },

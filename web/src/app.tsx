@@ -15,6 +15,8 @@ import { PresenceSwitch } from './routing/presence-switch.tsx';
 import { OfferPopup } from './routing/offer-popup.tsx';
 import { ShopDeskScreen, shopDeskRoles } from './shop/shop-desk-screen.tsx';
 import { RepairsScreen } from './shop-repairs/repairs-screen.tsx';
+import { DeskAlerts } from './alerts/desk-alerts.tsx';
+import { AlertSettingsScreen } from './alerts/alert-settings.tsx';
 
 /** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
@@ -235,6 +237,7 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
       ) : (
         <Refused what="the admin screens" />
       );
+  else if (path === '/settings') screen = <AlertSettingsScreen />;
   else screen = <p className="empty">There is no screen at this address.</p>;
 
   return (
@@ -300,6 +303,9 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
         <span className="me">
           {me.name} <small>{roleNames[me.role] ?? me.role}</small>
         </span>
+        <NavLink to="/settings" current={path === '/settings'}>
+          My alerts
+        </NavLink>
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
           ?
         </button>
@@ -311,6 +317,7 @@ function Shell({ onSignOut }: { onSignOut: () => Promise<void> }) {
         {screen}
       </main>
       <OfferPopup />
+      <DeskAlerts />
       <ShortcutsDialog open={help} onClose={() => setHelp(false)} />
     </div>
   );

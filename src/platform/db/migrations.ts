@@ -27,6 +27,7 @@ import { repairsMigration } from './migrations/0280-repairs.ts';
 import { viewsMigration } from './migrations/0310-views.ts';
 import { teamCalendarsMigration } from './migrations/0350-team-calendars.ts';
 import { offerDeclinesMigration } from './migrations/0290-offer-declines.ts';
+import { collisionMigration } from './migrations/0330-collision.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -56,6 +57,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0290-offer-declines', offerDeclinesMigration],
   ['0310-views', viewsMigration],
   ['0350-team-calendars', teamCalendarsMigration],
+  ['0330-collision', collisionMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

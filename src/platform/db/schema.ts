@@ -62,6 +62,8 @@ export interface Database {
   team_hours: TeamHoursTable;
   team_holidays: TeamHolidaysTable;
   offer_declines: OfferDeclinesTable;
+  case_presence: CasePresenceTable;
+  advisor_settings: AdvisorSettingsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -843,4 +845,19 @@ export interface OfferDeclinesTable {
   advisor_id: number;
   declined_at: number;
   until: number;
+}
+/** An advisor on a case right now (viewing, maybe typing), until `expires_at` (see `audit/case-presence.ts`). */
+export interface CasePresenceTable {
+  conversation_id: number;
+  advisor_id: number;
+  /** Typing until then (a past time: only viewing). */
+  typing_until: number;
+  expires_at: number;
+}
+
+/** An advisor's own settings; `alerts` is JSON (`advisors/personal-settings.ts`). */
+export interface AdvisorSettingsTable {
+  advisor_id: number;
+  alerts: string;
+  updated_at: number;
 }

@@ -1,5 +1,5 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { api, messageOf, newKey } from '../api.ts';
+import { api, messageOf, newKey, type RequestOptions } from '../api.ts';
 import { channelNames, deliveryNames } from '../format.ts';
 import { useSession } from '../app.tsx';
 import type { Consent, Customer, Identity, Interaction, InteractionKind, Macro } from '../types.ts';
@@ -86,11 +86,14 @@ export const Composer = forwardRef<
     onSent: () => void;
     /** Told of every change of a reply's text and its kind (the live chat sends "typing"). */
     onReplyText?: (text: string, kind: InteractionKind) => void;
+    /** Posts the reply (the case's guard against sending on a case that moved on). */
+    post?: (path: string, options: RequestOptions) => Promise<Interaction>;
   }
 >(function Composer(
-  { conversationId, customer, defaultKind, answered, caseSubject, onSent, onReplyText },
+  { conversationId, customer, defaultKind, answered, caseSubject, onSent, onReplyText, post },
   ref,
 ) {
+  const postReply = post ?? api<Interaction>;
   const { channels } = useSession();
   const ourAddresses = channels
     .filter((c) => c.channel === 'email')
@@ -155,7 +158,7 @@ export const Composer = forwardRef<
     setError(null);
     setStatus(null);
     try {
-      const created = await api<Interaction>(`/api/conversations/${conversationId}/interactions`, {
+      const created = await postReply(`/api/conversations/${conversationId}/interactions`, {
         method: 'POST',
         body: {
           kind: mode === 'note' ? 'note' : kind,

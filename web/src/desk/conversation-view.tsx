@@ -17,6 +17,8 @@ import { CustomerCard } from './customer-card.tsx';
 import { Composer, replyKindFor, type ComposerHandle } from './composer.tsx';
 import { ChatPanel, useAdvisorTyping } from './chat-panel.tsx';
 import { emailOf } from './email-fields.tsx';
+import { PresenceBar, useCasePresence } from './case-presence.tsx';
+import { MovedOnDialog, useMovedOnGuard } from './moved-on.tsx';
 
 interface Loaded {
   conversation: Conversation;
@@ -74,8 +76,9 @@ export function ConversationView({ conversationId }: { conversationId: number })
   }, [load]);
   useLiveRefresh(
     (event) =>
-      event.scope.conversationId === conversationId ||
-      (data !== null && event.scope.customerId === data.customer.id),
+      event.type !== 'case.presence' &&
+      (event.scope.conversationId === conversationId ||
+        (data !== null && event.scope.customerId === data.customer.id)),
     () => void load(),
     150,
   );
@@ -107,6 +110,40 @@ export function ConversationView({ conversationId }: { conversationId: number })
 
   const isChat = data?.conversation.originChannel === 'chat';
   const advisorTyping = useAdvisorTyping(conversationId, isChat);
+  const presence = useCasePresence(conversationId, me.id);
+
+  // The newest interaction of this case I have read: set when the case opens, moved on when I
+  // send or mark what is new as read. A send carries it, so the server can say the case moved on.
+  const [seenUpTo, setSeenUpTo] = useState<number | null>(null);
+  useEffect(() => setSeenUpTo(null), [conversationId]);
+  const onCase = data?.conversation.id === conversationId ? data : null;
+  const newestOnCase = (onCase?.timeline ?? [])
+    .filter((i) => i.conversationId === conversationId)
+    .reduce((max, i) => Math.max(max, i.id), 0);
+  useEffect(() => {
+    if (onCase && seenUpTo === null) setSeenUpTo(newestOnCase);
+  }, [onCase, seenUpTo, newestOnCase]);
+  const newsSinceSeen = (onCase?.timeline ?? []).filter(
+    (i) =>
+      i.conversationId === conversationId &&
+      seenUpTo !== null &&
+      i.id > seenUpTo &&
+      !(i.author.type === 'advisor' && i.author.id === me.id) &&
+      // The visitor's chat messages show in the live chat as they come: not news to announce.
+      !(i.direction === 'inbound' && i.kind === 'chat_message'),
+  );
+  const newest = useRef(newestOnCase);
+  newest.current = newestOnCase;
+  const guard = useMovedOnGuard({
+    seenUpTo: () => seenUpTo ?? newest.current,
+    reload: () => void load(),
+    markRead: () => setSeenUpTo((s) => Math.max(s ?? 0, newest.current)),
+  });
+  const post = async (path: string, options: Parameters<typeof guard.post>[1]) => {
+    const created = await guard.post(path, options);
+    if (created.kind !== 'note') setSeenUpTo((s) => Math.max(s ?? 0, created.id));
+    return created;
+  };
 
   useShortcut('r', () => composer.current?.focus('reply'), data !== null);
   useShortcut('n', () => composer.current?.focus('note'), data !== null);
@@ -251,6 +288,16 @@ export function ConversationView({ conversationId }: { conversationId: number })
               </select>
             </label>
           </div>
+          <PresenceBar others={presence.others} />
+          {newsSinceSeen.length > 0 && (
+            <p className="case-news" role="status">
+              <strong>New on this case while you were here:</strong> {newsOf(newsSinceSeen, nameOf)}
+              .{' '}
+              <button type="button" onClick={() => setSeenUpTo(newestOnCase)}>
+                Mark as read
+              </button>
+            </p>
+          )}
           <TagEditor
             conversationId={conversationId}
             tags={conversation.tags}
@@ -288,15 +335,20 @@ export function ConversationView({ conversationId }: { conversationId: number })
           hasOlder={data.nextCursor !== null}
           onOlder={() => setPages((p) => p + 1)}
         />
+        {guard.question && <MovedOnDialog question={guard.question} />}
         <Composer
           ref={composer}
+          post={post}
           conversationId={conversationId}
           customer={customer}
           defaultKind={defaultKind}
           answered={lastEmail}
           caseSubject={conversation.subject}
           onSent={() => void load()}
-          onReplyText={(text, kind) => advisorTyping(kind === 'chat_message' ? text : '')}
+          onReplyText={(text, kind) => {
+            advisorTyping(kind === 'chat_message' ? text : '');
+            presence.typed(text);
+          }}
         />
       </section>
       <CustomerCard
@@ -307,6 +359,21 @@ export function ConversationView({ conversationId }: { conversationId: number })
       />
     </div>
   );
+}
+
+/** "the customer wrote 2 messages, Samira replied": what is new on the case, in words. */
+function newsOf(items: Interaction[], nameOf: (id: number | null) => string): string {
+  const fromCustomer = items.filter((i) => i.direction === 'inbound').length;
+  const colleagues = [
+    ...new Set(items.filter((i) => i.author.type === 'advisor').map((i) => nameOf(i.author.id))),
+  ];
+  const parts = [
+    ...(fromCustomer > 0
+      ? [`the customer wrote ${fromCustomer} message${fromCustomer === 1 ? '' : 's'}`]
+      : []),
+    ...colleagues.map((name) => `${name} wrote`),
+  ];
+  return parts.length > 0 ? parts.join(', ') : `${items.length} new`;
 }
 
 /** Local "yyyy-MM-ddTHH:mm" for a datetime-local input. */
