@@ -8,12 +8,12 @@ import {
   eraseCustomer,
   exportCustomer,
   getCustomer,
-  mergeCustomers,
   resolveCustomer,
   searchCustomers,
   setConsent,
 } from './customers.ts';
 import { ingestInbound } from '../conversations/interactions.ts';
+import { mergeCustomers } from './merges.ts';
 
 /** Search as a supervisor, who sees every customer. */
 const lead = { id: 1, role: 'supervisor', teamId: null, shopId: null, name: 'Lead' } as const;

@@ -55,6 +55,7 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  customer_merges: CustomerMergesTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -780,4 +781,19 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** One merge of a customer record into another, with exactly what moved, so it can be undone. */
+export interface CustomerMergesTable {
+  id: Generated<number>;
+  target_id: number;
+  source_id: number;
+  merged_by: number | null;
+  merged_at: number;
+  /** JSON: ids of the identities, cases, interactions, work items and merged records that moved. */
+  moved: string;
+  /** JSON: the kept record's name, owner, last advisor, language and consent before the merge. */
+  target_before: string;
+  undone_at: number | null;
+  undone_by: number | null;
 }
