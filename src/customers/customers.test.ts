@@ -172,7 +172,8 @@ for (const database of databases) {
         .where('type', '=', 'customer.consent-changed')
         .where('entity_id', '=', customerId)
         .executeTakeFirstOrThrow();
-      assert.equal(JSON.parse(event.before!).marketing, false);
+      // Marketing was never asked: unknown before, an explicit yes after.
+      assert.equal(JSON.parse(event.before!).marketing, null);
       assert.equal(JSON.parse(event.after!).marketing, true);
     });
 
