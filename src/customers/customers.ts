@@ -342,7 +342,8 @@ export async function resolveCustomer(
   const flag = options.channel === undefined ? undefined : consentOfChannel[options.channel];
   const customerId = await insertCustomer(unit, displayName, null, {
     ...defaultConsent,
-    ...(flag === undefined ? consentGivenBy(identities) : flag !== null ? { [flag]: true } : {}),
+    // A shop visit has no flag of its own: the contact points handed over at the counter count.
+    ...(flag === undefined || flag === null ? consentGivenBy(identities) : { [flag]: true }),
   });
   const linked = await linkIdentities(unit, customerId, identities);
   // Another writer linked one of these identities since we looked: start the unit again.
