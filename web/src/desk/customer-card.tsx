@@ -34,6 +34,8 @@ export function CustomerCard({
   const ordered = [...open, ...cases.filter(done)];
   const [writing, setWriting] = useState(false);
   const [editing, setEditing] = useState(false);
+  // An undone merge starts the merge form afresh (its note about the merge no longer holds).
+  const [undone, setUndone] = useState(0);
   const reachable = !customer.erased && customer.mergedIntoId === null;
   return (
     <aside className="card" aria-labelledby="customer-name">
@@ -126,8 +128,15 @@ export function CustomerCard({
           </li>
         ))}
       </ul>
-      {reachable && <MergeForm customer={customer} onMerged={onChanged} />}
-      <MergeHistory customer={customer} version={customer.updatedAt} onUndone={onChanged} />
+      {reachable && <MergeForm key={undone} customer={customer} onMerged={onChanged} />}
+      <MergeHistory
+        customer={customer}
+        version={customer.updatedAt}
+        onUndone={() => {
+          setUndone((n) => n + 1);
+          onChanged();
+        }}
+      />
       {reachable && me.role === 'admin' && (
         <CustomerDataActions customer={customer} onErased={onChanged} />
       )}
