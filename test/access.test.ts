@@ -244,6 +244,11 @@ const table: Record<string, Rule> = {
     query: (r) => `sourceCustomerId=${r.otherCustomerId}`,
   },
   'GET /api/customers/:id/merges': { allow: staff, record: 'customerId' },
+  'PUT /api/customers/:id/owner': {
+    allow: staff,
+    record: 'customerId',
+    body: () => ({ ownerId: null }),
+  },
   'POST /api/customer-merges/:id/undo': { allow: leads },
   'DELETE /api/customers/:id/identities': {
     allow: staff,

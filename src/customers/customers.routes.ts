@@ -31,8 +31,8 @@ const NewCustomerBody = Strict({
 const CustomerChanges = Strict({
   displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   language: Type.Optional(Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()])),
-  ownerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
 });
+const OwnerBody = Strict({ ownerId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) });
 const ConsentBody = Strict(
   Object.fromEntries(
     consentChannels.map((c) => [c, Type.Optional(Type.Union([Type.Boolean(), Type.Null()]))]),
@@ -139,6 +139,32 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       return ctx.writer.run(async (unit) => {
         await requireVisibleCustomer(unit.db, request.params.id, me);
         await updateCustomer(unit, request.params.id, request.body, actorOf(me.id));
+        return getCustomer(unit.db, request.params.id);
+      });
+    },
+  );
+
+  app.put<{ Params: IdParams; Body: Static<typeof OwnerBody> }>(
+    '/api/customers/:id/owner',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Set the customer’s owner (an active person, or null for nobody)',
+        params: IdParams,
+        body: OwnerBody,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      return ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        await updateCustomer(
+          unit,
+          request.params.id,
+          { ownerId: request.body.ownerId },
+          actorOf(me.id),
+        );
         return getCustomer(unit.db, request.params.id);
       });
     },

@@ -100,7 +100,7 @@ for (const database of await testDatabases()) {
           from: { email: 'jonas.rossi@example.com', name: 'Jonas Rossi' },
           text: 'Question about my subscription',
         });
-        await call('PATCH', `/api/customers/${old.customerId}`, supervisor, {
+        await call('PUT', `/api/customers/${old.customerId}/owner`, supervisor, {
           ownerId: h.fixture.people.advisor.id,
         });
         await later(30 * day);
@@ -274,7 +274,7 @@ for (const database of await testDatabases()) {
           json<{ errors: Array<{ field: string }> }>(blank).errors[0]!.field,
           'displayName',
         );
-        const noOwner = await call('PATCH', `/api/customers/${customerId}`, advisor, {
+        const noOwner = await call('PUT', `/api/customers/${customerId}/owner`, advisor, {
           ownerId: 999_999,
         });
         assert.equal(

@@ -50,10 +50,13 @@ export function CustomerEditForm({
     setErrors({});
     setMessage(null);
     try {
-      await api(`/api/customers/${customer.id}`, {
-        method: 'PATCH',
-        body: { displayName: name, ownerId: ownerId === '' ? null : Number(ownerId) },
-      });
+      await api(`/api/customers/${customer.id}`, { method: 'PATCH', body: { displayName: name } });
+      const owner = ownerId === '' ? null : Number(ownerId);
+      if (owner !== customer.ownerId)
+        await api(`/api/customers/${customer.id}/owner`, {
+          method: 'PUT',
+          body: { ownerId: owner },
+        });
       onSaved();
     } catch (e) {
       const p = problemsOf(e);
