@@ -238,6 +238,23 @@ const table: Record<string, Rule> = {
   'GET /api/customers/:id/timeline': { allow: staff, record: 'customerId' },
   'GET /api/customers/:id/export': { allow: admins, record: 'customerId' },
   'POST /api/customers/:id/erase': { allow: admins, record: 'customerId' },
+  'GET /api/customers/:id/merge-preview': {
+    allow: staff,
+    record: 'customerId',
+    query: (r) => `sourceCustomerId=${r.otherCustomerId}`,
+  },
+  'GET /api/customers/:id/merges': { allow: staff, record: 'customerId' },
+  'PUT /api/customers/:id/owner': {
+    allow: staff,
+    record: 'customerId',
+    body: () => ({ ownerId: null }),
+  },
+  'POST /api/customer-merges/:id/undo': { allow: leads },
+  'DELETE /api/customers/:id/identities': {
+    allow: staff,
+    record: 'customerId',
+    query: () => 'kind=email&value=nobody%40example.com',
+  },
 
   'GET /api/conversations': { allow: staff },
   'POST /api/conversations': {
@@ -1036,6 +1053,7 @@ for (const db of databases) {
           body: () => ({ sourceCustomerId: cases.care.customerId }),
         },
         { route: 'GET /api/customers/:id/timeline' },
+        { route: 'GET /api/customers/:id/merges' },
       ];
       const pairs: Array<{
         who: string;

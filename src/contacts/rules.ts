@@ -8,17 +8,7 @@ import { Invalid, NotFound } from '../platform/errors.ts';
 import type { InboundContact } from '../channels/adapter.ts';
 import type { Channel } from '../channels/channel.ts';
 import { normaliseEmail, normalisePhone } from '../channels/addresses.ts';
-import { defaultConsent, type Consent, type ConsentChannel } from '../customers/customers.ts';
-
-/** The consent flag each channel's replies need; shop visits need none. */
-const consentOfChannel: Readonly<Record<Channel, ConsentChannel | null>> = {
-  email: 'email',
-  sms: 'sms',
-  voice: 'phone',
-  chat: 'chat',
-  social: 'social',
-  shop: null,
-};
+import { consentFrom, consentOfChannel, type ConsentChannel } from '../customers/customers.ts';
 
 const consentNames: Readonly<Record<ConsentChannel, string>> = {
   email: 'email',
@@ -29,7 +19,11 @@ const consentNames: Readonly<Record<ConsentChannel, string>> = {
   marketing: 'marketing',
 };
 
-/** Refuses (422, naming the reason) a reply on a channel the customer said no to. */
+/**
+ * Refuses (422, naming the reason) a reply on a channel the customer said no to, or whose consent is
+ * unknown: the customer has neither written to us there nor handed us that contact point
+ * (`resolveCustomer` records both as agreed), nor has an advisor recorded their yes.
+ */
 export async function requireConsent(
   db: Kysely<Database>,
   customerId: number,
@@ -43,11 +37,16 @@ export async function requireConsent(
     .where('id', '=', customerId)
     .executeTakeFirst();
   if (!row) throw new NotFound('customer');
-  const consent: Consent = { ...defaultConsent, ...(JSON.parse(row.consent) as Partial<Consent>) };
-  if (!consent[flag])
+  const consent = consentFrom(row.consent)[flag];
+  if (consent === false)
     throw new Invalid(
       'kind',
       `the customer said no to ${consentNames[flag]}: a reply on ${channel} is refused (consent)`,
+    );
+  if (consent === null)
+    throw new Invalid(
+      'kind',
+      `the customer has not agreed to ${consentNames[flag]} yet: a reply on ${channel} is refused until their consent is recorded (consent)`,
     );
 }
 

@@ -230,11 +230,14 @@ export async function ingestInbound(
   if (text.length === 0 && (contact.attachments ?? []).length === 0)
     throw new Invalid('text', 'an inbound contact needs text, html or an attachment');
 
+  const arrivedOn = channelOfKind[contact.kind];
   const resolution = await resolveCustomer(unit, contact.from, {
     displayName: contact.from.name,
     defaultRegion: options.defaultRegion,
     actor: options.actor,
     unverified: contact.unverified === true,
+    // They wrote to us on this channel: replies there are agreed (consent elsewhere stays unknown).
+    channel: arrivedOn === 'internal' ? undefined : arrivedOn,
   });
   const customerId = resolution.customerId;
   const channel = channelOfKind[contact.kind];

@@ -1,25 +1,26 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
-import { IdParams, Limit, Strict } from '../platform/http/schemas.ts';
+import { IdParams, Limit, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
 import { Invalid } from '../platform/errors.ts';
-import { admins, staff, viewer } from '../advisors/authenticate.ts';
+import { admins, leads, staff, viewer } from '../advisors/authenticate.ts';
 import {
   addIdentity,
+  removeIdentity,
   consentChannels,
   createCustomer,
   eraseCustomer,
   exportCustomer,
   getCustomer,
   listCustomers,
-  mergeCustomers,
   requireVisibleCustomer,
   searchCustomers,
   setConsent,
   updateCustomer,
 } from './customers.ts';
 import { ContactPointsSchema, identitiesOf } from './identities.ts';
+import { getMerge, mergeCustomers, mergesInto, previewMerge, undoMerge } from './merges.ts';
 import { decodeCursor, encodeCursor } from '../platform/http/cursor.ts';
 
 const NewCustomerBody = Strict({
@@ -31,10 +32,24 @@ const CustomerChanges = Strict({
   displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   language: Type.Optional(Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()])),
 });
+const OwnerBody = Strict({ ownerId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) });
 const ConsentBody = Strict(
-  Object.fromEntries(consentChannels.map((c) => [c, Type.Optional(Type.Boolean())])),
+  Object.fromEntries(
+    consentChannels.map((c) => [c, Type.Optional(Type.Union([Type.Boolean(), Type.Null()]))]),
+  ),
 );
-const MergeBody = Strict({ sourceCustomerId: Type.Integer({ minimum: 1 }) });
+const MergeBody = Strict({
+  sourceCustomerId: Type.Integer({ minimum: 1 }),
+  /** Whose name, and whose owner, the kept record takes: either customer's id (default: the older). */
+  keepNameOf: Type.Optional(Type.Integer({ minimum: 1 })),
+  keepOwnerOf: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+const MergePreviewQuery = Strict({ sourceCustomerId: Type.Integer({ minimum: 1 }) });
+const IdentityQuery = Strict({
+  kind: StringEnum(['email', 'phone', 'social', 'external'] as const),
+  network: Type.Optional(Type.String({ maxLength: 60 })),
+  value: Type.String({ minLength: 1, maxLength: 254 }),
+});
 const ListQuery = Strict({
   q: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Limit(50, 200),
@@ -133,6 +148,32 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
   );
 
+  app.put<{ Params: IdParams; Body: Static<typeof OwnerBody> }>(
+    '/api/customers/:id/owner',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Set the customer’s owner (an active person, or null for nobody)',
+        params: IdParams,
+        body: OwnerBody,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      return ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        await updateCustomer(
+          unit,
+          request.params.id,
+          { ownerId: request.body.ownerId },
+          actorOf(me.id),
+        );
+        return getCustomer(unit.db, request.params.id);
+      });
+    },
+  );
+
   app.post<{ Params: IdParams; Body: Static<typeof ContactPointsSchema> }>(
     '/api/customers/:id/identities',
     {
@@ -146,7 +187,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
     },
     async (request, reply) => {
       const me = viewer(request);
-      const identities = identitiesOf(request.body, ctx.config.defaultPhoneRegion, 'body');
+      const identities = identitiesOf(request.body, ctx.config.defaultPhoneRegion, '');
       if (identities.length !== 1)
         throw new Invalid('body', 'give exactly one of email, phone, social or external');
       return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
@@ -189,16 +230,107 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: Context): void
       },
       config: { allow: staff },
     },
-    async (request) => {
+    async (request, reply) => {
       const me = viewer(request);
-      return ctx.writer.run(async (unit) => {
+      const { sourceCustomerId, keepNameOf, keepOwnerOf } = request.body;
+      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
         // Merging moves the source's cases and future contacts to the target: it needs sight of both.
         await requireVisibleCustomer(unit.db, request.params.id, me);
-        await requireVisibleCustomer(unit.db, request.body.sourceCustomerId, me);
-        await mergeCustomers(
+        await requireVisibleCustomer(unit.db, sourceCustomerId, me);
+        await mergeCustomers(unit, request.params.id, sourceCustomerId, actorOf(me.id), {
+          keepNameOf,
+          keepOwnerOf,
+        });
+        return { status: 200, body: await getCustomer(unit.db, request.params.id) };
+      });
+    },
+  );
+
+  app.get<{ Params: IdParams; Querystring: Static<typeof MergePreviewQuery> }>(
+    '/api/customers/:id/merge-preview',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'What merging another customer into this one would move and keep',
+        params: IdParams,
+        querystring: MergePreviewQuery,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      await requireVisibleCustomer(db, request.params.id, me);
+      await requireVisibleCustomer(db, request.query.sourceCustomerId, me);
+      return previewMerge(
+        db,
+        request.params.id,
+        request.query.sourceCustomerId,
+        ctx.config.mergeUndoMs,
+      );
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/customers/:id/merges',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'The merges into this customer, with until when each can be undone',
+        params: IdParams,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      await requireVisibleCustomer(db, request.params.id, viewer(request));
+      return {
+        items: await mergesInto(db, request.params.id, ctx.clock.now(), ctx.config.mergeUndoMs),
+      };
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/customer-merges/:id/undo',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Undo a merge (supervisors, within the undo window)',
+        params: IdParams,
+      },
+      config: { allow: leads },
+    },
+    async (request, reply) => {
+      const me = viewer(request);
+      return createOnce(ctx.writer, request, reply, `advisor:${me.id}`, async (unit) => {
+        const merge = await getMerge(unit.db, request.params.id, unit.now, ctx.config.mergeUndoMs);
+        await requireVisibleCustomer(unit.db, merge.targetId, me);
+        return {
+          status: 200,
+          body: await undoMerge(unit, request.params.id, actorOf(me.id), ctx.config.mergeUndoMs),
+        };
+      });
+    },
+  );
+
+  app.delete<{ Params: IdParams; Querystring: Static<typeof IdentityQuery> }>(
+    '/api/customers/:id/identities',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Remove one identity (kind, network, value as the customer shows them)',
+        params: IdParams,
+        querystring: IdentityQuery,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      const me = viewer(request);
+      const { kind, network, value } = request.query;
+      return ctx.writer.run(async (unit) => {
+        await requireVisibleCustomer(unit.db, request.params.id, me);
+        await removeIdentity(
           unit,
           request.params.id,
-          request.body.sourceCustomerId,
+          { kind, network: network ?? '', value },
           actorOf(me.id),
         );
         return getCustomer(unit.db, request.params.id);

@@ -8,12 +8,12 @@ import {
   eraseCustomer,
   exportCustomer,
   getCustomer,
-  mergeCustomers,
   resolveCustomer,
   searchCustomers,
   setConsent,
 } from './customers.ts';
 import { ingestInbound } from '../conversations/interactions.ts';
+import { mergeCustomers } from './merges.ts';
 
 /** Search as a supervisor, who sees every customer. */
 const lead = { id: 1, role: 'supervisor', teamId: null, shopId: null, name: 'Lead' } as const;
@@ -172,7 +172,8 @@ for (const database of databases) {
         .where('type', '=', 'customer.consent-changed')
         .where('entity_id', '=', customerId)
         .executeTakeFirstOrThrow();
-      assert.equal(JSON.parse(event.before!).marketing, false);
+      // Marketing was never asked: unknown before, an explicit yes after.
+      assert.equal(JSON.parse(event.before!).marketing, null);
       assert.equal(JSON.parse(event.after!).marketing, true);
     });
 

@@ -9,6 +9,7 @@ import { normalisePhone } from '../channels/addresses.ts';
 import { searchTextOf, type ContactPoints, type Identity, identitiesOf } from './identities.ts';
 import type { Consent, ConsentChannel, Customer } from '../api-types/customers.ts';
 import { customerScope, type Viewer } from '../advisors/access.ts';
+import type { Channel } from '../channels/channel.ts';
 
 export const consentChannels = [
   'email',
@@ -19,22 +20,55 @@ export const consentChannels = [
   'marketing',
 ] as const satisfies readonly ConsentChannel[];
 
-/** Service contact on the channel the customer used is allowed; marketing needs an explicit yes. */
+/**
+ * Unknown on every channel until the customer gives it: by writing to us on a channel, by handing
+ * us a contact point (a form, the counter, an advisor noting it), or by an advisor recording it.
+ */
 export const defaultConsent: Consent = {
-  email: true,
-  sms: true,
-  phone: true,
-  chat: true,
-  social: true,
-  marketing: false,
+  email: null,
+  sms: null,
+  phone: null,
+  chat: null,
+  social: null,
+  marketing: null,
 };
+
+/** The consent flag each channel's messages need; shop visits need none. */
+export const consentOfChannel: Readonly<Record<Channel, ConsentChannel | null>> = {
+  email: 'email',
+  sms: 'sms',
+  voice: 'phone',
+  chat: 'chat',
+  social: 'social',
+  shop: null,
+};
+
+/** A stored consent (JSON), every channel present: a channel never recorded is unknown. */
+export function consentFrom(json: string): Consent {
+  return { ...defaultConsent, ...(JSON.parse(json) as Partial<Consent>) };
+}
+
+/**
+ * What handing us contact points says: an email address given is agreement to service email on it,
+ * a phone number to SMS and calls, a handle to social messages. Nothing else, never marketing.
+ */
+function consentGivenBy(identities: readonly Identity[]): Partial<Consent> {
+  const given: Partial<Record<ConsentChannel, boolean>> = {};
+  for (const identity of identities) {
+    if (identity.network === unverifiedNetwork) continue;
+    if (identity.kind === 'email') given.email = true;
+    if (identity.kind === 'phone') given.sms = given.phone = true;
+    if (identity.kind === 'social') given.social = true;
+  }
+  return given;
+}
 
 function toCustomer(row: CustomerRow, identities: Identity[]): Customer {
   return {
     id: row.id,
     displayName: row.display_name,
     language: row.language,
-    consent: { ...defaultConsent, ...(JSON.parse(row.consent) as Partial<Consent>) },
+    consent: consentFrom(row.consent),
     ownerId: row.owner_id,
     lastAdvisorId: row.last_advisor_id,
     mergedIntoId: row.merged_into_id,
@@ -120,7 +154,8 @@ export async function getCustomers(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-async function refreshSearchText(unit: Unit, customerId: number): Promise<void> {
+/** Rewrites the words a customer is found by, after a change of name or identities. */
+export async function refreshSearchText(unit: Unit, customerId: number): Promise<void> {
   const row = await unit.db
     .selectFrom('customers')
     .select('display_name')
@@ -171,7 +206,10 @@ export async function createCustomer(
   input: NewCustomer,
   actor: Actor,
 ): Promise<number> {
-  const customerId = await insertCustomer(unit, input.displayName, input.language ?? null);
+  const customerId = await insertCustomer(unit, input.displayName, input.language ?? null, {
+    ...defaultConsent,
+    ...consentGivenBy(input.identities),
+  });
   const linked = await linkIdentities(unit, customerId, input.identities);
   if (linked.length !== input.identities.length) {
     const taken = input.identities.find((i) => !linked.includes(i))!;
@@ -192,13 +230,14 @@ async function insertCustomer(
   unit: Unit,
   displayName: string,
   language: string | null,
+  consent: Consent,
 ): Promise<number> {
   const row = await unit.db
     .insertInto('customers')
     .values({
       display_name: displayName,
       language,
-      consent: JSON.stringify(defaultConsent),
+      consent: JSON.stringify(consent),
       owner_id: null,
       last_advisor_id: null,
       merged_into_id: null,
@@ -237,6 +276,11 @@ export async function resolveCustomer(
      * the network `unverified`, so it never lands on, or merges into, the customer it claims to be.
      */
     readonly unverified?: boolean | undefined;
+    /**
+     * The channel the contact arrived on: the customer wrote to us there, so replies on it are
+     * agreed (and only there). Absent, the contact points they handed us are (`consentGivenBy`).
+     */
+    readonly channel?: Channel | undefined;
   },
 ): Promise<Resolution> {
   const identities = identitiesOf(points, options.defaultRegion).map((i) =>
@@ -292,10 +336,16 @@ export async function resolveCustomer(
         after: { identities: linked },
       });
     }
+    await agreeToChannelUsed(unit, customerId, options.channel, options.actor);
     return { customerId, created: false };
   }
   const displayName = options.displayName?.trim() || fallbackName(identities[0]!);
-  const customerId = await insertCustomer(unit, displayName, null);
+  const flag = options.channel === undefined ? undefined : consentOfChannel[options.channel];
+  const customerId = await insertCustomer(unit, displayName, null, {
+    ...defaultConsent,
+    // A shop visit has no flag of its own: the contact points handed over at the counter count.
+    ...(flag === undefined || flag === null ? consentGivenBy(identities) : { [flag]: true }),
+  });
   const linked = await linkIdentities(unit, customerId, identities);
   // Another writer linked one of these identities since we looked: start the unit again.
   if (linked.length !== identities.length)
@@ -315,45 +365,97 @@ export async function resolveCustomer(
   return { customerId, created: true };
 }
 
+/** A customer writing on a channel whose consent is unknown agrees to replies there; a no stays a no. */
+async function agreeToChannelUsed(
+  unit: Unit,
+  customerId: number,
+  channel: Channel | undefined,
+  actor: Actor,
+): Promise<void> {
+  const flag = channel === undefined ? null : consentOfChannel[channel];
+  if (flag === null) return;
+  const row = await unit.db
+    .selectFrom('customers')
+    .select('consent')
+    .where('id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  const before = consentFrom(row.consent);
+  if (before[flag] !== null) return;
+  const after: Consent = { ...before, [flag]: true };
+  await unit.db
+    .updateTable('customers')
+    .set({ consent: JSON.stringify(after) })
+    .where('id', '=', customerId)
+    .execute();
+  await unit.record({
+    type: 'customer.consent-changed',
+    actor,
+    entity: { type: 'customer', id: customerId },
+    scope: { customerId },
+    before,
+    after,
+  });
+}
+
 function fallbackName(identity: Identity): string {
   if (identity.kind === 'email') return identity.value.split('@')[0]!;
   if (identity.kind === 'social') return `@${identity.value}`;
   return identity.value;
 }
 
-/** Changes a customer's name or language. */
+/** Changes a customer's name, language or owner (an active person, or null for nobody). */
 export async function updateCustomer(
   unit: Unit,
   id: number,
   changes: {
     readonly displayName?: string | undefined;
     readonly language?: string | null | undefined;
+    readonly ownerId?: number | null | undefined;
   },
   actor: Actor,
 ): Promise<void> {
   const before = await unit.db
     .selectFrom('customers')
-    .select(['display_name', 'language', 'erased_at'])
+    .select(['display_name', 'language', 'owner_id', 'erased_at', 'merged_into_id'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!before || before.erased_at !== null) throw new NotFound('customer');
+  if (before.merged_into_id !== null)
+    throw new Conflict('this record was merged into another customer: change that one');
+  const displayName = changes.displayName?.trim();
+  if (displayName !== undefined && displayName.length === 0)
+    throw new Invalid('displayName', 'must not be blank');
+  if (changes.ownerId !== undefined && changes.ownerId !== null) {
+    const owner = await unit.db
+      .selectFrom('advisors')
+      .select('active')
+      .where('id', '=', changes.ownerId)
+      .executeTakeFirst();
+    if (!owner || owner.active !== 1)
+      throw new Invalid('ownerId', 'must be an active person of the team');
+  }
   await unit.db
     .updateTable('customers')
     .set({
-      ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+      ...(displayName !== undefined ? { display_name: displayName } : {}),
       ...(changes.language !== undefined ? { language: changes.language } : {}),
+      ...(changes.ownerId !== undefined ? { owner_id: changes.ownerId } : {}),
       updated_at: unit.now,
     })
     .where('id', '=', id)
     .execute();
-  if (changes.displayName !== undefined) await refreshSearchText(unit, id);
+  if (displayName !== undefined) await refreshSearchText(unit, id);
   await unit.record({
     type: 'customer.updated',
     actor,
     entity: { type: 'customer', id },
     scope: { customerId: id },
-    before: { displayName: before.display_name, language: before.language },
-    after: changes,
+    before: {
+      displayName: before.display_name,
+      language: before.language,
+      ownerId: before.owner_id,
+    },
+    after: { ...changes, ...(displayName !== undefined ? { displayName } : {}) },
   });
 }
 
@@ -378,7 +480,33 @@ export async function addIdentity(
   });
 }
 
-/** Records what the customer agreed to be contacted on. */
+/** Removes one identity from a customer; NotFound when the customer does not hold it. */
+export async function removeIdentity(
+  unit: Unit,
+  id: number,
+  identity: Identity,
+  actor: Actor,
+): Promise<void> {
+  await requireLiveCustomer(unit.db, id);
+  const removed = await unit.db
+    .deleteFrom('identities')
+    .where('customer_id', '=', id)
+    .where('kind', '=', identity.kind)
+    .where('network', '=', identity.network)
+    .where('value', '=', identity.value)
+    .executeTakeFirst();
+  if (Number(removed.numDeletedRows) === 0) throw new NotFound('identity');
+  await refreshSearchText(unit, id);
+  await unit.record({
+    type: 'customer.identity-removed',
+    actor,
+    entity: { type: 'customer', id },
+    scope: { customerId: id },
+    before: { identities: [identity] },
+  });
+}
+
+/** Records what the customer agreed to be contacted on (null: back to unknown). */
 export async function setConsent(
   unit: Unit,
   id: number,
@@ -386,7 +514,7 @@ export async function setConsent(
   actor: Actor,
 ): Promise<Consent> {
   const row = await requireLiveCustomer(unit.db, id);
-  const before = { ...defaultConsent, ...(JSON.parse(row.consent) as Partial<Consent>) };
+  const before = consentFrom(row.consent);
   const after: Consent = { ...before, ...changes };
   await unit.db
     .updateTable('customers')
@@ -404,76 +532,11 @@ export async function setConsent(
   return after;
 }
 
-async function requireLiveCustomer(db: Kysely<Database>, id: number): Promise<CustomerRow> {
+/** Loads a customer still in use (neither erased nor merged away), or throws NotFound. */
+export async function requireLiveCustomer(db: Kysely<Database>, id: number): Promise<CustomerRow> {
   const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.erased_at !== null || row.merged_into_id !== null) throw new NotFound('customer');
   return row;
-}
-
-/**
- * Merges `sourceId` into `targetId`: identities, conversations and interactions move; the source
- * stays as a pointer to the target; one event records both sides.
- */
-export async function mergeCustomers(
-  unit: Unit,
-  targetId: number,
-  sourceId: number,
-  actor: Actor,
-): Promise<void> {
-  if (targetId === sourceId)
-    throw new Invalid('sourceCustomerId', 'cannot merge a customer into itself');
-  const target = await requireLiveCustomer(unit.db, targetId);
-  const source = await requireLiveCustomer(unit.db, sourceId);
-  const before = {
-    target: await getCustomer(unit.db, targetId),
-    source: await getCustomer(unit.db, sourceId),
-  };
-  await unit.db
-    .updateTable('identities')
-    .set({ customer_id: targetId })
-    .where('customer_id', '=', sourceId)
-    .execute();
-  await unit.db
-    .updateTable('conversations')
-    .set({ customer_id: targetId })
-    .where('customer_id', '=', sourceId)
-    .execute();
-  await unit.db
-    .updateTable('interactions')
-    .set({ customer_id: targetId })
-    .where('customer_id', '=', sourceId)
-    .execute();
-  await unit.db
-    .updateTable('customers')
-    .set({ merged_into_id: targetId })
-    .where('merged_into_id', '=', sourceId)
-    .execute();
-  const consent = { ...defaultConsent, ...(JSON.parse(target.consent) as Partial<Consent>) };
-  await unit.db
-    .updateTable('customers')
-    .set({
-      owner_id: target.owner_id ?? source.owner_id,
-      last_advisor_id: target.last_advisor_id ?? source.last_advisor_id,
-      language: target.language ?? source.language,
-      consent: JSON.stringify(consent),
-      updated_at: unit.now,
-    })
-    .where('id', '=', targetId)
-    .execute();
-  await unit.db
-    .updateTable('customers')
-    .set({ merged_into_id: targetId, search_text: '', updated_at: unit.now })
-    .where('id', '=', sourceId)
-    .execute();
-  await refreshSearchText(unit, targetId);
-  await unit.record({
-    type: 'customer.merged',
-    actor,
-    entity: { type: 'customer', id: targetId },
-    scope: { customerId: targetId },
-    before,
-    after: { targetId, sourceId },
-  });
 }
 
 /** Everything Rapport holds about a customer, for a data-access request. */

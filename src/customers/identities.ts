@@ -47,24 +47,26 @@ export function identitiesOf(
   field = 'from',
 ): Identity[] {
   const result: Identity[] = [];
+  // An empty prefix names the fields as the caller wrote them (`email`, not `.email`).
+  const at = (name: string) => (field ? `${field}.${name}` : name);
   if (points.phone)
     result.push({
       kind: 'phone',
       network: '',
-      value: normalisePhone(points.phone, defaultRegion, `${field}.phone`),
+      value: normalisePhone(points.phone, defaultRegion, at('phone')),
     });
   if (points.email)
     result.push({
       kind: 'email',
       network: '',
-      value: normaliseEmail(points.email, `${field}.email`),
+      value: normaliseEmail(points.email, at('email')),
     });
   if (points.social)
-    result.push(normaliseHandle(points.social.network, points.social.handle, `${field}.social`));
+    result.push(normaliseHandle(points.social.network, points.social.handle, at('social')));
   if (points.external) {
     const system = points.external.system.trim().toLowerCase();
     const id = points.external.id.trim();
-    if (!system || !id) throw new Invalid(`${field}.external`, 'needs a system and an id');
+    if (!system || !id) throw new Invalid(at('external'), 'needs a system and an id');
     result.push({ kind: 'external', network: system, value: id });
   }
   return result;

@@ -52,6 +52,8 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** How long a job worker's claim holds before another worker may take the job (a dead node's work). */
   readonly jobLeaseMs: number;
+  /** How long a supervisor may undo a customer merge (RAPPORT_MERGE_UNDO_DAYS, default 7). */
+  readonly mergeUndoMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
   readonly secretKey: string | undefined;
   /** Secrets the demo company's channel accounts are given, each only when set (sealed with `secretKey`). */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       xConsumerSecret: env.RAPPORT_DEMO_X_CONSUMER_SECRET || undefined,
     },
     smtp: smtpSettings(env),
+    mergeUndoMs: intSetting(env, 'RAPPORT_MERGE_UNDO_DAYS', 7) * 86_400_000,
     ...overrides,
   };
   return Object.freeze(config);

@@ -28,6 +28,7 @@ import { viewsMigration } from './migrations/0310-views.ts';
 import { teamCalendarsMigration } from './migrations/0350-team-calendars.ts';
 import { offerDeclinesMigration } from './migrations/0290-offer-declines.ts';
 import { collisionMigration } from './migrations/0330-collision.ts';
+import { customerMergesMigration } from './migrations/0300-customer-merges.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -58,6 +59,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0310-views', viewsMigration],
   ['0350-team-calendars', teamCalendarsMigration],
   ['0330-collision', collisionMigration],
+  ['0300-customer-merges', customerMergesMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

@@ -64,6 +64,7 @@ export interface Database {
   offer_declines: OfferDeclinesTable;
   case_presence: CasePresenceTable;
   advisor_settings: AdvisorSettingsTable;
+  customer_merges: CustomerMergesTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -860,4 +861,19 @@ export interface AdvisorSettingsTable {
   advisor_id: number;
   alerts: string;
   updated_at: number;
+}
+
+/** One merge of a customer record into another, with exactly what moved, so it can be undone. */
+export interface CustomerMergesTable {
+  id: Generated<number>;
+  target_id: number;
+  source_id: number;
+  merged_by: number | null;
+  merged_at: number;
+  /** JSON: ids of the identities, cases, interactions, work items and merged records that moved. */
+  moved: string;
+  /** JSON: the kept record's name, owner, last advisor, language and consent before the merge. */
+  target_before: string;
+  undone_at: number | null;
+  undone_by: number | null;
 }

@@ -1,23 +1,20 @@
 import { useState } from 'react';
-import { api, messageOf, query } from '../api.ts';
 import { followLink, href } from '../router.ts';
 import { statusNames, channelNames } from '../format.ts';
 import type { Conversation, Customer } from '../types.ts';
-import { useNameOf } from '../app.tsx';
+import { useNameOf, useSession } from '../app.tsx';
 import { NewEmailDialog } from './new-email.tsx';
-
-const consentNames: Record<string, string> = {
-  email: 'Email',
-  sms: 'SMS',
-  phone: 'Phone',
-  chat: 'Chat',
-  social: 'Social',
-  marketing: 'Marketing',
-};
+import {
+  ConsentEditor,
+  CustomerDataActions,
+  CustomerEditForm,
+  IdentityEditor,
+} from './customer-edit.tsx';
+import { MergeForm, MergeHistory } from './merge-dialog.tsx';
 
 /**
- * Who the customer is: identities, consent, owner, open cases, a new email to them, and merging a
- * twin record.
+ * Who the customer is: identities, consent and owner (each editable), every case (resolved too), a
+ * new email to them, merging a twin record (previewed, undoable), and for admins export and erase.
  */
 export function CustomerCard({
   customer,
@@ -31,8 +28,14 @@ export function CustomerCard({
   onChanged: () => void;
 }) {
   const nameOf = useNameOf();
-  const open = cases.filter((c) => c.status !== 'resolved' && c.status !== 'closed');
+  const { me } = useSession();
+  const done = (c: Conversation) => c.status === 'resolved' || c.status === 'closed';
+  const open = cases.filter((c) => !done(c));
+  const ordered = [...open, ...cases.filter(done)];
   const [writing, setWriting] = useState(false);
+  const [editing, setEditing] = useState(false);
+  // An undone merge starts the merge form afresh (its note about the merge no longer holds).
+  const [undone, setUndone] = useState(0);
   const reachable = !customer.erased && customer.mergedIntoId === null;
   return (
     <aside className="card" aria-labelledby="customer-name">
@@ -47,19 +50,29 @@ export function CustomerCard({
       {customer.mergedIntoId !== null && (
         <p className="notice">This record was merged into customer #{customer.mergedIntoId}.</p>
       )}
+      {customer.erased && <p className="notice">This customer was erased.</p>}
+      {reachable && editing && (
+        <CustomerEditForm
+          customer={customer}
+          onCancel={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            onChanged();
+          }}
+        />
+      )}
       <dl className="facts">
-        {customer.identities.map((identity, i) => (
-          <div key={i}>
-            <dt>
-              {identity.kind === 'social'
-                ? identity.network
-                : identity.kind === 'external'
+        {!reachable &&
+          customer.identities.map((identity, i) => (
+            <div key={i}>
+              <dt>
+                {identity.kind === 'social' || identity.kind === 'external'
                   ? identity.network
                   : identity.kind}
-            </dt>
-            <dd>{identity.value}</dd>
-          </div>
-        ))}
+              </dt>
+              <dd>{identity.value}</dd>
+            </div>
+          ))}
         <div>
           <dt>Owner</dt>
           <dd>{nameOf(customer.ownerId)}</dd>
@@ -79,23 +92,26 @@ export function CustomerCard({
       </dl>
       {reachable && (
         <>
+          {!editing && (
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit name and owner
+            </button>
+          )}{' '}
           <button type="button" className="new-email-button" onClick={() => setWriting(true)}>
             New email
           </button>
           {writing && <NewEmailDialog customer={customer} onClose={() => setWriting(false)} />}
+          <h3>Identities</h3>
+          <IdentityEditor customer={customer} onChanged={onChanged} />
+          <h3>Consent</h3>
+          <ConsentEditor customer={customer} onChanged={onChanged} />
         </>
       )}
-      <h3>Consent</h3>
-      <ul className="consent">
-        {Object.entries(customer.consent).map(([channel, yes]) => (
-          <li key={channel} className={yes ? 'yes' : 'no'}>
-            {consentNames[channel] ?? channel}: {yes ? 'yes' : 'no'}
-          </li>
-        ))}
-      </ul>
-      <h3>Open cases ({open.length})</h3>
+      <h3>
+        Cases ({cases.length}, {open.length} open)
+      </h3>
       <ul className="cases">
-        {open.map((c) => (
+        {ordered.map((c) => (
           <li key={c.id}>
             {c.id === currentConversationId ? (
               <strong>
@@ -112,86 +128,18 @@ export function CustomerCard({
           </li>
         ))}
       </ul>
-      {reachable && <MergeForm customer={customer} onMerged={onChanged} />}
-    </aside>
-  );
-}
-
-function MergeForm({ customer, onMerged }: { customer: Customer; onMerged: () => void }) {
-  const [q, setQ] = useState('');
-  const [found, setFound] = useState<Customer[] | null>(null);
-  const [chosen, setChosen] = useState<Customer | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const search = async () => {
-    setMessage(null);
-    try {
-      const result = await api<{ items: Customer[] }>(`/api/customers${query({ q, limit: 10 })}`);
-      setFound(result.items.filter((c) => c.id !== customer.id));
-    } catch (e) {
-      setMessage(messageOf(e));
-    }
-  };
-  const merge = async () => {
-    if (!chosen) return;
-    try {
-      await api(`/api/customers/${customer.id}/merge`, {
-        method: 'POST',
-        body: { sourceCustomerId: chosen.id },
-      });
-      setMessage(
-        `${chosen.displayName} was merged into ${customer.displayName}; both histories are kept here.`,
-      );
-      setChosen(null);
-      setFound(null);
-      onMerged();
-    } catch (e) {
-      setMessage(messageOf(e));
-    }
-  };
-  return (
-    <details className="merge">
-      <summary>Merge a duplicate record into this customer</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void search();
+      {reachable && <MergeForm key={undone} customer={customer} onMerged={onChanged} />}
+      <MergeHistory
+        customer={customer}
+        version={customer.updatedAt}
+        onUndone={() => {
+          setUndone((n) => n + 1);
+          onChanged();
         }}
-      >
-        <label>
-          Find the duplicate
-          <input
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-            placeholder="name, email or phone"
-            required
-          />
-        </label>
-        <button type="submit">Find</button>
-      </form>
-      {found && found.length === 0 && <p>No other customer matches.</p>}
-      {found && found.length > 0 && (
-        <ul className="found">
-          {found.map((c) => (
-            <li key={c.id}>
-              <label>
-                <input
-                  type="radio"
-                  name="merge-source"
-                  checked={chosen?.id === c.id}
-                  onChange={() => setChosen(c)}
-                />
-                {c.displayName} <small>{c.identities.map((i) => i.value).join(', ')}</small>
-              </label>
-            </li>
-          ))}
-        </ul>
+      />
+      {reachable && me.role === 'admin' && (
+        <CustomerDataActions customer={customer} onErased={onChanged} />
       )}
-      {chosen && (
-        <button type="button" className="danger" onClick={() => void merge()}>
-          Merge {chosen.displayName} into {customer.displayName}
-        </button>
-      )}
-      {message && <p role="status">{message}</p>}
-    </details>
+    </aside>
   );
 }
