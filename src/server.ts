@@ -27,6 +27,8 @@ import { registerMacroRoutes } from './macros/macros.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { watchDesks } from './routing/desk-watch.ts';
 import { registerContactRoutes } from './contacts/contacts.routes.ts';
+import { registerWallActionRoutes } from './contacts/wall-actions.routes.ts';
+import { passwordLinkMailer } from './channels/email/password-link-mail.ts';
 import { sendRetryHooks } from './contacts/sending.ts';
 import { Invalid } from './platform/errors.ts';
 import { createSecretBox } from './platform/secrets.ts';
@@ -203,7 +205,9 @@ export async function buildServer(
   registerShopAssetRoutes(app);
   registerDemoSiteRoutes(app, ctx);
   registerChannelAccountRoutes(app, ctx);
-  registerAdvisorRoutes(app, ctx);
+  registerAdvisorRoutes(app, ctx, {
+    mailer: passwordLinkMailer(createSecretBox(ctx.config.secretKey)),
+  });
   registerShopRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
@@ -217,6 +221,7 @@ export async function buildServer(
   app.addHook('onClose', async () => desks.stop());
   registerAuditRoutes(app, ctx, { desks });
   registerContactRoutes(app, ctx, outbox);
+  registerWallActionRoutes(app, ctx);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
   registerImapRoutes(app, ctx);

@@ -24,6 +24,7 @@ import { shopFloorMigration } from './migrations/0230-shop-floor.ts';
 import { shopServiceLettersMigration } from './migrations/0240-shop-service-letters.ts';
 import { callFollowupsMigration } from './migrations/0220-call-followups.ts';
 import { repairsMigration } from './migrations/0280-repairs.ts';
+import { adminMigration } from './migrations/0340-admin.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -50,6 +51,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0230-shop-floor', shopFloorMigration],
   ['0240-shop-service-letters', shopServiceLettersMigration],
   ['0280-repairs', repairsMigration],
+  ['0340-admin', adminMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

@@ -55,6 +55,7 @@ export interface Database {
   shop_repair_photos: ShopRepairPhotosTable;
   shop_repair_steps: ShopRepairStepsTable;
   callback_claims: CallbackClaimsTable;
+  password_links: PasswordLinksTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -140,6 +141,8 @@ export interface TeamsTable {
   name: string;
   kind: string;
   created_at: number;
+  /** When the team was archived (kept for its history, out of routing and pickers); null when in use. */
+  archived_at: Generated<number | null>;
 }
 
 export interface ShopsTable {
@@ -185,6 +188,10 @@ export interface ApiTokensTable {
   advisor_id: number;
   created_at: number;
   revoked_at: number | null;
+  /** JSON array of scopes ('read', 'inbound:write', 'admin'); null for a token older than scopes: all. */
+  scopes: Generated<string | null>;
+  /** When the token was last used, written at most once a minute. */
+  last_used_at: Generated<number | null>;
 }
 
 export interface CustomersTable {
@@ -780,4 +787,16 @@ export interface ShopRepairStepsTable {
   /** The message that told the customer, or null for a silent step. */
   interaction_id: number | null;
   at: number;
+}
+
+/** A set-password link (an invitation or a reset): single use, until it expires; only its hash is kept. */
+export interface PasswordLinksTable {
+  id: Generated<number>;
+  advisor_id: number;
+  token_hash: string;
+  purpose: string;
+  created_by: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
