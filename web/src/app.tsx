@@ -15,6 +15,7 @@ import { PresenceSwitch } from './routing/presence-switch.tsx';
 import { OfferPopup } from './routing/offer-popup.tsx';
 import { ShopDeskScreen, shopDeskRoles } from './shop/shop-desk-screen.tsx';
 import { RepairsScreen } from './shop-repairs/repairs-screen.tsx';
+import { SetPasswordPage } from './set-password-page.tsx';
 
 /** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
@@ -60,6 +61,14 @@ type State =
     };
 
 export function App() {
+  const [settingPassword, setSettingPassword] = useState(
+    () => location.pathname === '/desk/set-password',
+  );
+  if (settingPassword) return <SetPasswordPage onSignedIn={() => setSettingPassword(false)} />;
+  return <DeskApp />;
+}
+
+function DeskApp() {
   const [state, setState] = useState<State>({ kind: 'loading' });
 
   const load = useCallback(async () => {
