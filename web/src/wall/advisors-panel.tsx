@@ -148,7 +148,7 @@ function AdvisorDrill({ advisorId }: { advisorId: number }) {
   return (
     <section className="drill" aria-labelledby="advisor-drill-title">
       <h2 id="advisor-drill-title">Work held by {detail.name}</h2>
-      <AdvisorActions key={`${detail.id}-${detail.presence}`} advisor={detail} onChanged={load} />
+      <AdvisorActions key={detail.id} advisor={detail} onChanged={load} />
       {detail.items.length === 0 ? (
         <p>{detail.name} holds no work now.</p>
       ) : (

@@ -18,12 +18,15 @@ export function AdvisorActions({
 }) {
   const [message, setMessage] = useState<string | null>(null);
   const [capacity, setCapacity] = useState<Record<string, number>>({ ...advisor.capacity });
+  const [shown, setShown] = useState<string>(advisor.presence);
   const setPresence = async (presence: string) => {
+    setShown(presence);
     try {
       await api(`/api/wall/advisors/${advisor.id}/presence`, { method: 'PUT', body: { presence } });
       setMessage(`${advisor.name} is now ${presenceNames[presence] ?? presence}.`);
       onChanged();
     } catch (e) {
+      setShown(advisor.presence);
       setMessage(messageOf(e));
     }
   };
@@ -40,7 +43,7 @@ export function AdvisorActions({
     <div className="wall-actions" aria-label={`Actions for ${advisor.name}`} role="group">
       <label>
         Presence of {advisor.name}
-        <select value={advisor.presence} onChange={(e) => void setPresence(e.target.value)}>
+        <select value={shown} onChange={(e) => void setPresence(e.target.value)}>
           {presences.map((p) => (
             <option key={p} value={p}>
               {presenceNames[p] ?? p}
