@@ -182,7 +182,12 @@ for (const database of databases) {
       const mail = sink.accepted().at(-1)!;
       assert.deepEqual(mail.to, [person.email]);
       // Quoted-printable may wrap the link: join soft line breaks before looking for it.
-      assert.ok(mail.raw.toString().replace(/=\r?\n/g, '').includes(tokenOf(answer.url)));
+      assert.ok(
+        mail.raw
+          .toString()
+          .replace(/=\r?\n/g, '')
+          .includes(tokenOf(answer.url)),
+      );
     });
 
     test('a token’s scopes are enforced, and its last use is written at most once a minute', async () => {
