@@ -15,6 +15,7 @@ import { startEventSweeper } from './platform/events/sweeper.ts';
 import { startIdempotencyPurge } from './platform/http/idempotency.ts';
 import { appointmentJobs } from './channels/shop/appointments.ts';
 import { startJobWorkers } from './platform/jobs/workers.ts';
+import { passwordLinkMailJobs } from './channels/email/password-link-mail.ts';
 import { checkTwilioAccounts } from './channels/twilio/twilio-accounts.ts';
 import { startCallSweeper } from './channels/twilio/call-sweeper.ts';
 import { callbackCallJobs, startCallbackAutoCalls } from './channels/twilio/callback-calls.ts';
@@ -209,6 +210,12 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
     ...appointmentJobs({ ctx, outbox }),
     ...turnNearingJobs(ctx, outbox),
     ...recordings.handlers,
+    ...passwordLinkMailJobs({
+      db: ctx.store.db,
+      box: createSecretBox(ctx.config.secretKey),
+      accounts: outbox.accounts,
+      now: () => ctx.clock.now(),
+    }),
   };
   const onDead: Record<string, DeadJobHook> = {
     ...sends.onDead,

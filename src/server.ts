@@ -33,6 +33,8 @@ import { registerContactRoutes } from './contacts/contacts.routes.ts';
 import { registerViewRoutes } from './conversations/views.routes.ts';
 import { registerLoggedContactRoutes } from './conversations/logged-contacts.routes.ts';
 import { registerStartCaseRoutes } from './contacts/start-case.routes.ts';
+import { registerWallActionRoutes } from './contacts/wall-actions.routes.ts';
+import { passwordLinkMailer } from './channels/email/password-link-mail.ts';
 import { sendRetryHooks } from './contacts/sending.ts';
 import { Invalid } from './platform/errors.ts';
 import { createSecretBox } from './platform/secrets.ts';
@@ -209,7 +211,9 @@ export async function buildServer(
   registerShopAssetRoutes(app);
   registerDemoSiteRoutes(app, ctx);
   registerChannelAccountRoutes(app, ctx);
-  registerAdvisorRoutes(app, ctx);
+  registerAdvisorRoutes(app, ctx, {
+    mailer: passwordLinkMailer(createSecretBox(ctx.config.secretKey)),
+  });
   registerShopRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
@@ -229,6 +233,7 @@ export async function buildServer(
   registerViewRoutes(app, ctx);
   registerLoggedContactRoutes(app, ctx);
   registerStartCaseRoutes(app, ctx, outbox);
+  registerWallActionRoutes(app, ctx);
   registerJobRoutes(app, ctx, sendRetryHooks());
   registerApiInboundRoutes(app, ctx);
   registerImapRoutes(app, ctx);

@@ -63,6 +63,8 @@ const table: Record<string, Rule> = {
   'GET /readyz': { allow: 'public' },
   'POST /api/auth/login': { allow: 'public' },
   'POST /api/auth/logout': { allow: 'public' },
+  'POST /api/auth/password-link': { allow: 'public' },
+  'POST /api/auth/set-password': { allow: 'public' },
   'GET /api/openapi.json': { allow: 'public' },
   'GET /api/docs': { allow: 'public' },
   'GET /api/docs/': { allow: 'public' },
@@ -117,6 +119,9 @@ const table: Record<string, Rule> = {
     record: 'teamId',
     body: (_r, n) => ({ name: `Renamed team ${n}` }),
   },
+  'DELETE /api/teams/:id': { allow: admins, record: 'teamId' },
+  'POST /api/advisors/:id/invite': { allow: admins, record: 'advisorId' },
+  'POST /api/advisors/:id/password-reset': { allow: admins, record: 'advisorId' },
   'GET /api/shops': { allow: staff },
   'POST /api/shops': {
     allow: admins,
@@ -392,6 +397,17 @@ const table: Record<string, Rule> = {
     body: () => ({}),
   },
   'GET /api/events': { allow: leads },
+  'GET /api/events/types': { allow: leads },
+  'POST /api/wall/cases/:id/reassign': {
+    allow: leads,
+    record: 'conversationId',
+    body: (r) => ({ teamId: r.teamId }),
+  },
+  'PUT /api/wall/advisors/:id/presence': {
+    allow: leads,
+    record: 'advisorId',
+    body: () => ({ presence: 'break' }),
+  },
   'GET /api/admin/jobs': { allow: admins, query: () => 'state=dead' },
   'POST /api/admin/jobs/:id/retry': { allow: admins, record: 'jobId' },
 

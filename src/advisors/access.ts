@@ -3,6 +3,7 @@ import type { Database } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 
 import type { Role } from '../api-types/people.ts';
+import type { TokenScope } from './advisors.ts';
 
 export const roles = [
   'advisor',
@@ -20,6 +21,9 @@ export interface Viewer {
   readonly teamId: number | null;
   readonly shopId: number | null;
   readonly name: string;
+  /** For a caller with an API token: the token's id and what it may do (absent for a session). */
+  readonly tokenId?: number;
+  readonly scopes?: readonly TokenScope[];
 }
 
 /** Roles that see every conversation. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { IdParams, Strict, StringEnum } from '../platform/http/schemas.ts';
 import { createOnce } from '../platform/http/idempotency.ts';
-import { NotFound, Unauthenticated } from '../platform/errors.ts';
+import { Invalid, NotFound, Unauthenticated } from '../platform/errors.ts';
 import { roles } from './access.ts';
 import {
   checkPassword,
@@ -12,6 +12,8 @@ import {
   hashPassword,
   issueToken,
   listAdvisors,
+  scopesOf,
+  tokenScopes,
   openSession,
   revokeToken,
   toAdvisor,
@@ -24,7 +26,24 @@ import {
   clearLoginFailures,
   recordLoginFailure,
 } from './login-limits.ts';
-import { createTeam, loadDirectory, renameTeam, teamKinds } from './teams.ts';
+import {
+  createTeam,
+  deleteTeam,
+  loadDirectory,
+  renameTeam,
+  setTeamArchived,
+  teamKinds,
+} from './teams.ts';
+import {
+  deadLink,
+  issuePasswordLink,
+  livePasswordLink,
+  setPasswordPath,
+  usePasswordLink,
+  type IssuedPasswordLink,
+  type PasswordLinkMailer,
+  type PasswordLinkPurpose,
+} from './password-links.ts';
 
 const Login = Strict({
   email: Type.String({ minLength: 3, maxLength: 254 }),
@@ -56,15 +75,154 @@ const AdvisorChangesBody = Strict({
 });
 const TeamName = Type.String({ minLength: 1, maxLength: 120 });
 const NewTeamBody = Strict({ name: TeamName, kind: StringEnum(teamKinds) });
-const TeamChangesBody = Strict({ name: TeamName });
+const TeamChangesBody = Strict({
+  name: Type.Optional(TeamName),
+  archived: Type.Optional(Type.Boolean()),
+});
+const TeamsQuery = Strict({ archived: Type.Optional(Type.Boolean()) });
 const NewToken = Strict({
   name: Type.String({ minLength: 1, maxLength: 120 }),
   advisorId: Type.Integer({ minimum: 1 }),
+  // Without scopes a token reads and takes in contacts: changing anything else is asked for.
+  scopes: Type.Optional(
+    Type.Array(StringEnum(tokenScopes), { minItems: 1, maxItems: 3, uniqueItems: true }),
+  ),
+});
+const LinkToken = Type.String({ minLength: 20, maxLength: 100 });
+const PasswordLinkBody = Strict({ token: LinkToken });
+const SetPasswordBody = Strict({
+  token: LinkToken,
+  password: Type.String({ minLength: 10, maxLength: 200 }),
 });
 
-/** Sign-in, people, teams, the directory of colleagues, and API tokens. */
-export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void {
+/** What the administrator sees of a link just made: the link itself (once) and whether it was emailed. */
+interface LinkAnswer {
+  readonly url: string | null;
+  readonly expiresAt: string;
+  readonly emailed: boolean;
+  readonly email: string;
+  readonly note?: string;
+}
+
+/**
+ * Sign-in, people, teams, the directory of colleagues, API tokens, and set-password links (sent by
+ * `mailer` when the company can send email).
+ */
+export function registerAdvisorRoutes(
+  app: FastifyInstance,
+  ctx: Context,
+  options: { readonly mailer?: PasswordLinkMailer } = {},
+): void {
   const { db } = ctx.store;
+
+  const cookieOptions = () => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: ctx.config.cookieSecure,
+    path: '/',
+    maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
+  });
+
+  // An invitation or a reset: a new link, emailed when the company can, always shown to the admin.
+  const linkRoute = (purpose: PasswordLinkPurpose, path: string, summary: string) =>
+    app.post<{ Params: IdParams }>(
+      path,
+      { schema: { tags: ['advisors'], summary, params: IdParams }, config: { allow: admins } },
+      async (request, reply) => {
+        const me = viewer(request);
+        const base = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
+        const canEmail = (await options.mailer?.ready(db)) ?? false;
+        return createOnce(
+          ctx.writer,
+          request,
+          reply,
+          `advisor:${me.id}`,
+          async (unit) => {
+            const link: IssuedPasswordLink = await issuePasswordLink(
+              unit,
+              request.params.id,
+              purpose,
+              { type: 'advisor', id: me.id },
+            );
+            const url = `${base.replace(/\/$/, '')}${setPasswordPath(link.token)}`;
+            if (canEmail && options.mailer) await options.mailer.queue(unit, link, url);
+            const body: LinkAnswer = {
+              url,
+              expiresAt: new Date(link.expiresAt).toISOString(),
+              emailed: canEmail,
+              email: link.email,
+            };
+            return { status: 201, body };
+          },
+          {
+            remembered: (body) => ({
+              ...(body as LinkAnswer),
+              url: null,
+              note: 'the link was shown once; make a new one if it was lost',
+            }),
+          },
+        );
+      },
+    );
+  linkRoute(
+    'invite',
+    '/api/advisors/:id/invite',
+    'Invite a person: a single-use link to set their password (emailed when email is set up)',
+  );
+  linkRoute(
+    'reset',
+    '/api/advisors/:id/password-reset',
+    "Reset a person's password: their sessions end, and a single-use link sets a new one",
+  );
+
+  app.post<{ Body: Static<typeof PasswordLinkBody> }>(
+    '/api/auth/password-link',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Whose a set-password link is, while it still works',
+        body: PasswordLinkBody,
+      },
+      config: { allow: 'public' },
+    },
+    async (request) => {
+      const link = await livePasswordLink(db, request.body.token, ctx.clock.now());
+      if (!link) throw deadLink();
+      return {
+        name: link.name,
+        email: link.email,
+        purpose: link.purpose,
+        expiresAt: new Date(link.expiresAt).toISOString(),
+      };
+    },
+  );
+
+  app.post<{ Body: Static<typeof SetPasswordBody> }>(
+    '/api/auth/set-password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a password with a set-password link; signs the person in',
+        body: SetPasswordBody,
+      },
+      config: { allow: 'public' },
+    },
+    async (request, reply) => {
+      const passwordHash = await hashPassword(request.body.password);
+      const { token, advisor } = await ctx.writer.run(async (unit) => {
+        const link = await usePasswordLink(unit, request.body.token, passwordHash);
+        const session = await openSession(unit, link.advisorId, ctx.config.sessionTtlMs);
+        const row = await unit.db
+          .selectFrom('advisors')
+          .selectAll()
+          .where('id', '=', link.advisorId)
+          .executeTakeFirstOrThrow();
+        return { token: session, advisor: toAdvisor(row) };
+      });
+      reply.setCookie(sessionCookie, token, cookieOptions());
+      return { advisor };
+    },
+  );
 
   app.post<{ Body: Static<typeof Login> }>(
     '/api/auth/login',
@@ -96,13 +254,7 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
         await clearLoginFailures(unit, email);
         return openSession(unit, row.id, ctx.config.sessionTtlMs);
       });
-      reply.setCookie(sessionCookie, token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: ctx.config.cookieSecure,
-        path: '/',
-        maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
-      });
+      reply.setCookie(sessionCookie, token, cookieOptions());
       return { advisor: toAdvisor(row) };
     },
   );
@@ -192,12 +344,29 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     },
   );
 
-  app.get(
+  app.get<{ Querystring: Static<typeof TeamsQuery> }>(
     '/api/teams',
-    { schema: { tags: ['advisors'], summary: 'Teams' }, config: { allow: staff } },
-    async () => ({
-      items: await db.selectFrom('teams').select(['id', 'name', 'kind']).orderBy('id').execute(),
-    }),
+    {
+      schema: {
+        tags: ['advisors'],
+        summary: 'Teams in use; with archived=true, archived ones too',
+        querystring: TeamsQuery,
+      },
+      config: { allow: staff },
+    },
+    async (request) => {
+      let query = db.selectFrom('teams').select(['id', 'name', 'kind', 'archived_at']);
+      if (request.query.archived !== true) query = query.where('archived_at', 'is', null);
+      const rows = await query.orderBy('id').execute();
+      return {
+        items: rows.map((t) => ({
+          id: t.id,
+          name: t.name,
+          kind: t.kind,
+          archived: t.archived_at !== null,
+        })),
+      };
+    },
   );
 
   app.post<{ Body: Static<typeof NewTeamBody> }>(
@@ -220,7 +389,7 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     {
       schema: {
         tags: ['advisors'],
-        summary: 'Rename a team',
+        summary: 'Rename a team, archive it (out of routing and pickers) or restore it',
         params: IdParams,
         body: TeamChangesBody,
       },
@@ -228,9 +397,35 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
     },
     async (request) => {
       const me = viewer(request);
-      return ctx.writer.run((unit) =>
-        renameTeam(unit, request.params.id, request.body.name, { type: 'advisor', id: me.id }),
+      const actor = { type: 'advisor' as const, id: me.id };
+      const { name, archived } = request.body;
+      return ctx.writer.run(async (unit) => {
+        let team =
+          name !== undefined ? await renameTeam(unit, request.params.id, name, actor) : null;
+        if (archived !== undefined)
+          team = await setTeamArchived(unit, request.params.id, archived, actor);
+        if (!team) throw new Invalid('body', 'say what changes: a name, or archived');
+        return team;
+      });
+    },
+  );
+
+  app.delete<{ Params: IdParams }>(
+    '/api/teams/:id',
+    {
+      schema: {
+        tags: ['advisors'],
+        summary: 'Delete a team without history (one with cases is archived instead)',
+        params: IdParams,
+      },
+      config: { allow: admins },
+    },
+    async (request, reply) => {
+      const me = viewer(request);
+      await ctx.writer.run((unit) =>
+        deleteTeam(unit, request.params.id, { type: 'advisor', id: me.id }),
       );
+      return reply.status(204).send();
     },
   );
 
@@ -257,7 +452,15 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
       items: (
         await db
           .selectFrom('api_tokens')
-          .select(['id', 'name', 'advisor_id', 'created_at', 'revoked_at'])
+          .select([
+            'id',
+            'name',
+            'advisor_id',
+            'created_at',
+            'revoked_at',
+            'scopes',
+            'last_used_at',
+          ])
           .orderBy('id')
           .execute()
       ).map((t) => ({
@@ -266,6 +469,9 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
         advisorId: t.advisor_id,
         createdAt: new Date(t.created_at).toISOString(),
         revoked: t.revoked_at !== null,
+        scopes: scopesOf(t.scopes),
+        // Written at most once a minute: "last used" is true to the minute.
+        lastUsedAt: t.last_used_at === null ? null : new Date(Number(t.last_used_at)).toISOString(),
       })),
     }),
   );
@@ -289,10 +495,13 @@ export function registerAdvisorRoutes(app: FastifyInstance, ctx: Context): void 
         `advisor:${me.id}`,
         async (unit) => ({
           status: 201,
-          body: await issueToken(unit, request.body.advisorId, request.body.name, {
-            type: 'advisor',
-            id: me.id,
-          }),
+          body: await issueToken(
+            unit,
+            request.body.advisorId,
+            request.body.name,
+            { type: 'advisor', id: me.id },
+            request.body.scopes ?? ['read', 'inbound:write'],
+          ),
         }),
         // Only the token's hash is kept: a replay answers the token without its secret, and says so.
         {

@@ -8,6 +8,7 @@ import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors
 import { unlessDuplicate } from '../platform/db/unique.ts';
 import { normaliseEmail } from '../channels/addresses.ts';
 import type { Role, Viewer } from './access.ts';
+import { checkTeamInUse } from './teams.ts';
 import type { Advisor } from '../api-types/people.ts';
 
 export function toAdvisor(row: AdvisorRow): Advisor {
@@ -103,6 +104,7 @@ async function checkRefs(
     !(await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst())
   )
     throw new Invalid('teamId', 'no such team');
+  await checkTeamInUse(db, teamId);
   if (
     shopId !== null &&
     !(await db.selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst())
@@ -326,19 +328,70 @@ export async function advisorForSession(
     .executeTakeFirst();
 }
 
+/**
+ * What an API token may do: `read` any GET its account may call, `inbound:write` take in contacts
+ * (the inbound API, callback requests), `admin` every other change its account may make.
+ */
+export const tokenScopes = ['read', 'inbound:write', 'admin'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+/** A token's scopes as stored; a token older than scopes (null) keeps all of them. */
+export function scopesOf(stored: string | null): readonly TokenScope[] {
+  return stored === null ? tokenScopes : (JSON.parse(stored) as TokenScope[]);
+}
+
+/** The account behind a live API token, with the token's id, scopes and last use. */
+export interface TokenHolder {
+  readonly row: AdvisorRow;
+  readonly tokenId: number;
+  readonly scopes: readonly TokenScope[];
+  readonly lastUsedAt: number | null;
+}
+
 /** The account behind an API token, if the token is live. */
 export async function advisorForToken(
   db: Kysely<Database>,
   token: string,
-): Promise<AdvisorRow | undefined> {
-  return db
+): Promise<TokenHolder | undefined> {
+  const row = await db
     .selectFrom('api_tokens')
     .innerJoin('advisors', 'advisors.id', 'api_tokens.advisor_id')
     .selectAll('advisors')
+    .select([
+      'api_tokens.id as token_id',
+      'api_tokens.scopes as token_scopes',
+      'api_tokens.last_used_at as token_last_used_at',
+    ])
     .where('api_tokens.token_hash', '=', sha256(token))
     .where('api_tokens.revoked_at', 'is', null)
     .where('advisors.active', '=', 1)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { token_id, token_scopes, token_last_used_at, ...advisor } = row;
+  return {
+    row: advisor,
+    tokenId: token_id,
+    scopes: scopesOf(token_scopes),
+    lastUsedAt: token_last_used_at === null ? null : Number(token_last_used_at),
+  };
+}
+
+/** How often a token's last use is written: at most once a minute, not on every request. */
+export const tokenUseResolutionMs = 60_000;
+
+/** Notes that a token was used now, unless that was written less than a minute ago. */
+export async function recordTokenUse(unit: Unit, tokenId: number): Promise<void> {
+  await unit.db
+    .updateTable('api_tokens')
+    .set({ last_used_at: unit.now })
+    .where('id', '=', tokenId)
+    .where((eb) =>
+      eb.or([
+        eb('last_used_at', 'is', null),
+        eb('last_used_at', '<=', unit.now - tokenUseResolutionMs),
+      ]),
+    )
+    .execute();
 }
 
 /** The id of the API token given, revoked or not, so a caller can tell when it is revoked. */
@@ -357,7 +410,10 @@ export async function issueToken(
   advisorId: number,
   name: string,
   actor: Actor,
-): Promise<{ id: number; token: string }> {
+  scopes: readonly TokenScope[] = tokenScopes,
+): Promise<{ id: number; token: string; scopes: readonly TokenScope[] }> {
+  const kept = tokenScopes.filter((scope) => scopes.includes(scope));
+  if (kept.length === 0) throw new Invalid('scopes', 'choose at least one scope');
   const advisor = await unit.db
     .selectFrom('advisors')
     .select('id')
@@ -373,6 +429,7 @@ export async function issueToken(
       advisor_id: advisorId,
       created_at: unit.now,
       revoked_at: null,
+      scopes: JSON.stringify(kept),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -380,9 +437,9 @@ export async function issueToken(
     type: 'token.issued',
     actor,
     entity: { type: 'api_token', id: row.id },
-    after: { name, advisorId },
+    after: { name, advisorId, scopes: kept },
   });
-  return { id: row.id, token };
+  return { id: row.id, token, scopes: kept };
 }
 
 /** Revokes an API token. */

@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Context } from '../platform/context.ts';
 import { Forbidden, Unauthenticated } from '../platform/errors.ts';
-import { advisorForSession, advisorForToken, viewerOf } from './advisors.ts';
+import {
+  advisorForSession,
+  advisorForToken,
+  recordTokenUse,
+  tokenUseResolutionMs,
+  viewerOf,
+  type TokenScope,
+} from './advisors.ts';
 import type { Role, Viewer } from './access.ts';
 
 declare module 'fastify' {
@@ -13,6 +20,11 @@ declare module 'fastify' {
      * refused as cross-site here; the route checks the page's origin against its chat account.
      */
     crossOrigin?: 'widget';
+    /**
+     * The API token scope a call needs; without it a GET needs `read` and any other method `admin`.
+     * Sessions (people signed in) are not scoped: their role decides.
+     */
+    scope?: TokenScope;
   }
   interface FastifyRequest {
     viewer: Viewer | null;
@@ -23,6 +35,8 @@ export const sessionCookie = 'rapport_session';
 
 interface TokenCache {
   readonly entries: Map<string, { viewer: Viewer; until: number }>;
+  /** When each token's last use was last written, so it is written at most once a minute. */
+  readonly usedAt: Map<number, number>;
 }
 const tokenCaches = new WeakMap<Context, TokenCache>();
 const tokenCacheMs = 5_000;
@@ -36,7 +50,7 @@ function tokenCacheOf(ctx: Context): TokenCache {
   let cache = tokenCaches.get(ctx);
   if (!cache) {
     const entries = new Map<string, { viewer: Viewer; until: number }>();
-    cache = { entries };
+    cache = { entries, usedAt: new Map() };
     ctx.bus.subscribe((event) => {
       if (
         event.type === 'token.revoked' ||
@@ -58,18 +72,45 @@ export async function identify(ctx: Context, request: FastifyRequest): Promise<V
     const cache = tokenCacheOf(ctx);
     const now = ctx.clock.now();
     const hit = cache.entries.get(token);
-    if (hit && hit.until > now) return hit.viewer;
-    const row = await advisorForToken(ctx.store.read, token);
-    if (!row) throw new Unauthenticated('the API token is not valid');
-    const viewer = viewerOf(row);
-    if (cache.entries.size > 1000) cache.entries.clear();
-    cache.entries.set(token, { viewer, until: now + tokenCacheMs });
+    let viewer: Viewer;
+    if (hit && hit.until > now) viewer = hit.viewer;
+    else {
+      const holder = await advisorForToken(ctx.store.read, token);
+      if (!holder) throw new Unauthenticated('the API token is not valid');
+      viewer = { ...viewerOf(holder.row), tokenId: holder.tokenId, scopes: holder.scopes };
+      if (holder.lastUsedAt !== null && !cache.usedAt.has(holder.tokenId))
+        cache.usedAt.set(holder.tokenId, holder.lastUsedAt);
+      if (cache.entries.size > 1000) cache.entries.clear();
+      cache.entries.set(token, { viewer, until: now + tokenCacheMs });
+    }
+    await noteTokenUse(ctx, cache, viewer.tokenId, now);
     return viewer;
   }
   const token = request.cookies[sessionCookie];
   if (!token) return null;
   const row = await advisorForSession(ctx.store.read, token, ctx.clock.now());
   return row ? viewerOf(row) : null;
+}
+
+/** Writes a token's last use when the one written is a minute old or more (the update checks too). */
+async function noteTokenUse(
+  ctx: Context,
+  cache: TokenCache,
+  tokenId: number | undefined,
+  now: number,
+): Promise<void> {
+  if (tokenId === undefined) return;
+  const written = cache.usedAt.get(tokenId);
+  if (written !== undefined && now - written < tokenUseResolutionMs) return;
+  cache.usedAt.set(tokenId, now);
+  if (cache.usedAt.size > 10_000) cache.usedAt.clear();
+  await ctx.writer.run((unit) => recordTokenUse(unit, tokenId));
+}
+
+/** The scope a route needs from an API token: its own, else `read` for a GET and `admin` for a change. */
+export function scopeNeeded(method: string, declared: TokenScope | undefined): TokenScope {
+  if (declared) return declared;
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'admin';
 }
 
 const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -138,6 +179,14 @@ export function enforceAccess(app: FastifyInstance, ctx: Context): void {
     const viewer = await identify(ctx, request);
     if (!viewer) throw new Unauthenticated();
     if (!allow || !allow.includes(viewer.role)) throw new Forbidden();
+    if (viewer.scopes) {
+      const needed = scopeNeeded(request.method, request.routeOptions.config.scope);
+      if (!viewer.scopes.includes(needed))
+        throw new Forbidden(
+          `this API token may not do this: it needs the "${needed}" scope`,
+          'token-scope-missing',
+        );
+    }
     request.viewer = viewer;
   });
 }

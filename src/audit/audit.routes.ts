@@ -14,6 +14,13 @@ const AuditQuery = Strict({
   entityType: Type.Optional(Type.String({ maxLength: 40 })),
   entityId: Type.Optional(Type.Integer({ minimum: 1 })),
   customerId: Type.Optional(Type.Integer({ minimum: 1 })),
+  conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Who: the advisor (or integration account) who acted. */
+  actorId: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** What: an event type ("team.archived"), or every type of an area ending with a dot ("team."). */
+  type: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9_.:-]+$' })),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
   beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
   limit: Limit(50, 500),
 });
@@ -39,24 +46,62 @@ export function registerAuditRoutes(
     },
     async (request) => {
       const q = request.query;
-      let query = db.selectFrom('events').selectAll();
-      if (q.entityType) query = query.where('entity_type', '=', q.entityType);
-      if (q.entityId) query = query.where('entity_id', '=', q.entityId);
-      if (q.customerId) query = query.where('customer_id', '=', q.customerId);
-      if (q.beforeId) query = query.where('id', '<', q.beforeId);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      let query = db
+        .selectFrom('events')
+        .leftJoin('advisors', (join) =>
+          join.onRef('advisors.id', '=', 'events.actor_id').on('events.actor_type', '=', 'advisor'),
+        )
+        .selectAll('events')
+        .select('advisors.name as actor_name');
+      if (q.entityType) query = query.where('events.entity_type', '=', q.entityType);
+      if (q.entityId) query = query.where('events.entity_id', '=', q.entityId);
+      if (q.customerId) query = query.where('events.customer_id', '=', q.customerId);
+      if (q.conversationId) query = query.where('events.conversation_id', '=', q.conversationId);
+      if (q.actorId)
+        query = query
+          .where('events.actor_type', 'in', ['advisor', 'integration'])
+          .where('events.actor_id', '=', q.actorId);
+      if (q.type)
+        query = q.type.endsWith('.')
+          ? query.where('events.type', 'like', `${q.type.replace(/[%_]/g, '')}%`)
+          : query.where('events.type', '=', q.type);
+      if (q.from) query = query.where('events.created_at', '>=', Date.parse(q.from));
+      if (q.to) query = query.where('events.created_at', '<', Date.parse(q.to));
+      if (q.beforeId) query = query.where('events.id', '<', q.beforeId);
+      const rows = await query
+        .orderBy('events.id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      const page = rows.slice(0, q.limit);
       return {
-        items: rows.map((r) => ({
+        items: page.map((r) => ({
           id: r.id,
           type: r.type,
-          actor: { type: r.actor_type, id: r.actor_id },
+          actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name ?? null },
           entity: { type: r.entity_type, id: r.entity_id },
+          customerId: r.customer_id,
+          conversationId: r.conversation_id,
           before: r.before === null ? null : (JSON.parse(r.before) as unknown),
           after: r.after === null ? null : (JSON.parse(r.after) as unknown),
           at: new Date(r.created_at).toISOString(),
         })),
+        // The next page: pass it as beforeId; null on the last page.
+        nextBeforeId: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
       };
     },
+  );
+
+  app.get(
+    '/api/events/types',
+    {
+      schema: { tags: ['audit'], summary: 'The event types recorded so far, for the filter' },
+      config: { allow: leads },
+    },
+    async () => ({
+      items: (
+        await db.selectFrom('events').select('type').distinct().orderBy('type').execute()
+      ).map((r) => r.type),
+    }),
   );
 
   app.get(

@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { checkTeamInUse } from '../advisors/teams.ts';
 import type { ConversationRow, Database } from '../platform/db/schema.ts';
 import type { Unit } from '../platform/db/writer.ts';
 import type { Actor } from '../platform/events/event.ts';
@@ -331,6 +332,7 @@ export async function checkReferences(
       .where('id', '=', ids.teamId)
       .executeTakeFirst();
     if (!team) throw new Invalid('teamId', 'no such team');
+    await checkTeamInUse(db, ids.teamId);
   }
   if (ids.shopId != null) {
     const shop = await db
@@ -365,6 +367,7 @@ async function defaultTeam(db: Kysely<Database>, shopId: number | null): Promise
     .selectFrom('teams')
     .select('id')
     .where('kind', '=', 'contact_centre')
+    .where('archived_at', 'is', null)
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();

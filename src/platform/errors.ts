@@ -16,6 +16,7 @@ export const errorCatalogue = {
   forbidden: { status: 403, title: 'Forbidden' },
   'cross-site-request': { status: 403, title: 'The request comes from another site' },
   'origin-not-allowed': { status: 403, title: 'This site may not use this chat' },
+  'token-scope-missing': { status: 403, title: 'The API token lacks the scope this needs' },
   'not-found': { status: 404, title: 'Not found' },
   'number-unknown': { status: 404, title: 'No channel account has this number' },
   conflict: { status: 409, title: 'Conflict' },

@@ -166,7 +166,7 @@ export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void 
         params: IdParams,
         body: CallbackBody,
       },
-      config: { allow: [...staff, 'integration'] },
+      config: { allow: [...staff, 'integration'], scope: 'inbound:write' },
     },
     async (request) => {
       const me = viewer(request);

@@ -17,6 +17,7 @@ import { ShopDeskScreen, shopDeskRoles } from './shop/shop-desk-screen.tsx';
 import { RepairsScreen } from './shop-repairs/repairs-screen.tsx';
 import { DeskAlerts } from './alerts/desk-alerts.tsx';
 import { AlertSettingsScreen } from './alerts/alert-settings.tsx';
+import { SetPasswordPage } from './set-password-page.tsx';
 
 /** Who is signed in, the colleagues' names, and the channels' settings. */
 export interface Session {
@@ -62,6 +63,14 @@ type State =
     };
 
 export function App() {
+  const [settingPassword, setSettingPassword] = useState(
+    () => location.pathname === '/desk/set-password',
+  );
+  if (settingPassword) return <SetPasswordPage onSignedIn={() => setSettingPassword(false)} />;
+  return <DeskApp />;
+}
+
+function DeskApp() {
   const [state, setState] = useState<State>({ kind: 'loading' });
 
   const load = useCallback(async () => {

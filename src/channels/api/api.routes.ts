@@ -29,7 +29,7 @@ export function registerApiInboundRoutes(app: FastifyInstance, ctx: Context): vo
         body: InboundBody,
         response: { 200: ingestResponse, 201: ingestResponse },
       },
-      config: { allow: ['integration', 'admin'] },
+      config: { allow: ['integration', 'admin'], scope: 'inbound:write' },
     },
     async (request, reply) => {
       const me = viewer(request);

@@ -385,7 +385,7 @@ async function accountNameOf(db: Kysely<Database>, accountId: number): Promise<s
 }
 
 /** The account's SMTP server as nodemailer's options; short timeouts, so a dead server is a quick retry. */
-function transportOptionsOf(account: AdapterAccount) {
+export function transportOptionsOf(account: AdapterAccount) {
   const { smtpHost, smtpPort, smtpSecure, smtpUser, requireTLS } = account.settings;
   if (typeof smtpHost !== 'string' || smtpHost === '')
     throw new ProviderFailure('permission', 'the email account has no SMTP server (smtpHost)');

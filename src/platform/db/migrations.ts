@@ -29,6 +29,7 @@ import { teamCalendarsMigration } from './migrations/0350-team-calendars.ts';
 import { offerDeclinesMigration } from './migrations/0290-offer-declines.ts';
 import { collisionMigration } from './migrations/0330-collision.ts';
 import { customerMergesMigration } from './migrations/0300-customer-merges.ts';
+import { adminMigration } from './migrations/0340-admin.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -56,10 +57,11 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0240-shop-service-letters', shopServiceLettersMigration],
   ['0280-repairs', repairsMigration],
   ['0290-offer-declines', offerDeclinesMigration],
-  ['0310-views', viewsMigration],
-  ['0350-team-calendars', teamCalendarsMigration],
-  ['0330-collision', collisionMigration],
   ['0300-customer-merges', customerMergesMigration],
+  ['0310-views', viewsMigration],
+  ['0330-collision', collisionMigration],
+  ['0340-admin', adminMigration],
+  ['0350-team-calendars', teamCalendarsMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

@@ -65,6 +65,7 @@ export interface Database {
   case_presence: CasePresenceTable;
   advisor_settings: AdvisorSettingsTable;
   customer_merges: CustomerMergesTable;
+  password_links: PasswordLinksTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -150,6 +151,8 @@ export interface TeamsTable {
   name: string;
   kind: string;
   created_at: number;
+  /** When the team was archived (kept for its history, out of routing and pickers); null when in use. */
+  archived_at: Generated<number | null>;
 }
 
 export interface ShopsTable {
@@ -195,6 +198,10 @@ export interface ApiTokensTable {
   advisor_id: number;
   created_at: number;
   revoked_at: number | null;
+  /** JSON array of scopes ('read', 'inbound:write', 'admin'); null for a token older than scopes: all. */
+  scopes: Generated<string | null>;
+  /** When the token was last used, written at most once a minute. */
+  last_used_at: Generated<number | null>;
 }
 
 export interface CustomersTable {
@@ -876,4 +883,16 @@ export interface CustomerMergesTable {
   target_before: string;
   undone_at: number | null;
   undone_by: number | null;
+}
+
+/** A set-password link (an invitation or a reset): single use, until it expires; only its hash is kept. */
+export interface PasswordLinksTable {
+  id: Generated<number>;
+  advisor_id: number;
+  token_hash: string;
+  purpose: string;
+  created_by: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

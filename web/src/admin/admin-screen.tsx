@@ -7,6 +7,8 @@ import { ShopsAdmin } from './shops-admin.tsx';
 import { ChannelsAdmin } from './channels-admin.tsx';
 import { WebhooksAdmin } from './webhooks-admin.tsx';
 import { JobsAdmin } from './jobs-admin.tsx';
+import { TokensAdmin } from './tokens-admin.tsx';
+import { AuditLogAdmin } from './audit-log-admin.tsx';
 
 const sections = [
   { id: 'people', name: 'People and roles' },
@@ -17,9 +19,11 @@ const sections = [
   { id: 'macros', name: 'Macros' },
   { id: 'webhooks', name: 'Webhooks' },
   { id: 'jobs', name: 'Jobs' },
+  { id: 'tokens', name: 'API tokens' },
+  { id: 'audit', name: 'Audit log' },
 ] as const;
 
-/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros; webhooks; background jobs. */
+/** Administration: people, roles and skills; teams; shops and hours; channels; service levels; macros; webhooks; background jobs; API tokens; the audit log. */
 export function AdminScreen({ section }: { section: string }) {
   return (
     <div className="admin">
@@ -44,6 +48,8 @@ export function AdminScreen({ section }: { section: string }) {
       {section === 'macros' && <MacrosAdmin />}
       {section === 'webhooks' && <WebhooksAdmin />}
       {section === 'jobs' && <JobsAdmin />}
+      {section === 'tokens' && <TokensAdmin />}
+      {section === 'audit' && <AuditLogAdmin />}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api, messageOf, newKey } from '../api.ts';
 import type { Advisor, Role } from '../types.ts';
 import { useSession } from '../app.tsx';
 import { followLink, href } from '../router.ts';
+import { PasswordLinkBox, PasswordLinkButtons, type ShownLink } from './invites-admin.tsx';
 
 const roleOptions: ReadonlyArray<{ role: Role; name: string }> = [
   { role: 'advisor', name: 'Advisor' },
@@ -29,6 +30,7 @@ export function PeopleAdmin() {
   const [people, setPeople] = useState<Advisor[] | null>(null);
   const [shops, setShops] = useState<Shop[]>([]);
   const [message, setMessage] = useState<string | null>(null);
+  const [link, setLink] = useState<ShownLink | null>(null);
   const load = useCallback(() => {
     api<{ items: Advisor[] }>('/api/advisors').then(
       (r) => setPeople(r.items),
@@ -65,7 +67,7 @@ export function PeopleAdmin() {
       setMessage(
         password || created.role === 'integration'
           ? `${created.name} was added as ${created.role}.`
-          : `${created.name} was added as ${created.role}, without a password: they cannot sign in until one is set (rapport user reset-password --email ${created.email} --password …).`,
+          : `${created.name} was added as ${created.role}, without a password: they cannot sign in until they set one. Use Invite on their row to send them a set-password link.`,
       );
       formElement.reset();
       load();
@@ -79,6 +81,7 @@ export function PeopleAdmin() {
     <section aria-labelledby="people-title">
       <h2 id="people-title">People and roles</h2>
       <p role="status">{message}</p>
+      {link && <PasswordLinkBox link={link} onClose={() => setLink(null)} />}
       {people === null ? (
         <p>Loading…</p>
       ) : (
@@ -107,6 +110,7 @@ export function PeopleAdmin() {
                   load();
                   refreshDirectory();
                 }}
+                onLink={setLink}
               />
             ))}
           </tbody>
@@ -190,10 +194,12 @@ function PersonRow({
   person,
   teams,
   onSaved,
+  onLink,
 }: {
   person: Advisor;
   teams: ReadonlyArray<{ id: number; name: string }>;
   onSaved: (message: string) => void;
+  onLink: (link: ShownLink) => void;
 }) {
   const [role, setRole] = useState(person.role);
   const [teamId, setTeamId] = useState(person.teamId === null ? '' : String(person.teamId));
@@ -309,9 +315,12 @@ function PersonRow({
             </button>
           </div>
         ) : (
-          <button type="button" onClick={() => void save()}>
-            Save
-          </button>
+          <>
+            <button type="button" onClick={() => void save()}>
+              Save
+            </button>{' '}
+            <PasswordLinkButtons person={person} onLink={onLink} onError={onSaved} />
+          </>
         )}
       </td>
     </tr>

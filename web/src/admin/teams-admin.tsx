@@ -1,14 +1,36 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { TeamCalendars } from './team-calendar-editor.tsx';
 
 const kindNames: Record<string, string> = { contact_centre: 'Contact centre', shop: 'Shop' };
 
-/** Teams: create and rename; who belongs to which team, and their skills, are set under People. */
+interface TeamView {
+  id: number;
+  name: string;
+  kind: string;
+  archived: boolean;
+}
+
+/**
+ * Teams: create, rename, delete one without history or archive one with history (out of routing
+ * and pickers, restorable); who belongs to which team, and their skills, are set under People.
+ */
 export function TeamsAdmin() {
-  const { directory, refreshDirectory } = useSession();
+  const { directory, refreshDirectory: refreshSession } = useSession();
   const [message, setMessage] = useState<string | null>(null);
+  const [teams, setTeams] = useState<TeamView[]>([]);
+  const loadTeams = useCallback(() => {
+    api<{ items: TeamView[] }>('/api/teams?archived=true').then(
+      (r) => setTeams(r.items),
+      (e: unknown) => setMessage(messageOf(e)),
+    );
+  }, []);
+  useEffect(loadTeams, [loadTeams]);
+  const refreshDirectory = () => {
+    refreshSession();
+    loadTeams();
+  };
   const add = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;
@@ -40,12 +62,15 @@ export function TeamsAdmin() {
             <th scope="col">
               <span className="visually-hidden">Save</span>
             </th>
+            <th scope="col">
+              <span className="visually-hidden">Archive or delete</span>
+            </th>
           </tr>
         </thead>
         <tbody>
-          {directory.teams.map((t) => (
+          {teams.map((t) => (
             <TeamRow
-              key={`${t.id}-${t.name}`}
+              key={`${t.id}-${t.name}-${t.archived}`}
               team={t}
               members={directory.advisors.filter((a) => a.teamId === t.id).length}
               onSaved={(m) => {
@@ -83,11 +108,29 @@ function TeamRow({
   members,
   onSaved,
 }: {
-  team: { id: number; name: string; kind: string };
+  team: TeamView;
   members: number;
   onSaved: (message: string) => void;
 }) {
   const [name, setName] = useState(team.name);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const archive = async (archived: boolean) => {
+    try {
+      await api(`/api/teams/${team.id}`, { method: 'PATCH', body: { archived } });
+      onSaved(archived ? `Team “${team.name}” archived.` : `Team “${team.name}” restored.`);
+    } catch (e) {
+      onSaved(`${team.name}: ${messageOf(e)}`);
+    }
+  };
+  const remove = async () => {
+    setConfirmDelete(false);
+    try {
+      await api(`/api/teams/${team.id}`, { method: 'DELETE' });
+      onSaved(`Team “${team.name}” deleted.`);
+    } catch (e) {
+      onSaved(`${team.name}: ${messageOf(e)}`);
+    }
+  };
   const save = async () => {
     try {
       await api(`/api/teams/${team.id}`, { method: 'PATCH', body: { name } });
@@ -97,7 +140,7 @@ function TeamRow({
     }
   };
   return (
-    <tr>
+    <tr className={team.archived ? 'archived' : undefined}>
       <td>
         <input
           aria-label={`Name of team ${team.name}`}
@@ -105,12 +148,41 @@ function TeamRow({
           onChange={(e) => setName(e.target.value)}
         />
       </td>
-      <td>{kindNames[team.kind] ?? team.kind}</td>
+      <td>
+        {kindNames[team.kind] ?? team.kind}
+        {team.archived && <strong> (archived)</strong>}
+      </td>
       <td>{members}</td>
       <td>
         <button type="button" onClick={() => void save()} disabled={name.trim() === team.name}>
           Rename
         </button>
+      </td>
+      <td>
+        {team.archived ? (
+          <button type="button" onClick={() => void archive(false)}>
+            Restore
+          </button>
+        ) : (
+          <button type="button" onClick={() => void archive(true)}>
+            Archive
+          </button>
+        )}{' '}
+        {confirmDelete ? (
+          <span role="alertdialog" aria-label={`Delete team ${team.name}?`}>
+            Only a team without cases can go.{' '}
+            <button type="button" className="danger" onClick={() => void remove()}>
+              Yes, delete
+            </button>{' '}
+            <button type="button" onClick={() => setConfirmDelete(false)}>
+              Keep it
+            </button>
+          </span>
+        ) : (
+          <button type="button" onClick={() => setConfirmDelete(true)}>
+            Delete
+          </button>
+        )}
       </td>
     </tr>
   );

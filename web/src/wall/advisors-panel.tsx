@@ -6,6 +6,7 @@ import { channelNames, duration, percent } from '../format.ts';
 import { presenceNames } from '../routing/routing-api.ts';
 import type { AdvisorStates, AdvisorStateView, HeldWork } from '../types.ts';
 import { BarChart, Sparkline } from './charts.tsx';
+import { AdvisorActions, ReassignCase } from './wall-actions.tsx';
 
 const channels = ['voice', 'chat', 'email', 'sms', 'social', 'shop'] as const;
 
@@ -147,6 +148,7 @@ function AdvisorDrill({ advisorId }: { advisorId: number }) {
   return (
     <section className="drill" aria-labelledby="advisor-drill-title">
       <h2 id="advisor-drill-title">Work held by {detail.name}</h2>
+      <AdvisorActions key={detail.id} advisor={detail} onChanged={load} />
       {detail.items.length === 0 ? (
         <p>{detail.name} holds no work now.</p>
       ) : (
@@ -165,7 +167,12 @@ function AdvisorDrill({ advisorId }: { advisorId: number }) {
               <small>
                 {i.status === 'offered' ? 'offered' : 'in hand'} for{' '}
                 {duration(Date.now() - Date.parse(i.since))}
-              </small>
+              </small>{' '}
+              <ReassignCase
+                conversationId={i.conversationId}
+                label={`${i.customerName} — ${i.subject}`}
+                onDone={load}
+              />
             </li>
           ))}
         </ol>
