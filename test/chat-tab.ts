@@ -37,7 +37,7 @@ export class Tab {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`no ${type} frame came; got ${JSON.stringify(this.frames)}`)),
-        5_000,
+        20_000,
       );
       this.waiters.push({
         match: test,

@@ -155,16 +155,18 @@ export async function sendReply(
   const channel = channelOfKind[message.kind];
   // Visibility first: a case the caller may not see is a 404 before any channel check.
   const conversation = await visibleConversation(unit.db, conversationId, viewer);
-  if (message.kind !== 'note' && isChannel(channel))
-    await requireConsent(unit.db, conversation.customer_id, channel);
   checkEmailParts(message);
   checkFilesTravel(message);
+  // Whether the channel can reach the customer at all (an address, an account) is said before
+  // whether they agreed to it: a missing phone number is the first thing to fix.
   const shaped = await asChannelSays(
     unit,
     conversationId,
     { ...message, ...(await withStoredSizes(unit, message.attachments)) },
     viewer.name,
   );
+  if (message.kind !== 'note' && isChannel(channel))
+    await requireConsent(unit.db, conversation.customer_id, channel);
   const row = await addAdvisorInteraction(
     unit,
     conversationId,

@@ -45,7 +45,7 @@ class Tab {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`no such ${type} frame; got ${JSON.stringify(this.frames)}`)),
-          5_000,
+          20_000,
         );
         this.waiters.push({
           match: test,

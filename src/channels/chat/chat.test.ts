@@ -787,7 +787,7 @@ function forge(token: string, at = token.length - 1): string {
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const value = await probe();
     if (value) return value;
