@@ -6,6 +6,13 @@ import { channels as customerChannels, isChannel } from '../channels/channel.ts'
 import { loadPolicies, type ServiceLevelSettings } from '../routing/service-levels.ts';
 import { findWaits, waitEpisodes, type Wait, type WaitEpisode } from '../routing/waits.ts';
 import { explainWaits, waitingWork } from '../routing/wait-reasons.ts';
+import {
+  addBusinessSeconds,
+  businessSecondsBetween,
+  type BusinessCalendar,
+} from '../routing/business-time.ts';
+import { countsBusinessTime } from '../routing/policy.ts';
+import { businessCalendarsOf } from '../routing/team-calendars.ts';
 import type {
   CallbacksWaiting,
   ChannelFigures,
@@ -15,17 +22,52 @@ import type {
 
 type Verdict = 'met' | 'missed' | 'pending';
 
-/** Whether one wait kept the channel's promise, broke it, or cannot be judged yet (pure). */
-export function judge(episode: WaitEpisode, thresholdMs: number, now: number): Verdict {
+/** The business calendars of teams with saved hours, by team id (loaded once per wall). */
+export type TeamCalendars = ReadonlyMap<number, BusinessCalendar>;
+
+/**
+ * The calendar a wait's clock counts in (pure): its team's on a written channel (email, SMS,
+ * social); none, the wall clock, for calls, chats and shop visits or a team without saved hours.
+ */
+export function clockOf(
+  wait: { readonly channel: string; readonly teamId?: number | null },
+  calendars: TeamCalendars | undefined,
+): BusinessCalendar | undefined {
+  if (!calendars || wait.teamId === undefined || wait.teamId === null) return undefined;
+  if (!isChannel(wait.channel) || !countsBusinessTime(wait.channel)) return undefined;
+  return calendars.get(wait.teamId);
+}
+
+/** How long a wait ran from `start` to `end` on its clock: business time with a calendar (pure). */
+function waited(start: number, end: number, calendar: BusinessCalendar | undefined): number {
+  if (!calendar) return Math.max(0, end - start);
+  return Math.round(businessSecondsBetween(start, end, calendar) * 1000);
+}
+
+/**
+ * Whether one wait kept the channel's promise, broke it, or cannot be judged yet (pure). With a
+ * calendar the threshold is business time: an email of Friday 17:00 answered Monday 09:30, Monday to
+ * Friday 09:00–17:00, waited 30 minutes.
+ */
+export function judge(
+  episode: WaitEpisode,
+  thresholdMs: number,
+  now: number,
+  calendar?: BusinessCalendar,
+): Verdict {
   if (episode.answeredAt !== null)
-    return episode.answeredAt - episode.start <= thresholdMs ? 'met' : 'missed';
+    return waited(episode.start, episode.answeredAt, calendar) <= thresholdMs ? 'met' : 'missed';
   const until = episode.endedAt ?? now;
   // A case closed without a reply inside the threshold is not a wait we failed; one past it is.
-  if (until - episode.start > thresholdMs) return 'missed';
+  if (waited(episode.start, until, calendar) > thresholdMs) return 'missed';
   return 'pending';
 }
 
-/** The wall's figures from who waits now and today's waits (pure). */
+/**
+ * The wall's figures from who waits now and today's waits (pure). A written wait with its team's
+ * calendar counts business time: its age, its verdict, its speed of answer; its clock, and so its
+ * place in today's figures, starts at the team's next opening (Friday 17:00 → Monday 09:00).
+ */
 export function summariseWall(input: {
   readonly waits: Iterable<Wait>;
   readonly episodes: readonly WaitEpisode[];
@@ -33,6 +75,8 @@ export function summariseWall(input: {
   readonly now: number;
   readonly dayStart: number;
   readonly timeZone: string;
+  /** Teams' calendars (none: every clock runs 24 × 7). */
+  readonly calendars?: TeamCalendars;
 }): Omit<Wall, 'disconnectedMailboxes' | 'callbacks'> {
   const { policies, now, dayStart } = input;
   const hours = Math.max(1, Math.ceil((now - dayStart) / 3_600_000));
@@ -54,22 +98,25 @@ export function summariseWall(input: {
   for (const wait of input.waits) {
     if (!isChannel(wait.channel)) continue;
     const a = acc.get(wait.channel)!;
-    const age = Math.max(0, now - wait.since);
+    const age = waited(wait.since, now, clockOf(wait, input.calendars));
     a.waiting++;
     if (age > policies[wait.channel].thresholdMs) a.overThreshold++;
     a.longest = Math.max(a.longest ?? 0, age);
   }
   for (const episode of input.episodes) {
-    if (episode.start < dayStart || episode.start > now || !isChannel(episode.channel)) continue;
+    if (!isChannel(episode.channel)) continue;
+    const calendar = clockOf(episode, input.calendars);
+    const clockStart = calendar ? addBusinessSeconds(episode.start, 0, calendar) : episode.start;
+    if (clockStart < dayStart || clockStart > now) continue;
     const a = acc.get(episode.channel)!;
-    const hour = Math.min(hours - 1, Math.floor((episode.start - dayStart) / 3_600_000));
+    const hour = Math.min(hours - 1, Math.floor((clockStart - dayStart) / 3_600_000));
     a.arrivals[hour] = (a.arrivals[hour] ?? 0) + 1;
-    const verdict = judge(episode, policies[episode.channel].thresholdMs, now);
+    const verdict = judge(episode, policies[episode.channel].thresholdMs, now, calendar);
     if (verdict !== 'pending') a.judged++;
     if (verdict === 'met') a.met++;
     if (episode.answeredAt !== null) {
       a.answered++;
-      a.answerTotal += episode.answeredAt - episode.start;
+      a.answerTotal += waited(episode.start, episode.answeredAt, calendar);
     }
   }
   const channels: ChannelFigures[] = customerChannels.map((channel) => {
@@ -115,12 +162,28 @@ export function startOfDay(now: number, timeZone: string): number {
 
 /** Today's waits: every public interaction of the cases that moved today, cut into waits. */
 async function todaysEpisodes(db: Kysely<Database>, dayStart: number): Promise<WaitEpisode[]> {
-  const cases = await db
-    .selectFrom('conversations')
-    .select(['id', 'status', 'resolved_at'])
-    .where('last_interaction_at', '>=', dayStart)
-    .execute();
+  return episodesOf(
+    db,
+    await db
+      .selectFrom('conversations')
+      .select(['id', 'status', 'resolved_at', 'team_id'])
+      .where('last_interaction_at', '>=', dayStart)
+      .execute(),
+  );
+}
+
+/** The waits of these cases, from all their public interactions, each with the case's team. */
+async function episodesOf(
+  db: Kysely<Database>,
+  cases: ReadonlyArray<{
+    id: number;
+    status: string;
+    resolved_at: number | null;
+    team_id: number | null;
+  }>,
+): Promise<WaitEpisode[]> {
   if (cases.length === 0) return [];
+  const teams = new Map(cases.map((c) => [c.id, c.team_id]));
   const ended = new Map(
     cases.map((c) => [
       c.id,
@@ -145,7 +208,10 @@ async function todaysEpisodes(db: Kysely<Database>, dayStart: number): Promise<W
         .execute()),
     );
   }
-  return waitEpisodes(rows, ended);
+  return waitEpisodes(rows, ended).map((episode) => ({
+    ...episode,
+    teamId: teams.get(episode.conversationId) ?? null,
+  }));
 }
 
 /** Enabled accounts whose IMAP mailbox cannot be read now (the poller records it), longest first. */
@@ -233,10 +299,50 @@ export async function computeWall(
     disconnectedMailboxes(db),
     callbacksWaiting(db, now),
   ]);
+  // Each team's calendar once, for the written waits of its cases (three queries in all).
+  const teamIds = [...waits.values(), ...episodes].flatMap((w) =>
+    w.teamId === undefined || w.teamId === null ? [] : [w.teamId],
+  );
+  const calendars = await businessCalendarsOf(db, teamIds);
+  // A written wait that arrived after yesterday's closing starts its clock today, though its case
+  // has not moved since: judge it today too.
+  const loaded = new Set(episodes.map((e) => e.conversationId));
+  const carried = [...waits.values()].filter((wait) => {
+    const calendar = clockOf(wait, calendars);
+    return (
+      calendar !== undefined &&
+      wait.since < dayStart &&
+      !loaded.has(wait.conversationId) &&
+      addBusinessSeconds(wait.since, 0, calendar) >= dayStart
+    );
+  });
+  if (carried.length > 0)
+    episodes.push(
+      ...(await episodesOf(
+        db,
+        await db
+          .selectFrom('conversations')
+          .select(['id', 'status', 'resolved_at', 'team_id'])
+          .where(
+            'id',
+            'in',
+            carried.map((w) => w.conversationId),
+          )
+          .execute(),
+      )),
+    );
   // Why the first in line wait, and the declines routing respects (routing/wait-reasons.ts).
   const explained = await explainWaits(db, now);
   return {
-    ...summariseWall({ waits: waits.values(), episodes, policies, now, dayStart, timeZone }),
+    ...summariseWall({
+      waits: waits.values(),
+      episodes,
+      policies,
+      now,
+      dayStart,
+      timeZone,
+      calendars,
+    }),
     disconnectedMailboxes: mailboxes,
     callbacks,
     waitingWork: await waitingWork(db, now, explained),

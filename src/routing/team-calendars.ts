@@ -84,6 +84,43 @@ export async function businessCalendarOf(
   };
 }
 
+/**
+ * The calendars of several teams at once (three queries, whatever their number), for the wall:
+ * only teams with saved hours appear; the others' written clocks run 24 × 7.
+ */
+export async function businessCalendarsOf(
+  db: Kysely<Database>,
+  teamIds: Iterable<number>,
+): Promise<Map<number, BusinessCalendar>> {
+  const ids = [...new Set(teamIds)];
+  const calendars = new Map<number, BusinessCalendar>();
+  if (ids.length === 0) return calendars;
+  const [zones, hours, holidays] = await Promise.all([
+    db
+      .selectFrom('team_calendars')
+      .select(['team_id', 'time_zone'])
+      .where('team_id', 'in', ids)
+      .execute(),
+    db.selectFrom('team_hours').selectAll().where('team_id', 'in', ids).execute(),
+    db
+      .selectFrom('team_holidays')
+      .select(['team_id', 'date'])
+      .where('team_id', 'in', ids)
+      .execute(),
+  ]);
+  for (const zone of zones) {
+    const teamId = Number(zone.team_id);
+    const week = hours.filter((h) => Number(h.team_id) === teamId);
+    if (week.length === 0) continue;
+    calendars.set(teamId, {
+      timeZone: zone.time_zone,
+      hours: week.map((h) => ({ weekday: h.weekday as Weekday, opens: h.opens, closes: h.closes })),
+      holidays: holidays.filter((h) => Number(h.team_id) === teamId).map((h) => h.date),
+    });
+  }
+  return calendars;
+}
+
 /** Replaces a team's calendar (zone, weekly hours, holidays); audited with before and after. */
 export async function setTeamCalendar(
   unit: Unit,

@@ -10,19 +10,28 @@ export interface Wait {
   readonly channel: string;
   /** The first unanswered contact since the last reply. */
   readonly since: number;
+  /** The case's team, whose calendar a written wait's clock counts in (none: 24 × 7). */
+  readonly teamId?: number | null;
 }
 
 export interface UnansweredRow {
   readonly conversation_id: number;
   readonly channel: string;
   readonly created_at: number;
+  readonly team_id?: number | null;
 }
 
 /** Folds unanswered inbound interactions into one wait per case (pure). */
 export function foldWaits(rows: readonly UnansweredRow[]): Map<number, Wait> {
   const waits = new Map<
     number,
-    { conversationId: number; channel: string; since: number; latest: number }
+    {
+      conversationId: number;
+      channel: string;
+      since: number;
+      latest: number;
+      teamId?: number | null;
+    }
   >();
   for (const row of rows) {
     const at = Number(row.created_at);
@@ -33,6 +42,7 @@ export function foldWaits(rows: readonly UnansweredRow[]): Map<number, Wait> {
         channel: row.channel,
         since: at,
         latest: at,
+        ...(row.team_id === undefined ? {} : { teamId: row.team_id }),
       });
       continue;
     }
@@ -45,7 +55,12 @@ export function foldWaits(rows: readonly UnansweredRow[]): Map<number, Wait> {
   return new Map(
     [...waits].map(([id, w]) => [
       id,
-      { conversationId: w.conversationId, channel: w.channel, since: w.since },
+      {
+        conversationId: w.conversationId,
+        channel: w.channel,
+        since: w.since,
+        ...(w.teamId === undefined ? {} : { teamId: w.teamId }),
+      },
     ]),
   );
 }
@@ -133,6 +148,7 @@ async function markedWaits(db: Kysely<Database>, options: WaitQuery): Promise<Ma
       conversationId: row.id,
       channel,
       since: Number(row.queued_at ?? row.updated_at),
+      teamId: row.team_id,
     });
   }
   return waits;
@@ -188,6 +204,8 @@ export interface WaitEpisode {
   readonly answeredAt: number | null;
   /** Set when the case was resolved or closed without a reply to this wait. */
   readonly endedAt: number | null;
+  /** The case's team, whose calendar a written wait's clock counts in (none: 24 × 7). */
+  readonly teamId?: number | null;
 }
 
 export interface TimelineRow {
