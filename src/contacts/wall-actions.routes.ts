@@ -10,6 +10,7 @@ import { IdParams, Strict } from '../platform/http/schemas.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import { leads, viewer } from '../advisors/authenticate.ts';
 import { presences, setPresence } from '../routing/presence.ts';
+import { moveQueuedWork } from '../routing/case-moves.ts';
 import { changeCase } from './contacts.ts';
 
 const ReassignBody = Strict({
@@ -36,8 +37,9 @@ export function registerWallActionRoutes(app: FastifyInstance, ctx: Context): vo
       const { ownerId, teamId } = request.body;
       if (ownerId === undefined && teamId === undefined)
         throw new Invalid('ownerId', 'choose an advisor or a team');
-      const conversation = await ctx.writer.run((unit) =>
-        changeCase(
+      const actor = { type: 'advisor' as const, id: me.id };
+      const conversation = await ctx.writer.run(async (unit) => {
+        const changed = await changeCase(
           unit,
           request.params.id,
           {
@@ -45,9 +47,12 @@ export function registerWallActionRoutes(app: FastifyInstance, ctx: Context): vo
             ...(teamId !== undefined ? { teamId } : {}),
           },
           me,
-          { type: 'advisor', id: me.id },
-        ),
-      );
+          actor,
+        );
+        // The case's queued work follows it: to the advisor chosen, or into the team's queue.
+        await moveQueuedWork(unit, request.params.id, { ownerId, teamId }, actor);
+        return changed;
+      });
       return { id: conversation.id, ownerId: conversation.ownerId, teamId: conversation.teamId };
     },
   );

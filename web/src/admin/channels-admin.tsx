@@ -1,5 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
 import { useSession } from '../app.tsx';
 import { channelNames } from '../format.ts';
 import type { ChannelAccount, ChannelProvider, MailboxStatus, SettingValue } from '../types.ts';
@@ -338,8 +345,19 @@ const mailSettings: readonly {
   { key: 'acknowledgement', label: 'Acknowledgement text ({case} = case number)', type: 'text' },
 ];
 
+/** The New account form's fields, as its refusals name them. */
+const newAccountLabels = {
+  channel: 'The channel',
+  provider: 'The provider',
+  displayName: 'The display name',
+  address: 'The address',
+  teamId: 'The team',
+};
+const newAccountForm = 'new-account';
+
 function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
   const { directory } = useSession();
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [channel, setChannel] = useState<(typeof channelOrder)[number]>('email');
   const add = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -358,9 +376,11 @@ function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
           teamId: teamId === '' ? null : Number(teamId),
         },
       });
+      setErrors({});
       formElement.reset();
       onSaved(`${account.displayName}: account added.`);
     } catch (e) {
+      setErrors(fieldErrorsOf(e, placeByName(newAccountLabels)).fields);
       onSaved(messageOf(e));
     }
   };
@@ -370,6 +390,7 @@ function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
       <label>
         Channel
         <select
+          {...invalidProps(errors, newAccountForm, 'channel')}
           name="channel"
           value={channel}
           onChange={(e) => setChannel(e.target.value as (typeof channelOrder)[number])}
@@ -380,28 +401,48 @@ function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={newAccountForm} field="channel" />
       </label>
       <label>
         Provider
-        <select name="provider" key={channel} defaultValue={providersOf[channel][0]}>
+        <select
+          {...invalidProps(errors, newAccountForm, 'provider')}
+          name="provider"
+          key={channel}
+          defaultValue={providersOf[channel][0]}
+        >
           {providersOf[channel].map((p) => (
             <option key={p} value={p}>
               {p}
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={newAccountForm} field="provider" />
       </label>
       <label>
         Display name
-        <input name="displayName" required maxLength={80} />
+        <input
+          name="displayName"
+          required
+          maxLength={80}
+          {...invalidProps(errors, newAccountForm, 'displayName')}
+        />
+        <FieldError errors={errors} form={newAccountForm} field="displayName" />
       </label>
       <label>
         Address
-        <input name="address" required maxLength={300} placeholder="billing@… or +1415…" />
+        <input
+          name="address"
+          required
+          maxLength={300}
+          placeholder="billing@… or +1415…"
+          {...invalidProps(errors, newAccountForm, 'address')}
+        />
+        <FieldError errors={errors} form={newAccountForm} field="address" />
       </label>
       <label>
         Team
-        <select name="teamId" defaultValue="">
+        <select name="teamId" defaultValue="" {...invalidProps(errors, newAccountForm, 'teamId')}>
           <option value="">No team</option>
           {directory.teams.map((t) => (
             <option key={t.id} value={String(t.id)}>
@@ -409,6 +450,7 @@ function NewAccountForm({ onSaved }: { onSaved: (message: string) => void }) {
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={newAccountForm} field="teamId" />
       </label>
       <button type="submit" className="primary">
         Add account

@@ -1,6 +1,17 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
 import type { Macro } from '../types.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
+
+/** The macro form's fields, as its refusals name them. */
+const labels = { name: 'The name', body: 'The text' };
+const macroForm = 'macro';
 
 /** Saved answers with variables such as {{customer.firstName}} and {{advisor.name}}. */
 export function MacrosAdmin() {
@@ -8,6 +19,7 @@ export function MacrosAdmin() {
   const [variables, setVariables] = useState<string[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const [editing, setEditing] = useState<Macro | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const load = useCallback(() => {
     api<{ items: Macro[]; variables: string[] }>('/api/macros').then(
       (r) => {
@@ -28,10 +40,12 @@ export function MacrosAdmin() {
       if (editing) await api(`/api/macros/${editing.id}`, { method: 'PATCH', body });
       else await api('/api/macros', { method: 'POST', body, idempotencyKey: newKey() });
       setMessage(`Macro “${body.name}” saved.`);
+      setErrors({});
       setEditing(null);
       formElement.reset();
       load();
     } catch (e) {
+      setErrors(fieldErrorsOf(e, placeByName(labels)).fields);
       setMessage(messageOf(e));
     }
   };
@@ -54,7 +68,13 @@ export function MacrosAdmin() {
           <li key={m.id}>
             <strong>{m.name}</strong>
             <p className="text">{m.body}</p>
-            <button type="button" onClick={() => setEditing(m)}>
+            <button
+              type="button"
+              onClick={() => {
+                setErrors({});
+                setEditing(m);
+              }}
+            >
               Edit {m.name}
             </button>{' '}
             <button type="button" className="danger" onClick={() => void remove(m)}>
@@ -72,11 +92,25 @@ export function MacrosAdmin() {
         <h3 id="macro-form-title">{editing ? `Edit “${editing.name}”` : 'New macro'}</h3>
         <label>
           Name
-          <input name="name" required maxLength={120} defaultValue={editing?.name ?? ''} />
+          <input
+            name="name"
+            required
+            maxLength={120}
+            defaultValue={editing?.name ?? ''}
+            {...invalidProps(errors, macroForm, 'name')}
+          />
+          <FieldError errors={errors} form={macroForm} field="name" />
         </label>
         <label>
           Text
-          <textarea name="body" required rows={5} defaultValue={editing?.body ?? ''} />
+          <textarea
+            name="body"
+            required
+            rows={5}
+            defaultValue={editing?.body ?? ''}
+            {...invalidProps(errors, macroForm, 'body')}
+          />
+          <FieldError errors={errors} form={macroForm} field="body" />
         </label>
         <p className="hint">Variables: {variables.map((v) => `{{${v}}}`).join(' ')}</p>
         <button type="submit" className="primary">

@@ -3,6 +3,13 @@ import { api, messageOf, newKey } from '../api.ts';
 import type { Advisor, Role } from '../types.ts';
 import { useSession } from '../app.tsx';
 import { followLink, href } from '../router.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
 import { PasswordLinkBox, PasswordLinkButtons, type ShownLink } from './invites-admin.tsx';
 
 const roleOptions: ReadonlyArray<{ role: Role; name: string }> = [
@@ -18,6 +25,19 @@ interface Shop {
   name: string;
 }
 
+/** The Add a person form's fields, as its refusals name them. */
+const newPersonLabels = {
+  name: 'The name',
+  email: 'The email',
+  role: 'The role',
+  teamId: 'The team',
+  shopId: 'The shop',
+  skills: 'The skills',
+  languages: 'The languages',
+  password: 'The first password',
+};
+const newPersonForm = 'new-person';
+
 const list = (text: string) =>
   text
     .split(',')
@@ -30,6 +50,7 @@ export function PeopleAdmin() {
   const [people, setPeople] = useState<Advisor[] | null>(null);
   const [shops, setShops] = useState<Shop[]>([]);
   const [message, setMessage] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [link, setLink] = useState<ShownLink | null>(null);
   const load = useCallback(() => {
     api<{ items: Advisor[] }>('/api/advisors').then(
@@ -50,6 +71,7 @@ export function PeopleAdmin() {
     const teamId = String(form.get('teamId'));
     const shopId = String(form.get('shopId'));
     const password = String(form.get('password'));
+    const languages = list(String(form.get('languages') ?? ''));
     try {
       const created = await api<Advisor>('/api/advisors', {
         method: 'POST',
@@ -61,6 +83,7 @@ export function PeopleAdmin() {
           teamId: teamId ? Number(teamId) : null,
           shopId: shopId ? Number(shopId) : null,
           skills: list(String(form.get('skills'))),
+          ...(languages.length > 0 ? { languages } : {}),
           ...(password ? { password } : {}),
         },
       });
@@ -69,10 +92,13 @@ export function PeopleAdmin() {
           ? `${created.name} was added as ${created.role}.`
           : `${created.name} was added as ${created.role}, without a password: they cannot sign in until they set one. Use Invite on their row to send them a set-password link.`,
       );
+      setErrors({});
       formElement.reset();
       load();
       refreshDirectory();
     } catch (e) {
+      const { fields } = fieldErrorsOf(e, placeByName(newPersonLabels));
+      setErrors(fields);
       setMessage(messageOf(e));
     }
   };
@@ -127,25 +153,42 @@ export function PeopleAdmin() {
         <h3 id="add-person-title">Add a person</h3>
         <label>
           Name
-          <input name="name" required maxLength={120} />
+          <input
+            name="name"
+            required
+            maxLength={120}
+            {...invalidProps(errors, newPersonForm, 'name')}
+          />
+          <FieldError errors={errors} form={newPersonForm} field="name" />
         </label>
         <label>
           Email
-          <input name="email" type="email" required />
+          <input
+            name="email"
+            type="email"
+            required
+            {...invalidProps(errors, newPersonForm, 'email')}
+          />
+          <FieldError errors={errors} form={newPersonForm} field="email" />
         </label>
         <label>
           Role
-          <select name="role" defaultValue="advisor">
+          <select
+            name="role"
+            {...invalidProps(errors, newPersonForm, 'role')}
+            defaultValue="advisor"
+          >
             {roleOptions.map((r) => (
               <option key={r.role} value={r.role}>
                 {r.name}
               </option>
             ))}
           </select>
+          <FieldError errors={errors} form={newPersonForm} field="role" />
         </label>
         <label>
           Team
-          <select name="teamId" defaultValue="">
+          <select name="teamId" {...invalidProps(errors, newPersonForm, 'teamId')} defaultValue="">
             <option value="">No team</option>
             {directory.teams.map((t) => (
               <option key={t.id} value={t.id}>
@@ -153,10 +196,11 @@ export function PeopleAdmin() {
               </option>
             ))}
           </select>
+          <FieldError errors={errors} form={newPersonForm} field="teamId" />
         </label>
         <label>
           Shop (shop advisors)
-          <select name="shopId" defaultValue="">
+          <select name="shopId" {...invalidProps(errors, newPersonForm, 'shopId')} defaultValue="">
             <option value="">No shop</option>
             {shops.map((s) => (
               <option key={s.id} value={s.id}>
@@ -164,10 +208,17 @@ export function PeopleAdmin() {
               </option>
             ))}
           </select>
+          <FieldError errors={errors} form={newPersonForm} field="shopId" />
         </label>
         <label>
           Skills (comma separated)
-          <input name="skills" />
+          <input name="skills" {...invalidProps(errors, newPersonForm, 'skills')} />
+          <FieldError errors={errors} form={newPersonForm} field="skills" />
+        </label>
+        <label>
+          Languages (codes such as en, fr; English when empty)
+          <input name="languages" {...invalidProps(errors, newPersonForm, 'languages')} />
+          <FieldError errors={errors} form={newPersonForm} field="languages" />
         </label>
         <label>
           First password (10 characters or more)
@@ -176,8 +227,14 @@ export function PeopleAdmin() {
             type="password"
             minLength={10}
             autoComplete="new-password"
-            aria-describedby="password-hint"
+            aria-describedby={
+              errors.password === undefined
+                ? 'password-hint'
+                : `password-hint ${invalidProps(errors, newPersonForm, 'password')['aria-describedby']}`
+            }
+            aria-invalid={errors.password === undefined ? undefined : true}
           />
+          <FieldError errors={errors} form={newPersonForm} field="password" />
         </label>
         <p id="password-hint" className="hint">
           Without a password the person cannot sign in until one is set.

@@ -1,5 +1,16 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, messageOf, newKey } from '../api.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
+
+/** The New team form's fields, as its refusals name them. */
+const newTeamLabels = { name: 'The team name', kind: 'The kind' };
+const newTeamForm = 'new-team';
 import { useSession } from '../app.tsx';
 import { TeamCalendars } from './team-calendar-editor.tsx';
 
@@ -20,6 +31,7 @@ export function TeamsAdmin() {
   const { directory, refreshDirectory: refreshSession } = useSession();
   const [message, setMessage] = useState<string | null>(null);
   const [teams, setTeams] = useState<TeamView[]>([]);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const loadTeams = useCallback(() => {
     api<{ items: TeamView[] }>('/api/teams?archived=true').then(
       (r) => setTeams(r.items),
@@ -42,9 +54,11 @@ export function TeamsAdmin() {
         body: { name: String(form.get('name')), kind: String(form.get('kind')) },
       });
       setMessage(`Team “${team.name}” created.`);
+      setErrors({});
       formElement.reset();
       refreshDirectory();
     } catch (e) {
+      setErrors(fieldErrorsOf(e, placeByName(newTeamLabels)).fields);
       setMessage(messageOf(e));
     }
   };
@@ -85,14 +99,25 @@ export function TeamsAdmin() {
         <h3 id="add-team-title">New team</h3>
         <label>
           Team name
-          <input name="name" required maxLength={120} />
+          <input
+            name="name"
+            required
+            maxLength={120}
+            {...invalidProps(errors, newTeamForm, 'name')}
+          />
+          <FieldError errors={errors} form={newTeamForm} field="name" />
         </label>
         <label>
           Kind
-          <select name="kind" defaultValue="contact_centre">
+          <select
+            name="kind"
+            defaultValue="contact_centre"
+            {...invalidProps(errors, newTeamForm, 'kind')}
+          >
             <option value="contact_centre">Contact centre</option>
             <option value="shop">Shop</option>
           </select>
+          <FieldError errors={errors} form={newTeamForm} field="kind" />
         </label>
         <button type="submit" className="primary">
           Create team

@@ -1,5 +1,20 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, messageOf, newKey } from '../api.ts';
+import {
+  FieldError,
+  fieldErrorsOf,
+  invalidProps,
+  placeByName,
+  type FieldErrors,
+} from './field-errors.tsx';
+
+/** The New subscription form's fields, as its refusals name them. */
+const newWebhookLabels = {
+  name: 'The subscription name',
+  url: 'The URL',
+  eventTypes: 'The event types',
+};
+const newWebhookForm = 'new-webhook';
 
 interface Subscription {
   readonly id: number;
@@ -39,6 +54,7 @@ export function WebhooksAdmin() {
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [allowList, setAllowList] = useState<string>('');
   const [message, setMessage] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [selected, setSelected] = useState<Subscription | null>(null);
 
@@ -75,9 +91,11 @@ export function WebhooksAdmin() {
       );
       setSecret({ name: created.subscription.name, secret: created.secret });
       setMessage(`Subscription “${created.subscription.name}” created.`);
+      setErrors({});
       formElement.reset();
       load();
     } catch (e) {
+      setErrors(fieldErrorsOf(e, placeByName(newWebhookLabels)).fields);
       setMessage(`Not created: ${explain(e)}`);
     }
   };
@@ -196,11 +214,25 @@ export function WebhooksAdmin() {
         <h3 id="webhook-form-title">New subscription</h3>
         <label>
           Subscription name
-          <input name="name" required maxLength={120} />
+          <input
+            name="name"
+            required
+            maxLength={120}
+            {...invalidProps(errors, newWebhookForm, 'name')}
+          />
+          <FieldError errors={errors} form={newWebhookForm} field="name" />
         </label>
         <label>
           URL
-          <input name="url" type="url" required maxLength={2000} placeholder="https://" />
+          <input
+            name="url"
+            type="url"
+            required
+            maxLength={2000}
+            placeholder="https://"
+            {...invalidProps(errors, newWebhookForm, 'url')}
+          />
+          <FieldError errors={errors} form={newWebhookForm} field="url" />
         </label>
         <label>
           Event types
@@ -209,7 +241,9 @@ export function WebhooksAdmin() {
             required
             placeholder="interaction.received, conversation.*"
             size={36}
+            {...invalidProps(errors, newWebhookForm, 'eventTypes')}
           />
+          <FieldError errors={errors} form={newWebhookForm} field="eventTypes" />
         </label>
         <button type="submit">Create subscription</button>
       </form>
