@@ -230,8 +230,10 @@ async function endRoutedWork(unit: Unit, call: CallRow, actor: Actor): Promise<v
   if (!item) return;
   if (item.status === 'assigned' && call.answered_at !== null)
     await completeWork(unit, call.conversation_id!, actor);
-  else if (item.status === 'waiting' && item.kind === 'call')
-    // The caller hung up on hold: gone from the queue; the missed call stays on the timeline.
+  else if (item.kind === 'call' && (item.status === 'waiting' || call.answered_at === null))
+    // The caller hung up on hold, or before the call was put through (offered, or taken with "Take
+    // this case"): gone from the queue and from whoever held it; the missed call stays on the
+    // timeline.
     await withdrawWork(unit, call.conversation_id!, actor);
 }
 
