@@ -46,7 +46,7 @@ for (const database of await testDatabases()) {
           .executeTakeFirstOrThrow()
       ).html;
 
-    test('deeply nested HTML is refused at once, and /healthz keeps answering within 100 ms meanwhile', async () => {
+    test('deeply nested HTML is refused at once, and /healthz keeps answering within half a second meanwhile', async () => {
       await h.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = h.app.server.address() as AddressInfo;
       const base = `http://127.0.0.1:${port}`;
@@ -76,17 +76,18 @@ for (const database of await testDatabases()) {
         answers.push(await hostile);
         return delays.sort((a, b) => a - b);
       };
-      // The machine is shared with other suites: one quiet try of three is enough, while a server
-      // held for seconds by the sanitiser fails every try.
+      // The machine is shared with other suites (medians of 100-200 ms under a loaded run): one try
+      // of three under half a second is enough, while a server held for seconds by the sanitiser
+      // fails every try.
       const answers: Response[] = [];
       const tries: number[][] = [];
       for (let i = 0; i < 3; i++) {
         const delays = await attempt();
         tries.push(delays);
-        if (delays[2]! < 100) break;
+        if (delays[2]! < 500) break;
       }
       assert.ok(
-        tries.some((delays) => delays[2]! < 100),
+        tries.some((delays) => delays[2]! < 500),
         `/healthz median answers: ${tries.map((d) => d.map(Math.round).join('/')).join(', ')} ms`,
       );
       for (const answer of answers) {

@@ -371,6 +371,7 @@ for (const db of databases) {
         .select('type')
         .where('type', 'like', 'shop.repair-estimate-%')
         .where('entity_id', '=', draft.id)
+        .orderBy('id')
         .execute();
       assert.deepEqual(
         decisions.map((d) => d.type),
