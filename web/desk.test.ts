@@ -267,7 +267,11 @@ describe('the desk in Chromium', () => {
       document.querySelector('[data-testid="waiting-chat"]')?.textContent?.trim().startsWith('1'),
     );
     await page.getByRole('button', { name: 'Chat' }).click();
-    await page.getByRole('link', { name: /Bruno Rossi/ }).waitFor();
+    // Listed in the chat drill-down and in "Why work waits": both link to the case.
+    await page
+      .getByRole('link', { name: /Bruno Rossi/ })
+      .first()
+      .waitFor();
     await h.shot(page, 'wall-after-live-update');
   });
 
