@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { CallRow, Database } from '../../platform/db/schema.ts';
 import type { Unit } from '../../platform/db/writer.ts';
 import type { Actor } from '../../platform/events/event.ts';
-import { completeWork, withdrawWork } from '../../routing/work-items.ts';
+import { completeWork, live, withdrawWork, type WorkStatus } from '../../routing/work-items.ts';
 
 export const callStates = [
   'queued',
@@ -227,7 +227,8 @@ async function endRoutedWork(unit: Unit, call: CallRow, actor: Actor): Promise<v
     .select(['status', 'kind', 'advisor_id'])
     .where('id', '=', call.work_item_id)
     .executeTakeFirst();
-  if (!item) return;
+  // An item already closed is left alone: the conversation may hold a callback by now.
+  if (!item || !live.includes(item.status as WorkStatus)) return;
   if (item.status === 'assigned' && call.answered_at !== null)
     await completeWork(unit, call.conversation_id!, actor);
   else if (item.kind === 'call' && (item.status === 'waiting' || call.answered_at === null))
