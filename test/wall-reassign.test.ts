@@ -96,5 +96,67 @@ for (const database of databases) {
       assert.equal(item.advisor_id, null);
       assert.equal(item.team_id, h.fixture.teams.tech);
     });
+
+    const holdAs = (conversationId: number, advisorId: number, kind = 'message') =>
+      h.ctx.store.db
+        .updateTable('work_items')
+        .set({
+          status: 'assigned',
+          kind,
+          advisor_id: advisorId,
+          offered_at: h.clock.now(),
+          accepted_at: h.clock.now(),
+        })
+        .where('conversation_id', '=', conversationId)
+        .where('status', '=', 'waiting')
+        .execute();
+    const heldBy = async (advisorId: number) =>
+      (
+        await h.ctx.store.db
+          .selectFrom('work_items')
+          .select('conversation_id')
+          .where('advisor_id', '=', advisorId)
+          .where('status', '=', 'assigned')
+          .execute()
+      ).map((i) => Number(i.conversation_id));
+
+    test('an email already in an advisor’s hands, given to another, leaves the first one’s hands', async () => {
+      const id = await openCase('held');
+      await holdAs(id, h.fixture.people.advisor.id);
+      const moved = await reassign(id, { ownerId: h.fixture.people.techAdvisor.id });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.ok(!(await heldBy(h.fixture.people.advisor.id)).includes(id));
+      assert.ok((await heldBy(h.fixture.people.techAdvisor.id)).includes(id));
+      assert.equal(json<{ staysWith: unknown }>(moved).staysWith, null);
+      const conversation = await h.ctx.store.db
+        .selectFrom('conversations')
+        .select('owner_id')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(conversation.owner_id, h.fixture.people.techAdvisor.id);
+    });
+
+    test('an email in hand, given to a team alone, waits in that team’s queue', async () => {
+      const id = await openCase('held-team');
+      await holdAs(id, h.fixture.people.advisor.id);
+      const moved = await reassign(id, { ownerId: null, teamId: h.fixture.teams.tech });
+      assert.equal(moved.statusCode, 200, moved.body);
+      const item = await itemOf(id);
+      assert.equal(item.status, 'waiting');
+      assert.equal(item.advisor_id, null);
+      assert.equal(item.team_id, h.fixture.teams.tech);
+      assert.deepEqual(JSON.parse(item.skills), [`team:${h.fixture.teams.tech}`]);
+    });
+
+    test('a live chat stays with the advisor in it; the case’s owner changes', async () => {
+      const id = await openCase('live');
+      await holdAs(id, h.fixture.people.advisor.id, 'chat');
+      const moved = await reassign(id, { ownerId: h.fixture.people.techAdvisor.id });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.ok((await heldBy(h.fixture.people.advisor.id)).includes(id));
+      const answer = json<{ ownerId: number; staysWith: { id: number } | null }>(moved);
+      assert.equal(answer.ownerId, h.fixture.people.techAdvisor.id);
+      assert.equal(answer.staysWith?.id, h.fixture.people.advisor.id);
+    });
   });
 }

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDeskHarness, type DeskHarness } from './test-harness.ts';
+import { takeWork } from '../src/routing/work-items.ts';
 
 describe('admin and wall actions, in Chromium', () => {
   let h: DeskHarness;
@@ -89,5 +90,50 @@ describe('admin and wall actions, in Chromium', () => {
       .where('advisor_id', '=', h.people.advisor.id)
       .executeTakeFirstOrThrow();
     assert.equal(state.presence, 'break');
+  });
+
+  test('a supervisor opens a case Léa holds from the wall, and gives it to someone else', async () => {
+    const opened = await h.inbound({
+      kind: 'email',
+      from: { email: 'ines.moreau@example.test', name: 'Inès Moreau' },
+      subject: 'Parcel never arrived',
+      text: 'The parcel for order 5521 never came.',
+    });
+    await h.ctx.writer.run((unit) =>
+      takeWork(unit, opened.conversationId, h.people.advisor.id, {
+        type: 'advisor',
+        id: h.people.advisor.id,
+      }),
+    );
+    const { page } = await h.openPage();
+    await h.signIn(page, 'supervisor');
+    await page.goto(`${h.baseUrl}/desk/wall`);
+    await page.getByRole('button', { name: h.people.advisor.name, exact: true }).click();
+    const drill = page.getByRole('region', { name: `Work held by ${h.people.advisor.name}` });
+    const held = drill.getByRole('link', { name: /Inès Moreau — Parcel never arrived/ });
+    await held.click();
+    await page.getByRole('heading', { name: /Parcel never arrived/ }).waitFor();
+    await h.shot(page, 'case-opened-from-wall');
+
+    await page.goBack();
+    await page.getByRole('button', { name: h.people.advisor.name, exact: true }).click();
+    await drill.getByLabel('Reassign Inès Moreau — Parcel never arrived to').selectOption({
+      label: h.people.supervisor.name,
+    });
+    await drill.getByRole('button', { name: 'Reassign' }).click();
+    await drill.getByText(`${h.people.advisor.name} holds no work now.`).waitFor();
+    await h.shot(page, 'held-case-reassigned');
+    const item = await h.ctx.store.db
+      .selectFrom('work_items')
+      .select(['advisor_id', 'status'])
+      .where('conversation_id', '=', opened.conversationId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(item, { advisor_id: h.people.supervisor.id, status: 'assigned' });
+    const owner = await h.ctx.store.db
+      .selectFrom('conversations')
+      .select('owner_id')
+      .where('id', '=', opened.conversationId)
+      .executeTakeFirstOrThrow();
+    assert.equal(owner.owner_id, h.people.supervisor.id);
   });
 });

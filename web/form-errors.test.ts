@@ -51,4 +51,34 @@ describe('form errors next to their field, in Chromium', () => {
     );
     await h.shot(page, 'macro-variable-refused');
   });
+
+  test('a row edited in a table is refused at its own field: a person’s languages, a team’s name', async () => {
+    const { page } = await h.openPage();
+    await h.signIn(page, 'admin');
+    await page.goto(`${h.baseUrl}/desk/admin/people`);
+    const lea = h.people.advisor.name;
+    const row = page.getByRole('row').filter({ hasText: h.people.advisor.email });
+    const languages = row.getByRole('textbox', { name: `Languages of ${lea}` });
+    await languages.fill('fr, klingon');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const said = row.getByText(`${lea}'s languages: "klingon" is not a language code`);
+    await said.waitFor();
+    assert.equal(await languages.getAttribute('aria-invalid'), 'true');
+    assert.equal(await said.getAttribute('id'), await languages.getAttribute('aria-describedby'));
+    await h.shot(page, 'person-row-language-refused');
+    await languages.fill('fr, en');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText(`${lea} saved.`).waitFor();
+    assert.equal(await row.locator('.field-error').count(), 0);
+    assert.equal(await languages.getAttribute('aria-invalid'), null);
+
+    await page.goto(`${h.baseUrl}/desk/admin/teams`);
+    const name = page.getByLabel('Name of team Care');
+    await name.fill('   ');
+    const teamRow = page.getByRole('row').filter({ has: name });
+    await teamRow.getByRole('button', { name: 'Rename' }).click();
+    await teamRow.getByText('The new name of Care must not be blank').waitFor();
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    await h.shot(page, 'team-rename-refused');
+  });
 });

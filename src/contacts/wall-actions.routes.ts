@@ -50,10 +50,24 @@ export function registerWallActionRoutes(app: FastifyInstance, ctx: Context): vo
           actor,
         );
         // The case's queued work follows it: to the advisor chosen, or into the team's queue.
-        await moveQueuedWork(unit, request.params.id, { ownerId, teamId }, actor);
-        return changed;
+        const moved = await moveQueuedWork(unit, request.params.id, { ownerId, teamId }, actor);
+        return { ...changed, staysWith: moved.staysWith };
       });
-      return { id: conversation.id, ownerId: conversation.ownerId, teamId: conversation.teamId };
+      const staysWith =
+        conversation.staysWith === null
+          ? null
+          : ((await ctx.store.read
+              .selectFrom('advisors')
+              .select(['id', 'name'])
+              .where('id', '=', conversation.staysWith)
+              .executeTakeFirst()) ?? null);
+      // A live call or chat stays with whoever is in it until it ends: the wall says so.
+      return {
+        id: conversation.id,
+        ownerId: conversation.ownerId,
+        teamId: conversation.teamId,
+        staysWith,
+      };
     },
   );
 

@@ -54,6 +54,11 @@ export interface Config {
   readonly jobLeaseMs: number;
   /** How long a supervisor may undo a customer merge (RAPPORT_MERGE_UNDO_DAYS, default 7). */
   readonly mergeUndoMs: number;
+  /**
+   * How long an advisor who declined an offer is not offered that item again
+   * (RAPPORT_DECLINE_COOL_OFF_MINUTES, default 10): others are tried first meanwhile.
+   */
+  readonly declineCoolOffMs: number;
   /** Key that encrypts secrets at rest (channel credentials, webhook secrets); never logged. */
   readonly secretKey: string | undefined;
   /** Secrets the demo company's channel accounts are given, each only when set (sealed with `secretKey`). */
@@ -227,6 +232,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     smtp: smtpSettings(env),
     mergeUndoMs: intSetting(env, 'RAPPORT_MERGE_UNDO_DAYS', 7) * 86_400_000,
+    declineCoolOffMs: intSetting(env, 'RAPPORT_DECLINE_COOL_OFF_MINUTES', 10) * 60_000,
     ...overrides,
   };
   return Object.freeze(config);

@@ -152,7 +152,9 @@ export function registerRoutingRoutes(app: FastifyInstance, ctx: Context): void 
     },
     async (request) => {
       const me = viewer(request);
-      await ctx.writer.run((unit) => declineOffer(unit, request.params.id, me.id));
+      await ctx.writer.run((unit) =>
+        declineOffer(unit, request.params.id, me.id, ctx.config.declineCoolOffMs),
+      );
       return { status: 'waiting' };
     },
   );

@@ -176,7 +176,12 @@ for (const database of await testDatabases()) {
         const why = explained.items.find((e) => e.row.id === offered.id)!.why;
         assert.equal(why.code, 'declined');
         assert.equal(why.advisorName, solo.name);
-        assert.equal(Date.parse(why.until!), h.clock.now() - 2 * SECOND + 10 * MINUTE);
+        // The centre's cool-off (RAPPORT_DECLINE_COOL_OFF_MINUTES, ten minutes unless set).
+        assert.equal(h.ctx.config.declineCoolOffMs, 10 * MINUTE);
+        assert.equal(
+          Date.parse(why.until!),
+          h.clock.now() - 2 * SECOND + h.ctx.config.declineCoolOffMs,
+        );
 
         const get = await supervisor();
         const wall = json<Wall>(await get('/api/insights/wall'));

@@ -149,6 +149,8 @@ function AccountRow({
   const [enabled, setEnabled] = useState(account.enabled);
   const [signature, setSignature] = useState(account.signature);
   const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const rowForm = `account-${account.id}`;
   const names = [...new Set([...secretNamesOf[account.provider], ...account.secretsSet])];
   const label = account.displayName;
   const mailbox = useMailboxStatus(account);
@@ -185,9 +187,14 @@ function AccountRow({
           ...(Object.keys(typed).length > 0 ? { secrets: typed } : {}),
         },
       });
+      setErrors({});
       onSaved(`${displayName.trim()}: account saved.`);
     } catch (e) {
-      onSaved(`${label}: ${messageOf(e)}`);
+      // Each refusal is said next to its field, the mail servers' ones inside their opened panel.
+      const { fields, other } = fieldErrorsOf(e, placeByName(accountRowLabels(label)));
+      setErrors(fields);
+      // The sentences name the row already; other refusals are prefixed with it.
+      onSaved(Object.keys(fields).length > 0 ? other : `${label}: ${other}`);
     }
   };
   return (
@@ -196,10 +203,12 @@ function AccountRow({
         <td>
           <input
             aria-label={`Display name of ${label}`}
+            {...invalidProps(errors, rowForm, 'displayName')}
             value={displayName}
             maxLength={80}
             onChange={(e) => setDisplayName(e.target.value)}
           />
+          <FieldError errors={errors} form={rowForm} field="displayName" />
           <small> {account.provider}</small>
           {mailbox?.state === 'disconnected' && (
             <small className="badge" data-testid="mailbox-disconnected" role="status">
@@ -211,14 +220,17 @@ function AccountRow({
         <td>
           <input
             aria-label={`Address of ${label}`}
+            {...invalidProps(errors, rowForm, 'address')}
             value={address}
             maxLength={300}
             onChange={(e) => setAddress(e.target.value)}
           />
+          <FieldError errors={errors} form={rowForm} field="address" />
         </td>
         <td>
           <select
             aria-label={`Team of ${label}`}
+            {...invalidProps(errors, rowForm, 'teamId')}
             value={teamId}
             onChange={(e) => setTeamId(e.target.value)}
           >
@@ -229,15 +241,18 @@ function AccountRow({
               </option>
             ))}
           </select>
+          <FieldError errors={errors} form={rowForm} field="teamId" />
         </td>
         <td>
           <input
             aria-label={`Base URL of ${label}`}
+            {...invalidProps(errors, rowForm, 'baseUrl')}
             type="url"
             value={baseUrl}
             placeholder="provider default"
             onChange={(e) => setBaseUrl(e.target.value)}
           />
+          <FieldError errors={errors} form={rowForm} field="baseUrl" />
         </td>
         <td>
           <input
@@ -284,7 +299,7 @@ function AccountRow({
       {isMailbox && (
         <tr data-mail-settings={account.id}>
           <td colSpan={8}>
-            <details>
+            <details open={mailSettings.some((f) => errors[f.key] !== undefined) || undefined}>
               <summary>Mail servers of {label}</summary>
               <div className="mail-settings">
                 {mailSettings.map((f) => (
@@ -294,6 +309,7 @@ function AccountRow({
                       <input
                         type="checkbox"
                         aria-label={`${f.label} of ${label}`}
+                        {...invalidProps(errors, rowForm, f.key)}
                         checked={mail[f.key] === true}
                         onChange={(e) => setMail((m) => ({ ...m, [f.key]: e.target.checked }))}
                       />
@@ -301,6 +317,7 @@ function AccountRow({
                       <input
                         type={f.type === 'number' ? 'number' : 'text'}
                         aria-label={`${f.label} of ${label}`}
+                        {...invalidProps(errors, rowForm, f.key)}
                         value={String(mail[f.key] ?? '')}
                         placeholder={f.placeholder}
                         onChange={(e) =>
@@ -314,6 +331,7 @@ function AccountRow({
                         }
                       />
                     )}
+                    <FieldError errors={errors} form={rowForm} field={f.key} />
                   </label>
                 ))}
               </div>
@@ -344,6 +362,15 @@ const mailSettings: readonly {
   { key: 'acknowledge', label: 'Acknowledge new emails', type: 'boolean' },
   { key: 'acknowledgement', label: 'Acknowledgement text ({case} = case number)', type: 'text' },
 ];
+
+/** An existing account's row, its refusals naming the account. */
+const accountRowLabels = (label: string): Record<string, string> => ({
+  displayName: `The display name of ${label}`,
+  address: `The address of ${label}`,
+  teamId: `The team of ${label}`,
+  baseUrl: `The base URL of ${label}`,
+  ...Object.fromEntries(mailSettings.map((f) => [f.key, `The ${f.label} of ${label}`])),
+});
 
 /** The New account form's fields, as its refusals name them. */
 const newAccountLabels = {

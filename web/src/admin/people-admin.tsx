@@ -37,6 +37,14 @@ const newPersonLabels = {
   password: 'The first password',
 };
 const newPersonForm = 'new-person';
+/** A person's row in the table, its refusals naming the person. */
+const personRowLabels = (name: string) => ({
+  role: `${name}'s role`,
+  teamId: `${name}'s team`,
+  skills: `${name}'s skills`,
+  languages: `${name}'s languages`,
+  active: `Switching ${name} off`,
+});
 
 const list = (text: string) =>
   text
@@ -263,6 +271,8 @@ function PersonRow({
   const [skills, setSkills] = useState(person.skills.join(', '));
   const [languages, setLanguages] = useState(person.languages.join(', '));
   const [active, setActive] = useState(person.active);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const rowForm = `person-${person.id}`;
   const { me } = useSession();
   // Changing one's own role (or switching oneself off) takes a second, explicit click.
   const [confirming, setConfirming] = useState(false);
@@ -284,12 +294,17 @@ function PersonRow({
           active,
         },
       });
+      setErrors({});
       onSaved(`${person.name} saved.`);
     } catch (e) {
-      // Refused: the row shows what is stored again, not the change that did not happen.
+      // Refused: the row shows what is stored again, not the change that did not happen, and says
+      // why next to the field refused.
       setRole(person.role);
       setActive(person.active);
-      onSaved(`${person.name}: ${messageOf(e)}`);
+      const { fields, other } = fieldErrorsOf(e, placeByName(personRowLabels(person.name)));
+      setErrors(fields);
+      // The sentences name the row already; other refusals are prefixed with it.
+      onSaved(Object.keys(fields).length > 0 ? other : `${person.name}: ${other}`);
     }
   };
   return (
@@ -302,6 +317,7 @@ function PersonRow({
       <td>
         <select
           aria-label={`Role of ${person.name}`}
+          {...invalidProps(errors, rowForm, 'role')}
           value={role}
           onChange={(e) => setRole(e.target.value as Role)}
         >
@@ -311,10 +327,12 @@ function PersonRow({
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={rowForm} field="role" />
       </td>
       <td>
         <select
           aria-label={`Team of ${person.name}`}
+          {...invalidProps(errors, rowForm, 'teamId')}
           value={teamId}
           onChange={(e) => setTeamId(e.target.value)}
         >
@@ -325,21 +343,26 @@ function PersonRow({
             </option>
           ))}
         </select>
+        <FieldError errors={errors} form={rowForm} field="teamId" />
       </td>
       <td>
         <input
           aria-label={`Skills of ${person.name}`}
+          {...invalidProps(errors, rowForm, 'skills')}
           value={skills}
           onChange={(e) => setSkills(e.target.value)}
         />
+        <FieldError errors={errors} form={rowForm} field="skills" />
       </td>
       <td>
         <input
           aria-label={`Languages of ${person.name}`}
+          {...invalidProps(errors, rowForm, 'languages')}
           value={languages}
           onChange={(e) => setLanguages(e.target.value)}
           size={8}
         />
+        <FieldError errors={errors} form={rowForm} field="languages" />
       </td>
       <td>
         <input

@@ -138,6 +138,8 @@ function TeamRow({
   onSaved: (message: string) => void;
 }) {
   const [name, setName] = useState(team.name);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const rowForm = `team-${team.id}`;
   const [confirmDelete, setConfirmDelete] = useState(false);
   const archive = async (archived: boolean) => {
     try {
@@ -159,9 +161,16 @@ function TeamRow({
   const save = async () => {
     try {
       await api(`/api/teams/${team.id}`, { method: 'PATCH', body: { name } });
+      setErrors({});
       onSaved(`Team renamed to “${name.trim()}”.`);
     } catch (e) {
-      onSaved(`${team.name}: ${messageOf(e)}`);
+      const { fields, other } = fieldErrorsOf(
+        e,
+        placeByName({ name: `The new name of ${team.name}` }),
+      );
+      setErrors(fields);
+      // The sentences name the row already; other refusals are prefixed with it.
+      onSaved(Object.keys(fields).length > 0 ? other : `${team.name}: ${other}`);
     }
   };
   return (
@@ -171,7 +180,9 @@ function TeamRow({
           aria-label={`Name of team ${team.name}`}
           value={name}
           onChange={(e) => setName(e.target.value)}
+          {...invalidProps(errors, rowForm, 'name')}
         />
+        <FieldError errors={errors} form={rowForm} field="name" />
       </td>
       <td>
         {kindNames[team.kind] ?? team.kind}

@@ -94,11 +94,22 @@ export function ReassignCase({
   const reassign = async () => {
     const [kind, id] = target.split(':');
     try {
-      await api(`/api/wall/cases/${conversationId}/reassign`, {
-        method: 'POST',
-        body: kind === 'team' ? { teamId: Number(id), ownerId: null } : { ownerId: Number(id) },
-      });
-      setMessage('Reassigned.');
+      const moved = await api<{ staysWith: { name: string } | null }>(
+        `/api/wall/cases/${conversationId}/reassign`,
+        {
+          method: 'POST',
+          body: kind === 'team' ? { teamId: Number(id), ownerId: null } : { ownerId: Number(id) },
+        },
+      );
+      const to =
+        kind === 'team'
+          ? directory.teams.find((t) => t.id === Number(id))?.name
+          : people.find((a) => a.id === Number(id))?.name;
+      setMessage(
+        moved.staysWith
+          ? `Given to ${to ?? 'them'}; the live conversation stays with ${moved.staysWith.name} until it ends.`
+          : `Given to ${to ?? 'them'}.`,
+      );
       setTarget('');
       onDone();
     } catch (e) {
