@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './platform/config.ts';
 import { closeContext, createContext, buildServer, createOutbox } from './server.ts';
+import { compileRouteSchemas } from './platform/http/app.ts';
 import type { Outbox } from './channels/send-queue.ts';
 import { sendJobs } from './contacts/sending.ts';
 import { isEmpty, loadDemoCompany } from './demo/demo-company.ts';
@@ -168,6 +169,9 @@ async function serve(ctx: Awaited<ReturnType<typeof createContext>>): Promise<nu
       'demo Twilio accounts without an auth token refuse every webhook: set RAPPORT_DEMO_TWILIO_AUTH_TOKEN to try them',
     );
   const app = await buildServer(ctx, outbox);
+  await app.ready();
+  // Every route's schema compiled now: one Ajv cannot compile stops the start, not a request.
+  compileRouteSchemas(app);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stopDispatcher = startDispatcher(ctx);
   const sweeper = startEventSweeper({

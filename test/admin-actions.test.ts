@@ -404,6 +404,8 @@ for (const database of databases) {
         id: opened.conversationId,
         ownerId: h.fixture.people.techAdvisor.id,
         teamId: h.fixture.teams.tech,
+        // Nothing live stays with someone else: the case had no call or chat in progress.
+        staysWith: null,
       });
       const presenceAs = (cookie: string) =>
         h.app.inject({

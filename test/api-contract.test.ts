@@ -4,6 +4,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { testDatabases } from './databases.ts';
 import { errorCatalogue, problemTypeBase, type ErrorCode } from '../src/platform/errors.ts';
 import { json, password, startHarness, type Harness } from './harness.ts';
+import { compileRouteSchemas } from '../src/platform/http/app.ts';
 
 const databases = await testDatabases();
 
@@ -78,6 +79,12 @@ for (const db of databases) {
       gateway = { authorization: `Bearer ${h.fixture.gatewayToken}` };
     });
     after(() => h?.close());
+
+    test('every route’s schema compiles, as serve compiles them all before listening', async () => {
+      await h.app.ready();
+      const compiled = compileRouteSchemas(h.app);
+      assert.ok(compiled > 150, `only ${compiled} validators`);
+    });
 
     describe('validation errors are problem documents naming the field and the reason', () => {
       test('a missing field', async () => {

@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { Context } from '../context.ts';
 import { handleError, handleNotFound } from './problem.ts';
-import { boundIntegers, finiteOnly } from './schemas.ts';
+import { boundIntegers, compiledOnFirstUse, finiteOnly } from './schemas.ts';
 import { guardRequestText } from './text-guard.ts';
 
 /** A request id a client may choose (a proxy's trace id): short, and safe in logs and headers. */
@@ -39,6 +39,19 @@ function requestIdOf(headers: Record<string, string | string[] | undefined>): st
  * problem+json errors, request ids, body limit, cookies, rate limits, WebSocket and OpenAPI.
  * Routes are added by the caller; `listen` happens elsewhere.
  */
+const lazySchemas = new WeakMap<FastifyInstance, Array<() => void>>();
+
+/**
+ * Compiles every route's validator now (each is otherwise compiled at its route's first request),
+ * so a schema Ajv cannot compile stops `serve` at start instead of failing a customer's request.
+ * Call after `ready()`; answers how many validators were compiled.
+ */
+export function compileRouteSchemas(app: FastifyInstance): number {
+  const pending = lazySchemas.get(app) ?? [];
+  for (const compile of pending) compile();
+  return pending.length;
+}
+
 export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
@@ -73,11 +86,18 @@ export async function buildHttpApp(ctx: Context): Promise<FastifyInstance> {
   };
   addFormats.default(validators.body);
   addFormats.default(validators.other);
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    finiteOnly(
+  // Each route's validator is compiled at its first request (or by `compileRouteSchemas`, which
+  // `serve` calls before listening): a test process no longer spends 0.7 s of CPU compiling ~300
+  // schemas of routes it never calls.
+  const pending: Array<() => void> = [];
+  lazySchemas.set(app, pending);
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const lazy = compiledOnFirstUse(() =>
       (httpPart === 'body' ? validators.body : validators.other).compile(boundIntegers(schema)),
-    ),
-  );
+    );
+    pending.push(lazy.compile);
+    return finiteOnly(lazy.validate);
+  });
   guardRequestText(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);

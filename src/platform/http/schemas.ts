@@ -49,9 +49,27 @@ function infiniteAt(value: unknown, pointer = ''): string | undefined {
   return undefined;
 }
 
-interface Validate {
+export interface Validate {
   (data: unknown): boolean;
   errors?: FastifySchemaValidationError[] | null | undefined;
+}
+
+/** A validator compiled by `make` when first called (or when `compile` is), then reused. */
+export function compiledOnFirstUse(make: () => Validate): {
+  validate: Validate;
+  compile: () => void;
+} {
+  let compiled: Validate | undefined;
+  const compile = () => {
+    compiled ??= make();
+  };
+  const validate: Validate = (data) => {
+    compile();
+    const ok = compiled!(data);
+    validate.errors = compiled!.errors;
+    return ok;
+  };
+  return { validate, compile };
 }
 
 /**
