@@ -73,11 +73,17 @@ const result =
         stdio: 'inherit',
         env,
       })
-    : spawnSync(process.execPath, ['--enable-source-maps', ...runner, ...(await bundle(files))], {
-        stdio: 'inherit',
-        env,
-      });
+    : await bundled();
 process.exit(result.status ?? 1);
+
+/** The bundles run; the `rapport` command the tests start is bundled too (RAPPORT_TEST_MAIN). */
+async function bundled() {
+  const [main, ...tests] = await bundle(['src/main.ts', ...files]);
+  return spawnSync(process.execPath, ['--enable-source-maps', ...runner, ...tests], {
+    stdio: 'inherit',
+    env: { ...env, RAPPORT_TEST_MAIN: main },
+  });
+}
 
 /**
  * Each test file with the sources it imports, bundled by esbuild into one module plus shared chunks

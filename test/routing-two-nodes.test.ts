@@ -265,8 +265,9 @@ async function runSuite(): Promise<void> {
           [1, 2].map(
             (node) =>
               new Promise<{ child: ChildProcess; port: number }>((resolve, reject) => {
-                const child = fork(self, [], {
-                  execArgv: ['--import', 'tsx'],
+                // This same test file, run as it is being run (a bundle, or the source through tsx).
+                const child = fork(process.argv[1] ?? self, [], {
+                  execArgv: process.execArgv,
                   env: {
                     ...process.env,
                     RAPPORT_ROUTING_NODE: String(node),

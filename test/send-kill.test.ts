@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { testDatabases } from './databases.ts';
 import { startFakeProvider, type FakeProvider } from './fake-provider.ts';
+import { rapportArgv } from './server-process.ts';
 
 /*
  * The real send path, end to end, across a `kill -9`: a reply's send reaches the provider, the
@@ -87,9 +88,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `rapport <args>` as a child process (the sources through tsx, as `npm start` runs them). */
+/** `rapport <args>` as a child process (see `rapportArgv`). */
 function rapport(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
+  return spawn(process.execPath, rapportArgv(args), {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
