@@ -65,7 +65,7 @@ if (files.length === 0) {
 }
 console.log(`running ${files.length} test files`);
 const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-const runner = ['--test', '--test-concurrency=4', '--test-reporter=spec'];
+const runner = ['--test', '--test-concurrency=3', '--test-reporter=spec'];
 // RAPPORT_TEST_SOURCES=1 runs the .ts files through tsx as they are, without bundling them first.
 const result =
   process.env.RAPPORT_TEST_SOURCES === '1'
