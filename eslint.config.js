@@ -14,6 +14,7 @@ const layers = [
   ['shops', 'customers'],
   ['conversations'],
   ['routing'],
+  ['authority'],
   ['insights', 'macros', 'audit'],
   ['contacts'],
   ['integrations'],

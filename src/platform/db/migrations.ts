@@ -30,6 +30,7 @@ import { offerDeclinesMigration } from './migrations/0290-offer-declines.ts';
 import { collisionMigration } from './migrations/0330-collision.ts';
 import { customerMergesMigration } from './migrations/0300-customer-merges.ts';
 import { adminMigration } from './migrations/0340-admin.ts';
+import { authorityMigration } from './migrations/0360-authority.ts';
 
 /** Every migration in the order it runs, named as its file (`NNNN-<area>.ts`) is. */
 const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration]> = [
@@ -62,6 +63,7 @@ const migrations: ReadonlyArray<readonly [name: string, migration: AreaMigration
   ['0330-collision', collisionMigration],
   ['0340-admin', adminMigration],
   ['0350-team-calendars', teamCalendarsMigration],
+  ['0360-authority', authorityMigration],
 ];
 
 /** One set of migrations for both databases; what differs between them comes from the dialect. */

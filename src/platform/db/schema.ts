@@ -66,6 +66,9 @@ export interface Database {
   advisor_settings: AdvisorSettingsTable;
   customer_merges: CustomerMergesTable;
   password_links: PasswordLinksTable;
+  authority_limits: AuthorityLimitsTable;
+  team_budgets: TeamBudgetsTable;
+  authority_actions: AuthorityActionsTable;
 }
 
 /** Where an email account's IMAP mailbox was read up to, and whether it answers now. */
@@ -895,4 +898,50 @@ export interface PasswordLinksTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** How much of an action a role or a person may grant alone (see `authority/authority.ts`). */
+export interface AuthorityLimitsTable {
+  id: Generated<number>;
+  kind: string;
+  subject: string;
+  currency: string;
+  max_minor: number;
+  updated_at: number;
+}
+
+/** A team's budget for a month in one currency, and how much of it is used. */
+export interface TeamBudgetsTable {
+  id: Generated<number>;
+  team_id: number;
+  month: string;
+  currency: string;
+  amount_minor: number;
+  used_minor: number;
+  updated_at: number;
+}
+
+/** A goodwill credit, refund, discount, replacement or contract offer, asked for on a case. */
+export interface AuthorityActionsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  customer_id: number;
+  advisor_id: number;
+  team_id: number | null;
+  kind: string;
+  amount_minor: number;
+  currency: string;
+  terms: string;
+  reason: string;
+  state: string;
+  waits_for: string | null;
+  month: string;
+  expires_at: number | null;
+  decided_by: number | null;
+  decided_at: number | null;
+  decision_note: string | null;
+  billing_state: string | null;
+  billing_detail: string | null;
+  created_at: number;
+  updated_at: number;
 }
