@@ -11,6 +11,7 @@ import { openStore } from '../src/platform/db/connect.ts';
 import { systemActor } from '../src/platform/events/event.ts';
 import { buildServer, closeContext, createContext } from '../src/server.ts';
 import { addTestAccounts } from '../test/channel-accounts-fixture.ts';
+import { sqliteTemplateFile } from '../test/databases.ts';
 import { createAdvisor, hashPassword, issueToken } from '../src/advisors/advisors.ts';
 import type { Role } from '../src/advisors/access.ts';
 
@@ -89,6 +90,8 @@ export async function startDeskHarness(
 ): Promise<DeskHarness> {
   ensureDeskBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-desk-'));
+  // A copy of the schema migrated once (see test/databases.ts), not every migration again.
+  fs.copyFileSync(await sqliteTemplateFile(), path.join(dir, 'rapport.sqlite'));
   const store = openStore({ file: path.join(dir, 'rapport.sqlite') });
   const config = loadConfig(
     {
