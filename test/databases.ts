@@ -186,14 +186,7 @@ export async function testDatabases(): Promise<TestDatabase[]> {
             await cleanup.connect();
             // The pool forgets its clients before their connections are gone; a forced drop
             // would kill those still closing, and their pool would report it as an error.
-            for (let wait = 0; wait < 50; wait++) {
-              const open = await cleanup.query<{ n: number }>(
-                'select count(*)::int as n from pg_stat_activity where datname = $1',
-                [name],
-              );
-              if (open.rows[0]?.n === 0) break;
-              await new Promise((resolve) => setTimeout(resolve, 20));
-            }
+            await untilClosed(cleanup, name);
             await cleanup.query(`drop database if exists ${name} with (force)`);
             await cleanup.end();
           },

@@ -82,6 +82,8 @@ async function moveHeldWriting(
   to: { readonly ownerId?: number | null; readonly teamId?: number },
   actor: Actor,
 ): Promise<void> {
+  const ownerId = typeof to.ownerId === 'number' ? to.ownerId : null;
+  if (ownerId === null && to.teamId === undefined) return;
   const held = await unit.db
     .selectFrom('work_items')
     .selectAll()
@@ -90,8 +92,6 @@ async function moveHeldWriting(
     .where('kind', '=', 'message')
     .execute();
   for (const item of held) {
-    const ownerId = typeof to.ownerId === 'number' ? to.ownerId : null;
-    if (ownerId === null && to.teamId === undefined) continue;
     if (ownerId !== null && item.advisor_id === ownerId) continue;
     const teamId = to.teamId ?? item.team_id;
     const skills =
